@@ -1,0 +1,91 @@
+# hotel_crm — `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local commands run with DEBUG on unless the environment says otherwise;
+# production starts gunicorn itself with DEBUG unset (see README).
+DEV := DEBUG=$${DEBUG:-1}
+
+# The first interpreter that is Python 3.12 or newer: PATH first, then pyenv's
+# versions (pyenv's shims fail unless a version is selected, so they are tried
+# but usually skipped), then the usual install locations.
+FIND_PYTHON = for c in python3.14 python3.13 python3.12 python3 \
+	$$(ls -d "$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)"/versions/3.1[2-9]*/bin/python3 \
+	         /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9] 2>/dev/null | sort -rV); do \
+	if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
+	  command -v "$$c" 2>/dev/null || echo "$$c"; break; fi; done
+PYTHON ?= $(shell $(FIND_PYTHON))
+
+.PHONY: help
+help: ## List every target with a one-line description
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: python
+python: ## Show which Python 3.12+ interpreter the Makefile uses
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "ERROR: no Python 3.12 or newer found (Django 6 needs it)." >&2; \
+	  echo "Looked for python3.14/3.13/3.12/python3 on PATH and under pyenv's versions." >&2; \
+	  echo "Install one (e.g. 'pyenv install 3.12' or your OS package python3.12)," >&2; \
+	  echo "or point to it: make PYTHON=/path/to/python3.12 <target>" >&2; \
+	  exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+
+$(STAMP): pyproject.toml | python
+	@if [ -x "$(PY)" ] && ! "$(PY)" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then \
+	  echo "Removing $(VENV): it was made with Python < 3.12"; rm -rf "$(VENV)"; fi
+	@[ -x "$(PY)" ] || "$(PYTHON)" -m venv "$(VENV)"
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create or update the virtualenv (.venv) with the app and dev tools
+
+.PHONY: migrate
+migrate: install ## Apply database migrations
+	$(DEV) $(PY) manage.py migrate --no-input
+
+.PHONY: demo
+demo: migrate ## Load the demo hotel group, rooms and staff (idempotent)
+	$(DEV) $(PY) manage.py load_demo
+
+.PHONY: run
+run: demo ## Set up everything and start web server, Celery worker and beat (Ctrl-C stops all)
+	$(DEV) $(PY) manage.py runall --host $(HOST) --port $(PORT)
+
+.PHONY: test
+test: install ## Run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## Check code style with ruff
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+.PHONY: format
+format: install ## Reformat code with ruff
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+.PHONY: checks
+checks: install ## Django system checks: deploy checks under production settings and missing migrations
+	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  ALLOWED_HOSTS=crm.hotel.example $(PY) manage.py check --deploy --fail-level WARNING
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+
+.PHONY: messages
+messages: install ## Recompile the translation catalogues (needs GNU gettext)
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv
+
+.PHONY: shell
+shell: install ## Open a Django shell
+	$(DEV) $(PY) manage.py shell
+
+.PHONY: clean
+clean: ## Remove the virtualenv and local data (var/: SQLite database, broker folders)
+	rm -rf $(VENV) var

@@ -1,0 +1,3 @@
+from hotel_crm.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from hotel_crm.models import Property, StaffMembership, StaffProfile
+
+
+@admin.register(Property)
+class PropertyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_zh", "time_zone", "currency", "is_active"]
+    list_filter = ["is_active", "time_zone"]
+    search_fields = ["code", "name_en", "name_zh"]
+
+
+class StaffMembershipInline(admin.TabularInline):
+    model = StaffMembership
+    fk_name = "user"
+    extra = 1
+    autocomplete_fields = ["property"]
+    verbose_name = _("role at a property")
+    verbose_name_plural = _("roles at properties")
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    fk_name = "user"
+    can_delete = False
+    fields = ["group_role", "language"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    """Staff accounts. Roles are given per property below, not through Django's global groups."""
+
+    inlines = [StaffProfileInline, StaffMembershipInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "is_staff", "is_superuser"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
+        (
+            _("Access"),
+            {
+                "fields": ["is_active", "is_staff", "is_superuser"],
+                "description": _(
+                    "“Staff status” opens this admin site; what the person may do here and in the app "
+                    "comes from their role at each property."
+                ),
+            },
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "memberships__property", "memberships__role"]

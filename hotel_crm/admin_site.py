@@ -1,0 +1,33 @@
+"""The admin site: 403 (not a second login form) for signed-in staff without admin access."""
+
+from functools import update_wrapper
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+
+class HotelAdminSite(admin.AdminSite):
+    site_header = _("hotel_crm administration")
+    site_title = _("hotel_crm admin")
+    index_title = _("Set up rooms and staff")
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated and not self.has_permission(request):
+            raise PermissionDenied
+        return super().login(request, extra_context)
+
+
+class HotelAdminConfig(AdminConfig):
+    default_site = "hotel_crm.admin_site.HotelAdminSite"

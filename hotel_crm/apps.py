@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class HotelCrmConfig(AppConfig):
+    name = "hotel_crm"
+    verbose_name = _("Hotel group and staff")
+
+    def ready(self) -> None:
+        from hotel_crm import roles
+
+        post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="hotel_crm.sync_roles")

@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from hotel_crm.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo hotel group (rooms, staff, roles). Safe to run again: it only adds what is missing."
+
+    def handle(self, *args, **options):
+        added = load_demo()
+        for code, count in added.items():
+            self.stdout.write(f"{code}: {count} rooms added" if count else f"{code}: already loaded")

@@ -1,0 +1,43 @@
+"""Sets the property the staff member is working in, its time zone and their role there."""
+
+from django.utils import timezone, translation
+
+from hotel_crm.selectors import property_access_for
+
+SESSION_KEY = "current_property_id"
+
+
+class CurrentPropertyMiddleware:
+    """Attach `request.property` and `request.property_access`; activate the property's time zone.
+
+    The property comes from the session, else the one the user last worked in,
+    else their first. Must run after AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.property = None
+        request.property_access = None
+        user = request.user
+        if user.is_authenticated:
+            access = property_access_for(user)
+            request.property_access = access
+            current = access.get(request.session.get(SESSION_KEY))
+            if current is None and access.profile is not None:
+                current = access.get(access.profile.last_property_id)
+            if current is None and access.properties:
+                current = access.properties[0]
+            if current is not None:
+                request.session[SESSION_KEY] = current.pk
+                user.active_role_ids = access.role_ids_by_property.get(current.pk, ())
+                timezone.activate(current.tzinfo)
+            request.property = current
+            if access.profile is not None and access.profile.language:
+                translation.activate(access.profile.language)
+                request.LANGUAGE_CODE = translation.get_language()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

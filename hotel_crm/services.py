@@ -1,0 +1,19 @@
+"""Writes about staff and the hotel group."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from hotel_crm.models import Heartbeat, Property, StaffProfile
+
+
+@transaction.atomic
+def staff_set_current_property(*, user: AbstractBaseUser, prop: Property) -> None:
+    """Remember the property the staff member now works in, for their next login."""
+    StaffProfile.objects.update_or_create(user=user, defaults={"last_property": prop})
+
+
+def heartbeat_record(*, name: str) -> Heartbeat:
+    """Note that the process `name` is alive now."""
+    heartbeat, _ = Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
+    return heartbeat

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings plus test-only defaults.
+
+Environment variables still win, so CI points the same suite at PostgreSQL
+and Redis with DATABASE_URL / REDIS_URL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+os.environ.setdefault("HEARTBEAT_SECONDS", "1")
+
+from hotel_crm.settings import *  # noqa: E402, F403
+
+# Django 6 hashes with 1.2M PBKDF2 iterations; tests log in hundreds of times.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,61 @@
+import re
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from hotel_crm import health
+from hotel_crm.middleware import SESSION_KEY
+from hotel_crm.services import staff_set_current_property
+
+
+_NUMERIC_ID = re.compile(r"/\d+(/|$)")
+
+
+def home(request):
+    """Send staff to the first screen their role may use."""
+    if request.property is None:
+        return render(request, "hotel_crm/no_property.html", status=403)
+    if request.user.has_perm("rooms.view_room_board"):
+        return redirect("rooms:board")
+    return render(request, "hotel_crm/home.html")
+
+
+@require_POST
+def switch_property(request):
+    """Make another of the staff member's properties the current one."""
+    try:
+        prop = request.property_access.get(int(request.POST.get("property", "")))
+    except (TypeError, ValueError):
+        prop = None
+    if prop is None:
+        raise Http404("No such property for you.")
+    request.session[SESSION_KEY] = prop.pk
+    staff_set_current_property(user=request.user, prop=prop)
+    # Ids in the old page's URL belong to the old property; start from the home page.
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    if not safe or _NUMERIC_ID.search(target):
+        target = reverse("home")
+    return HttpResponseRedirect(target)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """Report whether the database and the broker are reachable (no login, no secrets)."""
+    db = health.database_ok()
+    broker = health.broker_ok()
+    seen = health.worker_last_seen() if db else None
+    body = {
+        "status": "ok" if db and broker else "unavailable",
+        "database": {"ok": db},
+        "broker": {"ok": broker},
+        "worker": {"ok": health.worker_recent(seen), "last_seen": seen.isoformat() if seen else None},
+    }
+    return JsonResponse(body, status=200 if db and broker else 503)
