@@ -14,7 +14,7 @@ from hotel_crm import roles
 from hotel_crm.models import Property, StaffMembership, StaffProfile
 from rooms.models import BedConfiguration, Facility, FloorZone, Room, RoomStatus, RoomType, ZonePrivilege
 
-DEMO_PASSWORD = "hotel-demo-2026"  # noqa: S105 — printed for the demo, documented in the README
+DEMO_PASSWORD = "hotel-demo-2026"
 
 FACILITIES = [
     ("desk", "Large executive desk", "大型办公桌"),
@@ -84,8 +84,12 @@ def sha_room_plan() -> list[tuple[str, str]]:
                 code = "DK"
             plan.append((f"{floor}{n:02d}", code))
     plan += [("3101", "PRES"), ("3102", "DSTE")] + [(f"31{n:02d}", "STE") for n in range(3, 9)]
-    for floor, count, twins in ((32, 17, (3, 8, 13, 16, 17)), (33, 17, (3, 8, 13, 16, 17)),
-                                (34, 17, (3, 8, 13, 16, 17)), (35, 18, (3, 8, 13, 16))):
+    for floor, count, twins in (
+        (32, 17, (3, 8, 13, 16, 17)),
+        (33, 17, (3, 8, 13, 16, 17)),
+        (34, 17, (3, 8, 13, 16, 17)),
+        (35, 18, (3, 8, 13, 16)),
+    ):
         plan += [(f"{floor}{n:02d}", "XT" if n in twins else "XK") for n in range(1, count + 1)]
     return plan
 
@@ -124,7 +128,14 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("admin", "Ada", "Admin", "administrator (every property, admin site)", is_staff=True, is_superuser=True),
+    DemoUser(
+        "admin",
+        "Ada",
+        "Admin",
+        "administrator (every property, admin site)",
+        is_staff=True,
+        is_superuser=True,
+    ),
     DemoUser("frontdesk", "Li", "Na", "front desk at SHA", (("SHA", roles.FRONT_DESK),)),
     DemoUser(
         "grm",
@@ -134,9 +145,21 @@ DEMO_USERS = [
         (("SHA", roles.GUEST_RELATIONS_MANAGER), ("HGH", roles.FRONT_DESK)),
     ),
     DemoUser("westlake", "Chen", "Jie", "front desk at HGH", (("HGH", roles.FRONT_DESK),)),
-    DemoUser("roomsadmin", "Zhao", "Lei", "property administrator at SHA (admin site)",
-             (("SHA", roles.PROPERTY_ADMINISTRATOR),), is_staff=True),
-    DemoUser("director", "Liu", "Yang", "group director, read-only in every property", group_role=roles.GROUP_DIRECTOR),
+    DemoUser(
+        "roomsadmin",
+        "Zhao",
+        "Lei",
+        "property administrator at SHA (admin site)",
+        (("SHA", roles.PROPERTY_ADMINISTRATOR),),
+        is_staff=True,
+    ),
+    DemoUser(
+        "director",
+        "Liu",
+        "Yang",
+        "group director, read-only in every property",
+        group_role=roles.GROUP_DIRECTOR,
+    ),
 ]
 
 
@@ -229,7 +252,9 @@ def _users() -> None:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            StaffProfile.objects.create(user=user, group_role=groups[demo.group_role] if demo.group_role else None)
+            StaffProfile.objects.create(
+                user=user, group_role=groups[demo.group_role] if demo.group_role else None
+            )
             for code, role in demo.memberships:
                 StaffMembership.objects.create(user=user, property=properties[code], role=groups[role])
 

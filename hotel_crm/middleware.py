@@ -30,7 +30,8 @@ class CurrentPropertyMiddleware:
             if current is None and access.properties:
                 current = access.properties[0]
             if current is not None:
-                request.session[SESSION_KEY] = current.pk
+                if request.session.get(SESSION_KEY) != current.pk:
+                    request.session[SESSION_KEY] = current.pk
                 user.active_role_ids = access.role_ids_by_property.get(current.pk, ())
                 timezone.activate(current.tzinfo)
             request.property = current

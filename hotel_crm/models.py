@@ -17,7 +17,9 @@ from hotel_crm.i18n import BilingualName
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Asia/Shanghai)."), params={"value": value})
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone (e.g. Asia/Shanghai)."), params={"value": value}
+        )
 
 
 class PropertyQuerySet(models.QuerySet):
@@ -94,7 +96,9 @@ class StaffMembership(models.Model):
     class Meta:
         verbose_name = _("staff membership")
         verbose_name_plural = _("staff memberships")
-        constraints = [models.UniqueConstraint(fields=["user", "property"], name="one_role_per_user_and_property")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "property"], name="one_role_per_user_and_property")
+        ]
         ordering = ["property__code"]
 
     def __str__(self) -> str:
@@ -105,7 +109,10 @@ class StaffProfile(models.Model):
     """What the app keeps about a staff member beyond Django's user."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
     )
     group_role = models.ForeignKey(
         Group,

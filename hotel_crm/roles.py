@@ -45,7 +45,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rooms.view_zoneprivilege",
     ],
     # Read-only across the group by default.
-    GROUP_DIRECTOR: ["rooms.view_room", "rooms.view_roomtype", "rooms.view_floorzone", "rooms.view_room_board"],
+    GROUP_DIRECTOR: [
+        "rooms.view_room",
+        "rooms.view_roomtype",
+        "rooms.view_floorzone",
+        "rooms.view_room_board",
+    ],
 }
 
 

@@ -21,7 +21,7 @@ class PropertyAccess:
 
 
 def property_access_for(user: AbstractBaseUser) -> PropertyAccess:
-    """Return where `user` may work: their memberships, or every property for group-level roles (2–3 queries)."""
+    """Return where `user` may work: memberships, or every property for a group-level role (3 queries)."""
     profile = StaffProfile.objects.filter(user=user).select_related("group_role").first()
     group_role = profile.group_role if profile else None
     memberships = list(

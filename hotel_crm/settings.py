@@ -28,7 +28,7 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Production (DEBUG off) needs a long random SECRET_KEY "
             "in the environment; for local development run `make run`, which sets DEBUG=1."
         )
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS and not DEBUG:
@@ -164,12 +164,31 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "hotel_crm.tasks.heartbeat", "schedule": env.float("HEARTBEAT_SECONDS", default=30)},
+    "heartbeat": {
+        "task": "hotel_crm.tasks.heartbeat",
+        "schedule": env.float("HEARTBEAT_SECONDS", default=30),
+    },
 }
 
-# --- Email (console by default; SMTP by EMAIL_URL) --------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-globals().update(EMAIL_CONFIG)
+# --- Email (console by default; SMTP by EMAIL_URL, e.g. smtp+tls://user:pass@host:587)
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_smtp_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {k: v for k, v in _smtp_options.items() if v not in (None, "")}
+        if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+        else {},
+    }
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="guest-relations@localhost")
 
 # --- Security: safe by default when DEBUG is off ----------------------------

@@ -12,7 +12,6 @@ from hotel_crm import health
 from hotel_crm.middleware import SESSION_KEY
 from hotel_crm.services import staff_set_current_property
 
-
 _NUMERIC_ID = re.compile(r"/\d+(/|$)")
 
 

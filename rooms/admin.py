@@ -59,7 +59,9 @@ class RoomAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.Mo
                 created = services.rooms_create_range(
                     prop=prop,
                     room_type=data["room_type"],
-                    rooms=services.RoomRange(first=data["first_number"], last=data["last_number"], floor=data["floor"]),
+                    rooms=services.RoomRange(
+                        first=data["first_number"], last=data["last_number"], floor=data["floor"]
+                    ),
                 )
             except services.RoomError as error:
                 form.add_error(None, str(error))
@@ -106,5 +108,3 @@ class RoomTypeAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admi
 class FacilityAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_en", "name_zh"]
     search_fields = ["name_en", "name_zh", "code"]
-
-

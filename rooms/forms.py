@@ -10,7 +10,9 @@ class RoomBoardFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     zone = forms.TypedChoiceField(label=_("Zone"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, floors: list[int], room_types: list[RoomType], zones: list[FloorZone], **kwargs):
+    def __init__(
+        self, *args, floors: list[int], room_types: list[RoomType], zones: list[FloorZone], **kwargs
+    ):
         super().__init__(*args, **kwargs)
         every = [("", _("All"))]
         self.fields["floor"].choices = every + [(f, str(f)) for f in floors]

@@ -52,7 +52,9 @@ class RoomType(BilingualName, models.Model):
     bed_configuration = models.CharField(_("beds"), max_length=10, choices=BedConfiguration.choices)
     max_occupancy = models.PositiveSmallIntegerField(_("maximum occupancy"), default=2)
     is_suite = models.BooleanField(_("suite"), default=False)
-    facilities = models.ManyToManyField(Facility, blank=True, related_name="room_types", verbose_name=_("facilities"))
+    facilities = models.ManyToManyField(
+        Facility, blank=True, related_name="room_types", verbose_name=_("facilities")
+    )
 
     objects = PropertyScopedQuerySet.as_manager()
 
@@ -88,7 +90,9 @@ class FloorZone(BilingualName, models.Model):
         ordering = ["property", "first_floor"]
         constraints = [
             models.UniqueConstraint(fields=["property", "code"], name="floorzone_code_unique"),
-            models.CheckConstraint(condition=Q(first_floor__lte=F("last_floor")), name="floorzone_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(first_floor__lte=F("last_floor")), name="floorzone_range_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,7 +123,9 @@ class Room(models.Model):
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="rooms")
     number = models.CharField(_("number"), max_length=10)
     floor = models.SmallIntegerField(_("floor"))
-    room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("type"))
+    room_type = models.ForeignKey(
+        RoomType, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("type")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=RoomStatus.choices, default=RoomStatus.VACANT_CLEAN
     )

@@ -56,7 +56,9 @@ def zone_for_floor(zones: list[FloorZone], floor: int) -> FloorZone | None:
 def room_board_options(*, prop: Property) -> RoomBoardOptions:
     """Floors, room types and zones of the property (4 queries)."""
     return RoomBoardOptions(
-        floors=list(Room.objects.for_property(prop).order_by("-floor").values_list("floor", flat=True).distinct()),
+        floors=list(
+            Room.objects.for_property(prop).order_by("-floor").values_list("floor", flat=True).distinct()
+        ),
         room_types=list(RoomType.objects.for_property(prop)),
         zones=zones_for(prop),
     )

@@ -40,7 +40,10 @@ def room_set_status(
     locked = Room.objects.select_for_update().get(pk=room.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleRoom(
-            _("Room %(number)s was changed by someone else a moment ago (now: %(status)s). Check and try again.")
+            _(
+                "Room %(number)s was changed by someone else a moment ago (now: %(status)s). "
+                "Check and try again."
+            )
             % {"number": locked.number, "status": locked.get_status_display()}
         )
     updated = Room.objects.filter(pk=locked.pk).update(
@@ -72,7 +75,7 @@ def _floor_of(number: int) -> int:
 
 @transaction.atomic
 def rooms_create_range(*, prop: Property, room_type: RoomType, rooms: RoomRange) -> list[Room]:
-    """Create rooms first..last of one type; all or none. The floor defaults to the number's leading digits."""
+    """Create rooms first..last of one type, all or none; the floor defaults to the leading digits."""
     if room_type.property_id != prop.pk:
         raise RoomError(_("That room type belongs to another property."))
     if rooms.first <= 0 or rooms.last < rooms.first:

@@ -58,10 +58,14 @@ def room_change_status(request, pk: int):
         except services.RoomError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Room %(number)s is now %(status)s.") % {
-                "number": room.number,
-                "status": dict(form.fields["status"].choices)[form.cleaned_data["status"]],
-            })
+            messages.success(
+                request,
+                _("Room %(number)s is now %(status)s.")
+                % {
+                    "number": room.number,
+                    "status": dict(form.fields["status"].choices)[form.cleaned_data["status"]],
+                },
+            )
             return redirect("rooms:detail", pk=room.pk)
     zone = selectors.zone_for_floor(selectors.zones_for(request.property), room.floor)
     return render(request, "rooms/room_detail.html", {"room": room, "zone": zone, "form": form}, status=400)

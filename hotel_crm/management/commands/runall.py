@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
-        parser.add_argument("--no-reload", action="store_true", help="Do not restart the web server on code changes.")
+        parser.add_argument(
+            "--no-reload", action="store_true", help="Do not restart the web server on code changes."
+        )
 
     def handle(self, *args, host, port, no_reload, **options):
         python, manage = sys.executable, str(settings.BASE_DIR / "manage.py")
@@ -33,11 +35,32 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "hotel_crm"]
         commands = {
             "web": web,
-            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", "worker@%h"],
-            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+            "worker": [
+                *celery,
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--hostname",
+                "worker@%h",
+            ],
+            "beat": [
+                *celery,
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
         }
         self._banner(host, port)
-        children = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
+        # Own sessions: Ctrl-C reaches only this supervisor, which stops each
+        # child in turn (the worker's pool processes are then stopped by the worker).
+        children = {
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
+            for name, cmd in commands.items()
+        }
         stopping = False
 
         def stop(signum, frame):
@@ -55,7 +78,9 @@ class Command(BaseCommand):
                     break
             time.sleep(0.3)
         if failed:
-            self.stderr.write(f"\n{failed} exited with code {children[failed].returncode}; stopping the others.")
+            self.stderr.write(
+                f"\n{failed} exited with code {children[failed].returncode}; stopping the others."
+            )
         else:
             self.stdout.write("\nStopping web server, worker and beat…")
         self._stop(children)

@@ -1,0 +1,37 @@
+import pytest
+from django.test import Client
+
+from hotel_crm import roles
+from tests import factories
+
+
+@pytest.fixture
+def sha(db):
+    return factories.make_property("SHA", name_en="Grand Plaza Hotel Shanghai", name_zh="上海君廷大酒店")
+
+
+@pytest.fixture
+def hgh(db):
+    return factories.make_property("HGH", name_en="West Lake Garden Hotel", name_zh="西湖花园酒店")
+
+
+@pytest.fixture
+def login():
+    """Return a test client logged in as `user`."""
+
+    def _login(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def clerk(sha):
+    return factories.front_desk_at(sha, username="clerk")
+
+
+@pytest.fixture
+def grm(sha):
+    return factories.make_staff("manager", roles_at={sha: roles.GUEST_RELATIONS_MANAGER})

@@ -1,0 +1,71 @@
+"""Small factories for test data: real rows in the real test database."""
+
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from hotel_crm import roles
+from hotel_crm.models import Property, StaffMembership, StaffProfile
+from rooms.models import BedConfiguration, Room, RoomType
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_property(code: str | None = None, *, time_zone: str = "Asia/Shanghai", **fields) -> Property:
+    n = next(_seq)
+    return Property.objects.create(
+        code=code or f"P{n}",
+        name_en=fields.pop("name_en", f"Hotel {n}"),
+        name_zh=fields.pop("name_zh", f"酒店{n}"),
+        time_zone=time_zone,
+        **fields,
+    )
+
+
+def make_room_type(prop: Property, code: str = "DK", **fields) -> RoomType:
+    return RoomType.objects.create(
+        property=prop,
+        code=code,
+        name_en=fields.pop("name_en", f"Type {code}"),
+        bed_configuration=fields.pop("bed_configuration", BedConfiguration.KING),
+        **fields,
+    )
+
+
+def make_room(
+    prop: Property, number: str | None = None, *, room_type: RoomType | None = None, **fields
+) -> Room:
+    room_type = room_type or RoomType.objects.filter(property=prop).first() or make_room_type(prop)
+    number = number or str(100 + next(_seq))
+    return Room.objects.create(
+        property=prop,
+        number=number,
+        floor=fields.pop("floor", int(number) // 100),
+        room_type=room_type,
+        **fields,
+    )
+
+
+def make_staff(
+    username: str | None = None,
+    *,
+    roles_at: dict[Property, str] | None = None,
+    group_role: str | None = None,
+    **fields,
+):
+    """A staff member with a role at each given property (role names from hotel_crm.roles)."""
+    user = get_user_model().objects.create_user(
+        username=username or f"staff{next(_seq)}", password=PASSWORD, **fields
+    )
+    StaffProfile.objects.create(
+        user=user, group_role=Group.objects.get(name=group_role) if group_role else None
+    )
+    for prop, role in (roles_at or {}).items():
+        StaffMembership.objects.create(user=user, property=prop, role=Group.objects.get(name=role))
+    return user
+
+
+def front_desk_at(*props: Property, **fields):
+    return make_staff(roles_at=dict.fromkeys(props, roles.FRONT_DESK), **fields)

@@ -1,0 +1,91 @@
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from hotel_crm.demo import DEMO_PASSWORD, load_demo
+from hotel_crm.models import Property, StaffMembership
+from rooms.models import FloorZone, Room, RoomType
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return {
+        "properties": list(Property.objects.values_list("code", "name_en", "time_zone").order_by("code")),
+        "rooms": list(
+            Room.objects.values_list(
+                "property__code", "number", "floor", "room_type__code", "status"
+            ).order_by("property__code", "number")
+        ),
+        "types": list(RoomType.objects.values_list("property__code", "code", "name_en").order_by("pk")),
+        "users": list(get_user_model().objects.values_list("username", "password").order_by("username")),
+        "memberships": list(
+            StaffMembership.objects.values_list("user__username", "property__code", "role__name").order_by(
+                "pk"
+            )
+        ),
+    }
+
+
+def test_demo_hotel_has_the_227_rooms_of_the_domain_brief():
+    load_demo()
+    rooms = Room.objects.filter(property__code="SHA")
+    assert rooms.count() == 227
+    counts = Counter(rooms.values_list("room_type__name_en", flat=True))
+    assert counts == {
+        "Deluxe King": 118,
+        "Deluxe Twin": 30,
+        "Suite": 8,
+        "Deluxe Suite": 1,
+        "Presidential Suite": 1,
+        "Executive Deluxe King": 50,
+        "Executive Deluxe Twin": 19,
+    }
+    # floors 21–31 hold the deluxe rooms and suites, 32–35 the executive floor
+    assert set(rooms.filter(floor__lte=31).values_list("room_type__code", flat=True)) == {
+        "DK",
+        "DT",
+        "STE",
+        "DSTE",
+        "PRES",
+    }
+    assert set(rooms.filter(floor__gte=32).values_list("room_type__code", flat=True)) == {"XK", "XT"}
+    assert rooms.order_by("floor").first().floor == 21
+    assert rooms.order_by("floor").last().floor == 35
+    zone = FloorZone.objects.get(property__code="SHA", is_executive=True)
+    assert (zone.first_floor, zone.last_floor) == (32, 35)
+    assert zone.privileges.count() == 3
+    assert RoomType.objects.get(property__code="SHA", code="DK").facilities.count() == 12
+
+
+def test_demo_has_a_second_smaller_property_and_staff_at_one_and_at_both():
+    load_demo()
+    assert Room.objects.filter(property__code="HGH").count() == 30
+    by_user = Counter(StaffMembership.objects.values_list("user__username", flat=True))
+    assert by_user["frontdesk"] == 1
+    assert by_user["grm"] == 2
+    assert by_user["westlake"] == 1
+
+
+def test_demo_loader_is_idempotent():
+    first = load_demo()
+    before = _snapshot()
+    second = load_demo()
+    assert first == {"SHA": 227, "HGH": 30}
+    assert second == {"SHA": 0, "HGH": 0}
+    assert _snapshot() == before
+
+
+def test_demo_loader_does_not_undo_what_staff_changed():
+    load_demo()
+    room = Room.objects.get(property__code="SHA", number="2101")
+    Room.objects.filter(pk=room.pk).update(status="occupied")
+    user = get_user_model().objects.get(username="frontdesk")
+    user.set_password("a-new-password-chosen-by-the-clerk")
+    user.save()
+    load_demo()
+    assert Room.objects.get(pk=room.pk).status == "occupied"
+    user.refresh_from_db()
+    assert user.check_password("a-new-password-chosen-by-the-clerk")
+    assert not user.check_password(DEMO_PASSWORD)
