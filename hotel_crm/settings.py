@@ -170,8 +170,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Email (console by default; SMTP by EMAIL_URL, e.g. smtp+tls://user:pass@host:587)
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# --- Email: printed to the console in development; in production SMTP via
+# EMAIL_URL (e.g. smtp+tls://user:pass@mail.hotel.example:587), by default the
+# local mail relay on port 25.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _smtp_options = {
     "host": _email.get("EMAIL_HOST"),
     "port": _email.get("EMAIL_PORT"),
