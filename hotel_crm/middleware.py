@@ -27,6 +27,8 @@ class CurrentPropertyMiddleware:
             current = access.get(request.session.get(SESSION_KEY))
             if current is None and access.profile is not None:
                 current = access.get(access.profile.last_property_id)
+            if current is None:
+                current = access.get(access.home_property_id)
             if current is None and access.properties:
                 current = access.properties[0]
             if current is not None:

@@ -16,6 +16,8 @@ class PropertyAccess:
     role_names_by_property: dict[int, tuple[str, ...]] = field(default_factory=dict)
     profile: StaffProfile | None = None
 
+    home_property_id: int | None = None
+
     def get(self, property_id: int | None) -> Property | None:
         return next((p for p in self.properties if p.pk == property_id), None)
 
@@ -25,7 +27,9 @@ def property_access_for(user: AbstractBaseUser) -> PropertyAccess:
     profile = StaffProfile.objects.filter(user=user).select_related("group_role").first()
     group_role = profile.group_role if profile else None
     memberships = list(
-        StaffMembership.objects.filter(user=user, property__is_active=True).select_related("property", "role")
+        StaffMembership.objects.filter(user=user, property__is_active=True)
+        .select_related("property", "role")
+        .order_by("pk")
     )
     roles: dict[int, list[int]] = {m.property_id: [m.role_id] for m in memberships}
     names: dict[int, list[str]] = {m.property_id: [m.role.name] for m in memberships}
@@ -42,4 +46,6 @@ def property_access_for(user: AbstractBaseUser) -> PropertyAccess:
         role_ids_by_property={pk: tuple(ids) for pk, ids in roles.items()},
         role_names_by_property={pk: tuple(n) for pk, n in names.items()},
         profile=profile,
+        # The first hotel someone was given a role in is taken as their home hotel.
+        home_property_id=memberships[0].property_id if memberships else None,
     )

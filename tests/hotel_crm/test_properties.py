@@ -167,3 +167,10 @@ def test_one_role_per_user_and_property(sha, clerk):
         StaffMembership.objects.create(
             user=clerk, property=sha, role=Group.objects.get(name=roles.FRONT_DESK)
         )
+
+
+def test_first_login_opens_the_home_hotel_not_the_alphabetically_first(sha, hgh, login):
+    # Given a clerk whose first role was at SHA and who later also got one at HGH
+    user = factories.front_desk_at(sha, hgh)
+    # Then SHA opens first, though HGH sorts first
+    assert login(user).get("/rooms/").context["current_property"] == sha
