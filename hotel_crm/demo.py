@@ -275,4 +275,7 @@ def load_demo() -> dict[str, int]:
         "HGH": _rooms(hgh, hgh_room_plan(), hgh_types),
     }
     _users()
+    from hotel_crm.demo_guests import load_demo_guests
+
+    added["guests"] = load_demo_guests()
     return added

@@ -22,11 +22,23 @@ _FRONT_DESK_PERMS = [
     "rooms.view_floorzone",
     "rooms.change_room_status",
     "rooms.view_room_board",
+    "guests.view_guest",
+    "guests.add_guest",
+    "guests.change_guest",
+    "guests.view_stay",
+    "guests.add_stay",
+    "guests.check_in_out",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     FRONT_DESK: _FRONT_DESK_PERMS,
-    GUEST_RELATIONS_MANAGER: [*_FRONT_DESK_PERMS],
+    GUEST_RELATIONS_MANAGER: [
+        *_FRONT_DESK_PERMS,
+        "guests.export_guest",
+        "guests.erase_guest",
+        "guests.merge_guest",
+        "guests.view_profileaccess",
+    ],
     PROPERTY_ADMINISTRATOR: [
         *_FRONT_DESK_PERMS,
         "rooms.add_room",
@@ -50,6 +62,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rooms.view_roomtype",
         "rooms.view_floorzone",
         "rooms.view_room_board",
+        "guests.view_guest",
+        "guests.view_stay",
     ],
 }
 

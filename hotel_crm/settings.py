@@ -121,6 +121,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
+# Phone numbers typed without a country code are read as numbers of this country.
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
 USE_I18N = True
 USE_TZ = True
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("property/switch/", views.switch_property, name="switch_property"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("rooms/", include("rooms.urls")),
+    path("guests/", include("guests.urls")),
     path("admin/", admin.site.urls),
 ]

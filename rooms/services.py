@@ -99,3 +99,24 @@ def rooms_create_range(*, prop: Property, room_type: RoomType, rooms: RoomRange)
         for n in numbers
     )
     return created
+
+
+def room_mark_checked_in(*, room: Room, actor: AbstractBaseUser) -> None:
+    """A guest moved in: the room is occupied. Call while holding the room's lock."""
+    Room.objects.filter(pk=room.pk).update(
+        status=RoomStatus.OCCUPIED,
+        out_of_order_reason="",
+        status_changed_at=timezone.now(),
+        status_changed_by=actor,
+        version=F("version") + 1,
+    )
+
+
+def room_mark_checked_out(*, room: Room, actor: AbstractBaseUser) -> None:
+    """The guest left: the room needs housekeeping. Call while holding the room's lock."""
+    Room.objects.filter(pk=room.pk).update(
+        status=RoomStatus.VACANT_DIRTY,
+        status_changed_at=timezone.now(),
+        status_changed_by=actor,
+        version=F("version") + 1,
+    )

@@ -3,6 +3,7 @@ from collections import Counter
 import pytest
 from django.contrib.auth import get_user_model
 
+from guests.models import Guest, Stay, StayStatus
 from hotel_crm.demo import DEMO_PASSWORD, load_demo
 from hotel_crm.models import Property, StaffMembership
 from rooms.models import FloorZone, Room, RoomType
@@ -20,6 +21,8 @@ def _snapshot():
         ),
         "types": list(RoomType.objects.values_list("property__code", "code", "name_en").order_by("pk")),
         "users": list(get_user_model().objects.values_list("username", "password").order_by("username")),
+        "guests": list(Guest.objects.values_list("pk", "search_tokens", "updated_at").order_by("pk")),
+        "stays": list(Stay.objects.values_list("pk", "status", "room_id", "guest_id").order_by("pk")),
         "memberships": list(
             StaffMembership.objects.values_list("user__username", "property__code", "role__name").order_by(
                 "pk"
@@ -72,8 +75,8 @@ def test_demo_loader_is_idempotent():
     first = load_demo()
     before = _snapshot()
     second = load_demo()
-    assert first == {"SHA": 227, "HGH": 30}
-    assert second == {"SHA": 0, "HGH": 0}
+    assert first["SHA"] == 227 and first["HGH"] == 30 and first["guests"] > 300
+    assert second == {"SHA": 0, "HGH": 0, "guests": 0}
     assert _snapshot() == before
 
 
@@ -89,3 +92,15 @@ def test_demo_loader_does_not_undo_what_staff_changed():
     user.refresh_from_db()
     assert user.check_password("a-new-password-chosen-by-the-clerk")
     assert not user.check_password(DEMO_PASSWORD)
+
+
+def test_demo_guests_are_in_house_in_occupied_rooms_with_history_and_vips():
+    load_demo()
+    in_house = Stay.objects.filter(status=StayStatus.IN_HOUSE, property__code="SHA")
+    assert in_house.count() > 100
+    # every in-house stay's room shows as occupied, one guest per room
+    assert set(in_house.values_list("room__status", flat=True)) == {"occupied"}
+    assert in_house.values("room").distinct().count() == in_house.count()
+    assert Stay.objects.filter(status=StayStatus.CHECKED_OUT).count() > 100
+    assert Guest.objects.filter(vip_level__gt=0).count() >= 5
+    assert Guest.objects.exclude(family_name_cjk="").exists() and Guest.objects.exclude(family_name_latin="").exists()

@@ -8,5 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         added = load_demo()
+        guests = added.pop("guests", 0)
         for code, count in added.items():
-            self.stdout.write(f"{code}: {count} rooms added" if count else f"{code}: already loaded")
+            self.stdout.write(f"{code}: {count} rooms added" if count else f"{code}: rooms already loaded")
+        self.stdout.write(f"{guests} demo guests added" if guests else "Demo guests already loaded")
