@@ -92,6 +92,9 @@ class GuestForm(forms.ModelForm):
         self.fields["family_name_cjk"].widget.attrs["lang"] = "zh"
         self.fields["given_name_cjk"].widget.attrs["lang"] = "zh"
         self.fields["email"].widget.attrs["autocomplete"] = "off"
+        self.fields["nationality"].error_messages["max_length"] = _(
+            "Use the two-letter country code, e.g. CN, US, GB."
+        )
 
     def preference_fields(self):
         return [self[_pref_field(c)] for c in PREFERENCE_FIELDS]

@@ -39,7 +39,8 @@ class ParsedQuery:
 
 def parse_query(query: str) -> ParsedQuery:
     """Turn what staff typed into search tokens (see guests.names for the tokens stored)."""
-    text = (query or "").strip()[:100]
+    # PostgreSQL refuses NUL in text parameters (a DataError, i.e. a 500); it is never part of a search.
+    text = (query or "").replace("\x00", "").strip()[:100]
     parsed = ParsedQuery()
     if not text:
         return parsed

@@ -282,8 +282,9 @@ def stay_create(
     confirmation_number: str = "",
     adults: int = 1,
     notes: str = "",
+    check_in: bool = False,
 ) -> Stay:
-    """Book a stay for a guest in a room of this property."""
+    """Book a stay for a guest in a room of this property; with `check_in`, check it in too (all or nothing)."""
     if room.property_id != prop.pk:
         raise GuestError(_("That room belongs to another hotel."))
     if guest.erased_at or guest.merged_into_id:
@@ -297,7 +298,7 @@ def stay_create(
         )
     try:
         with transaction.atomic():
-            return Stay.objects.create(
+            stay = Stay.objects.create(
                 property=prop,
                 guest=guest,
                 room=room,
@@ -312,6 +313,7 @@ def stay_create(
         raise GuestError(
             _("Confirmation number %(number)s is already used in this hotel.") % {"number": number}
         ) from error
+    return stay_check_in(stay=stay, actor=actor) if check_in else stay
 
 
 def _locked_stay(stay: Stay) -> Stay:

@@ -207,9 +207,8 @@ def stay_create(request, pk: int):
                 adults=d["adults"],
                 notes=d["notes"],
                 actor=request.user,
+                check_in=d["check_in_now"],
             )
-            if d["check_in_now"]:
-                services.stay_check_in(stay=stay, actor=request.user)
         except services.GuestError as error:
             form.add_error(None, str(error))
         else:
