@@ -284,7 +284,7 @@ def stay_create(
     notes: str = "",
     check_in: bool = False,
 ) -> Stay:
-    """Book a stay for a guest in a room of this property; with `check_in`, check it in too (all or nothing)."""
+    """Book a stay for a guest in a room of this property; `check_in` checks it in too, all or nothing."""
     if room.property_id != prop.pk:
         raise GuestError(_("That room belongs to another hotel."))
     if guest.erased_at or guest.merged_into_id:
