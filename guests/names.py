@@ -19,8 +19,7 @@ def has_cjk(text: str) -> bool:
 def fold_latin(text: str) -> str:
     """Lower-case, strip accents and tone marks (zhāng → zhang, Müller → muller), drop punctuation."""
     decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.replace("ü", "v")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def latin_words(text: str) -> list[str]:
@@ -39,7 +38,9 @@ def romanise(chinese: str, *, surname: bool = False) -> list[str]:
     readings = pinyin("".join(chars), style=Style.NORMAL, heteronym=surname, errors="ignore")
     first = readings[0] if surname else readings[0][:1]
     rest = "".join(r[0] for r in readings[1:])
-    return [fold_latin(f + rest) for f in dict.fromkeys(first)]
+    forms = [fold_latin(f + rest) for f in dict.fromkeys(first)]
+    # pypinyin writes ü as v (吕 lv); staff also type "lu" or "lü" (folded to lu): keep both.
+    return list(dict.fromkeys(forms + [f.replace("v", "u") for f in forms if "v" in f]))
 
 
 def pinyin_syllables(chinese: str) -> list[str]:

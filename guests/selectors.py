@@ -160,7 +160,8 @@ def guest_search(*, prop: Property | None, query: str, limit: int = SEARCH_LIMIT
     ordered = list(dict.fromkeys(ranked))
     truncated = len(ordered) > limit
     ordered = ordered[:limit]
-    guests = {g.pk: g for g in guest_rows(prop=prop).filter(pk__in=ordered)}
+    # Erased guests never appear, whatever matched (their stays keep room and confirmation numbers).
+    guests = {g.pk: g for g in guest_rows(prop=prop).filter(pk__in=ordered, erased_at__isnull=True)}
     return SearchResult(
         query=query,
         guests=[guests[pk] for pk in ordered if pk in guests and not guests[pk].merged_into_id],

@@ -283,6 +283,7 @@ def stay_create(
     adults: int = 1,
     notes: str = "",
     check_in: bool = False,
+    now: dt.datetime | None = None,
 ) -> Stay:
     """Book a stay for a guest in a room of this property; `check_in` checks it in too, all or nothing."""
     if room.property_id != prop.pk:
@@ -313,7 +314,7 @@ def stay_create(
         raise GuestError(
             _("Confirmation number %(number)s is already used in this hotel.") % {"number": number}
         ) from error
-    return stay_check_in(stay=stay, actor=actor) if check_in else stay
+    return stay_check_in(stay=stay, actor=actor, now=now) if check_in else stay
 
 
 def _locked_stay(stay: Stay) -> Stay:

@@ -5,6 +5,8 @@ import itertools
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from guests.models import Guest
+from guests.services import GuestData, guest_create
 from hotel_crm import roles
 from hotel_crm.models import Property, StaffMembership, StaffProfile
 from rooms.models import BedConfiguration, Room, RoomType
@@ -69,3 +71,30 @@ def make_staff(
 
 def front_desk_at(*props: Property, **fields):
     return make_staff(roles_at=dict.fromkeys(props, roles.FRONT_DESK), **fields)
+
+
+def make_guest(
+    family_name_cjk: str = "",
+    given_name_cjk: str = "",
+    *,
+    family_name_latin: str = "",
+    given_name_latin: str = "",
+    actor=None,
+    **fields,
+) -> Guest:
+    """A guest created through guests.services.guest_create, so search tokens are built.
+
+    With no name given, a unique Latin name is made up; `fields` are other GuestData fields
+    (email, phones as E.164, preferences, vip_level...).
+    """
+    if not any((family_name_cjk, given_name_cjk, family_name_latin, given_name_latin)):
+        n = next(_seq)
+        family_name_latin, given_name_latin = f"Guest{n}", "Test"
+    data = GuestData(
+        family_name_cjk=family_name_cjk,
+        given_name_cjk=given_name_cjk,
+        family_name_latin=family_name_latin,
+        given_name_latin=given_name_latin,
+        **fields,
+    )
+    return guest_create(data=data, actor=actor or make_staff())

@@ -103,4 +103,7 @@ def test_demo_guests_are_in_house_in_occupied_rooms_with_history_and_vips():
     assert in_house.values("room").distinct().count() == in_house.count()
     assert Stay.objects.filter(status=StayStatus.CHECKED_OUT).count() > 100
     assert Guest.objects.filter(vip_level__gt=0).count() >= 5
-    assert Guest.objects.exclude(family_name_cjk="").exists() and Guest.objects.exclude(family_name_latin="").exists()
+    assert (
+        Guest.objects.exclude(family_name_cjk="").exists()
+        and Guest.objects.exclude(family_name_latin="").exists()
+    )
