@@ -278,4 +278,7 @@ def load_demo() -> dict[str, int]:
     from hotel_crm.demo_guests import load_demo_guests
 
     added["guests"] = load_demo_guests()
+    from hotel_crm.demo_complaints import load_demo_complaints
+
+    added["complaints"] = load_demo_complaints()
     return added

@@ -28,6 +28,11 @@ _FRONT_DESK_PERMS = [
     "guests.view_stay",
     "guests.add_stay",
     "guests.check_in_out",
+    "complaints.view_complaint",
+    "complaints.add_complaint",
+    "complaints.change_complaint",
+    "complaints.add_courtesycheck",
+    "complaints.view_courtesycheck",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -38,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "guests.erase_guest",
         "guests.merge_guest",
         "guests.view_profileaccess",
+        "complaints.reopen_complaint",
+        "complaints.view_all_complaints",
     ],
     PROPERTY_ADMINISTRATOR: [
         *_FRONT_DESK_PERMS,
@@ -55,6 +62,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rooms.change_zoneprivilege",
         "rooms.delete_zoneprivilege",
         "rooms.view_zoneprivilege",
+        "complaints.add_department",
+        "complaints.change_department",
+        "complaints.view_department",
+        "complaints.add_category",
+        "complaints.change_category",
+        "complaints.view_category",
+        "complaints.add_preventionrule",
+        "complaints.change_preventionrule",
+        "complaints.view_preventionrule",
     ],
     # Read-only across the group by default.
     GROUP_DIRECTOR: [
@@ -64,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rooms.view_room_board",
         "guests.view_guest",
         "guests.view_stay",
+        "complaints.view_complaint",
+        "complaints.view_all_complaints",
     ],
 }
 

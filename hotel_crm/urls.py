@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("rooms/", include("rooms.urls")),
     path("guests/", include("guests.urls")),
+    path("complaints/", include("complaints.urls")),
     path("admin/", admin.site.urls),
 ]

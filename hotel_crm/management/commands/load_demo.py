@@ -9,6 +9,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         added = load_demo()
         guests = added.pop("guests", 0)
+        complaints = added.pop("complaints", 0)
         for code, count in added.items():
             self.stdout.write(f"{code}: {count} rooms added" if count else f"{code}: rooms already loaded")
         self.stdout.write(f"{guests} demo guests added" if guests else "Demo guests already loaded")
+        self.stdout.write(f"{complaints} demo cases added" if complaints else "Demo cases already loaded")

@@ -1,0 +1,200 @@
+import datetime as dt
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import (
+    ApologyMethod,
+    Area,
+    Category,
+    Channel,
+    ComplaintKind,
+    CourtesyOutcome,
+    Department,
+    GuestType,
+    Mood,
+    RemedyType,
+    Severity,
+)
+from complaints.workflow import Status, Verdict
+from rooms.models import Room
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ComplaintLogForm(forms.Form):
+    guest_words = forms.CharField(
+        label=_("What the guest said, in their words"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
+    area = forms.ChoiceField(label=_("Where"), choices=Area.choices, initial=Area.ROOM)
+    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none(), required=False)
+    location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
+    occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
+    people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
+    mood = forms.ChoiceField(label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False)
+    guest_type = forms.ChoiceField(
+        label=_("Kind of guest right now"), choices=[("", "—"), *GuestType.choices], required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of complaint"), choices=[("", "—"), *ComplaintKind.choices], required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON)
+    complainant_name = forms.CharField(
+        label=_("Name (if not a registered guest)"), max_length=120, required=False
+    )
+    restated_confirmed = forms.BooleanField(
+        label=_("I restated the problem and the guest confirmed it"), required=False
+    )
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, prop, has_guest: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_guest = has_guest
+        departments = Department.objects.for_property(prop).filter(is_active=True)
+        self.fields["department"].queryset = departments
+        self.fields["category"].queryset = Category.objects.filter(department__in=departments, is_active=True)
+        self.fields["category"].label_from_instance = lambda c: f"{c.department.name} · {c.name}"
+        self.fields["room"].queryset = Room.objects.for_property(prop).order_by("floor", "number")
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4().hex)
+
+    def clean_submission_key(self):
+        value = self.cleaned_data["submission_key"]
+        if not value.isalnum():
+            raise forms.ValidationError(_("Reload the form and try again."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_guest and not data.get("complainant_name", "").strip():
+            self.add_error(
+                "complainant_name", _("Choose a guest first, or write the name of the person complaining.")
+            )
+        category, department = data.get("category"), data.get("department")
+        if category and department and category.department_id != department.pk:
+            self.add_error("category", _("This category belongs to another department."))
+        occurred = data.get("occurred_at")
+        if occurred and occurred > timezone.now() + dt.timedelta(minutes=10):
+            self.add_error("occurred_at", _("This is in the future."))
+        return data
+
+
+class RestateForm(VersionedForm):
+    confirmed = forms.BooleanField(label=_("I restated the problem and the guest confirmed it"))
+    note = forms.CharField(label=_("How I restated it (optional)"), max_length=1000, required=False)
+
+
+class ApologyForm(VersionedForm):
+    method = forms.ChoiceField(label=_("How"), choices=ApologyMethod.choices)
+    note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False)
+
+
+class OfferForm(VersionedForm):
+    remedy_type = forms.ChoiceField(label=_("Remedy"), choices=RemedyType.choices)
+    description = forms.CharField(label=_("What exactly"), max_length=300)
+    value = forms.DecimalField(label=_("Value"), min_value=0, max_value=1000000, decimal_places=2, initial=0)
+
+
+class OfferAnswerForm(VersionedForm):
+    offer = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.ChoiceField(choices=[("accept", _("Accepted")), ("decline", _("Declined"))])
+    response = forms.CharField(label=_("What the guest said"), max_length=300, required=False)
+
+
+class ActionForm(VersionedForm):
+    description = forms.CharField(label=_("What must happen"), max_length=300)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False
+    )
+    due_at = forms.DateTimeField(label=_("Due"), widget=DATETIME)
+
+    def __init__(self, *args, prop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.for_property(prop).filter(is_active=True)
+        if not self.is_bound:
+            self.initial.setdefault("due_at", timezone.localtime() + dt.timedelta(hours=2))
+
+
+class ActionDoneForm(VersionedForm):
+    action = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("How it was done"), max_length=300, required=False)
+
+
+class VerifyForm(VersionedForm):
+    verdict = forms.ChoiceField(
+        label=_("The guest is now"), choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("What the guest said"), max_length=1000, required=False)
+    root_cause = forms.CharField(
+        label=_("Root cause"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    preventive_action = forms.CharField(
+        label=_("What will stop it happening again"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CourtesyForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CourtesyOutcome.choices)
+    note = forms.CharField(label=_("What the guest said"), max_length=500, required=False)
+
+
+class ListFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Step"),
+        required=False,
+        choices=[("open", _("All open")), *Status.choices, ("all", _("Everything"))],
+    )
+    department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("Any")), *Severity.choices]
+    )
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    repeat = forms.BooleanField(label=_("Repeat"), required=False)
+    vip = forms.BooleanField(label=_("VIP"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("-reported_at", _("Newest first")),
+            ("reported_at", _("Oldest first")),
+            ("-severity", _("Most severe first")),
+            ("status", _("By step")),
+        ],
+    )
+
+    def __init__(self, *args, prop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", _("Any"))] + [
+            (d.pk, d.name) for d in Department.objects.for_property(prop)
+        ]

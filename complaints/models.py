@@ -1,0 +1,470 @@
+"""Complaint cases and everything recorded along the cycle."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from complaints.workflow import OPEN, Status, Verdict
+from guests.models import Guest, Stay
+from hotel_crm.i18n import BilingualName
+from hotel_crm.models import Property
+from hotel_crm.scoping import PropertyScopedQuerySet
+from rooms.models import Room
+
+
+class Department(BilingualName, models.Model):
+    """A department a complaint is routed to (domain.md §5), per property."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="departments")
+    code = models.SlugField(_("code"), max_length=20)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = PropertyScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["property", "name_en"]
+        constraints = [models.UniqueConstraint(fields=["property", "code"], name="department_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(BilingualName, models.Model):
+    """A kind of problem, from a managed list per department (e.g. Housekeeping → dirty room)."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="categories")
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["department", "name_en"]
+        constraints = [models.UniqueConstraint(fields=["department", "name_en"], name="category_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PreventionRule(models.Model):
+    """When a case is a repeat: N cases in M days (same room and category, or same category and place)."""
+
+    property = models.OneToOneField(Property, on_delete=models.CASCADE, related_name="prevention_rule")
+    threshold = models.PositiveSmallIntegerField(
+        _("cases (N)"), default=3, validators=[MinValueValidator(2), MaxValueValidator(50)]
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("within days (M)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+
+    objects = PropertyScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("prevention rule")
+        verbose_name_plural = _("prevention rules")
+
+    def __str__(self) -> str:
+        return f"{self.property.code}: {self.threshold} / {self.window_days} d"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class ComplaintKind(models.TextChoices):
+    SINCERE = "sincere", _("Sincere (a real fault, told plainly)")
+    EMOTIONAL = "emotional", _("Emotional (the feeling is the main problem)")
+    OPPORTUNISTIC = "opportunistic", _("Opportunistic (fishing for compensation)")
+    PROCEDURAL = "procedural", _("Procedural (for the record)")
+
+
+class Mood(models.TextChoices):
+    IMPATIENT = "impatient", _("Impatient, nervous")
+    ANGRY = "angry", _("Angry")
+    TIRED = "tired", _("Tired")
+    HAPPY = "happy", _("Happy, relaxed")
+    TIMID = "timid", _("Timid, hesitant")
+
+
+class GuestType(models.TextChoices):
+    DEMANDING = "demanding", _("Demanding: wants facts")
+    CONFUSED = "confused", _("Confused: unclear or mistaken")
+    AGITATED = "agitated", _("Agitated: upset and dissatisfied")
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    REVIEW_SITE = "review_site", _("Review site")
+    SURVEY = "survey", _("Survey")
+    COURTESY_CHECK = "courtesy_check", _("Courtesy check")
+
+
+class Area(models.TextChoices):
+    ROOM = "room", _("Guest room")
+    LOBBY = "lobby", _("Lobby")
+    FRONT_DESK = "front_desk", _("Front desk")
+    RESTAURANT = "restaurant", _("Restaurant")
+    BAR = "bar", _("Bar")
+    SPA = "spa", _("Spa")
+    GYM_POOL = "gym_pool", _("Gym / pool")
+    CAR_PARK = "car_park", _("Car park")
+    MEETING = "meeting", _("Meeting rooms")
+    LIFTS_CORRIDORS = "lifts_corridors", _("Lifts / corridors")
+    EXECUTIVE_LOUNGE = "executive_lounge", _("Executive lounge")
+    OUTSIDE = "outside", _("Outside the hotel / online")
+    OTHER = "other", _("Other")
+
+
+class ApologyMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("Email")
+
+
+class Complaint(models.Model):
+    """A guest's complaint at one property: listen → apologise → resolve → follow up → verify."""
+
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("hotel")
+    )
+    reference = models.CharField(_("reference"), max_length=30, editable=False)
+    guest = models.ForeignKey(
+        Guest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("guest"),
+    )
+    stay = models.ForeignKey(
+        Stay,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("stay"),
+    )
+    complainant_name = models.CharField(
+        _("complainant (if not a registered guest)"),
+        max_length=120,
+        blank=True,
+        help_text=_("For a walk-in or non-resident."),
+    )
+    area = models.CharField(_("where"), max_length=20, choices=Area.choices, default=Area.ROOM)
+    room = models.ForeignKey(
+        Room,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("room"),
+    )
+    location_detail = models.CharField(_("place, in detail"), max_length=200, blank=True)
+    occurred_at = models.DateTimeField(_("happened at"))
+    reported_at = models.DateTimeField(_("reported at"))
+    people_involved = models.CharField(
+        _("people involved"),
+        max_length=300,
+        blank=True,
+        help_text=_("Staff or other guests involved, if any."),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("department")
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("category"),
+    )
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    kind = models.CharField(_("kind of complaint"), max_length=15, choices=ComplaintKind.choices, blank=True)
+    mood = models.CharField(_("guest's mood"), max_length=10, choices=Mood.choices, blank=True)
+    guest_type = models.CharField(
+        _("kind of guest right now"), max_length=10, choices=GuestType.choices, blank=True
+    )
+    guest_words = models.TextField(_("the guest's own words"), max_length=4000)
+    channel = models.CharField(
+        _("channel"), max_length=15, choices=Channel.choices, default=Channel.IN_PERSON
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_complaints",
+        verbose_name=_("owner"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assigned_complaints",
+        verbose_name=_("assigned to"),
+    )
+    status = models.CharField(
+        _("step"), max_length=15, choices=Status.choices, default=Status.LISTENING, editable=False
+    )
+    restated_confirmed = models.BooleanField(
+        _("restated and confirmed by the guest"), default=False, editable=False
+    )
+    apologised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    apologised_via = models.CharField(
+        max_length=10, choices=ApologyMethod.choices, blank=True, editable=False
+    )
+    apologised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verdict = models.CharField(
+        _("verdict"), max_length=15, choices=Verdict.choices, blank=True, editable=False
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_repeat = models.BooleanField(_("repeat"), default=False, editable=False)
+    repeat_reason = models.CharField(max_length=300, blank=True, editable=False)
+    root_cause = models.TextField(_("root cause"), max_length=2000, blank=True, editable=False)
+    preventive_action = models.TextField(_("preventive action"), max_length=2000, blank=True, editable=False)
+    withdrawn_reason = models.CharField(max_length=300, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = PropertyScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-reported_at", "-pk"]
+        permissions = [
+            ("reopen_complaint", _("Can reopen a closed or withdrawn case")),
+            ("view_all_complaints", _("Can see every case of the property")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["property", "reference"], name="complaint_reference_unique"),
+            models.UniqueConstraint(
+                fields=["property", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="complaint_submission_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(guest__isnull=False) | ~Q(complainant_name=""), name="complaint_has_a_complainant"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["property", "status", "-reported_at"], name="complaint_open_list_idx"),
+            models.Index(fields=["property", "assignee", "status"], name="complaint_assignee_idx"),
+            models.Index(fields=["property", "category", "reported_at"], name="complaint_category_idx"),
+            models.Index(fields=["room", "reported_at"], name="complaint_room_idx"),
+            models.Index(fields=["guest", "reported_at"], name="complaint_guest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @classmethod
+    def open_statuses(cls) -> list[str]:
+        return [s.value for s in OPEN]
+
+    # Methods, not properties: `property` is a field name in this class.
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    def recovered(self) -> bool:
+        return self.verdict == Verdict.VERY_SATISFIED
+
+    def complainant(self) -> str:
+        return self.guest.display_name if self.guest_id else self.complainant_name
+
+
+class RemedyType(models.TextChoices):
+    ROOM_MOVE = "room_move", _("Room move")
+    UPGRADE = "upgrade", _("Upgrade")
+    REPAIR = "repair", _("Repair")
+    FB_CREDIT = "fb_credit", _("F&B credit")
+    RATE_DISCOUNT = "rate_discount", _("Rate discount")
+    AMENITY = "amenity", _("Amenity")
+    REFUND = "refund", _("Refund")
+    APOLOGY_LETTER = "apology_letter", _("Apology letter")
+    OTHER = "other", _("Other")
+
+
+class OfferStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for the guest")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class Offer(models.Model):
+    """A solution offered to the guest; the case stays in resolving until one is accepted."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="offers")
+    remedy_type = models.CharField(_("remedy"), max_length=15, choices=RemedyType.choices)
+    description = models.CharField(_("what exactly"), max_length=300)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000000"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    status = models.CharField(
+        _("answer"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.PROPOSED
+    )
+    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    offered_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    guest_response = models.CharField(_("what the guest said"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["offered_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="offer_value_not_negative"),
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(status="proposed"), name="one_open_offer_per_complaint"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_remedy_type_display()}: {self.description}"
+
+
+class FollowUpAction(models.Model):
+    """Something that must happen for the promise to be kept (the room really gets fixed)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(_("what must happen"), max_length=300)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    due_at = models.DateTimeField(_("due"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_note = models.CharField(_("how it was done"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up action")
+        verbose_name_plural = _("follow-up actions")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["complaint", "done_at"], name="action_open_idx")]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class EventKind(models.TextChoices):
+    LOGGED = "logged", _("Case logged")
+    UPDATED = "updated", _("Details changed")
+    RESTATED = "restated", _("Restated and confirmed")
+    APOLOGISED = "apologised", _("Apologised")
+    OFFERED = "offered", _("Offer made")
+    OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+    OFFER_DECLINED = "offer_declined", _("Offer declined")
+    ACTION_ADDED = "action_added", _("Follow-up action added")
+    ACTION_DONE = "action_done", _("Follow-up action done")
+    VERIFICATION_REQUESTED = "verification", _("Ready to verify")
+    VERIFIED = "verified", _("Guest's verdict")
+    DELIGHT = "delight", _("Delight gesture")
+    NOTE = "note", _("Note")
+    REASSIGNED = "reassigned", _("Reassigned")
+    REPEAT_FLAGGED = "repeat", _("Flagged as repeat")
+    DIAGNOSED = "diagnosed", _("Root cause and prevention")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REOPENED = "reopened", _("Reopened")
+
+
+class ComplaintEvent(models.Model):
+    """Append-only timeline: every step, note, offer, action, verdict and reassignment."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=15, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    from_status = models.CharField(max_length=15, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=15, choices=Status.choices, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["complaint", "at"], name="event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class CourtesyOutcome(models.TextChoices):
+    ALL_GOOD = "all_good", _("All good")
+    MINOR = "minor", _("Small wish, handled on the spot")
+    ISSUE = "issue", _("Raised an issue")
+    NOT_REACHED = "not_reached", _("Could not reach the guest")
+
+
+class CourtesyCheck(models.Model):
+    """A proactive "how is your stay?" (主动询问客人的满意度) and what the guest said."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="courtesy_checks")
+    stay = models.ForeignKey(Stay, on_delete=models.CASCADE, related_name="courtesy_checks")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=CourtesyOutcome.choices)
+    note = models.CharField(_("what the guest said"), max_length=500, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="courtesy_check"
+    )
+
+    objects = PropertyScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("courtesy check")
+        verbose_name_plural = _("courtesy checks")
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.stay_id} {self.outcome}"

@@ -1,0 +1,239 @@
+"""Reads of complaint cases, always scoped to one property, with fixed query counts."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import workflow
+from complaints.models import (
+    SEVERITY_RANK,
+    Area,
+    Complaint,
+    ComplaintEvent,
+    FollowUpAction,
+    Offer,
+    OfferStatus,
+    PreventionRule,
+    Severity,
+)
+from complaints.workflow import OPEN, Status
+from hotel_crm.models import Property, StaffMembership
+
+DEFAULT_RULE = PreventionRule(threshold=3, window_days=30)
+
+
+def prevention_rule(*, prop: Property) -> PreventionRule:
+    return PreventionRule.objects.filter(property=prop).first() or DEFAULT_RULE
+
+
+def staff_of_property(*, prop: Property) -> QuerySet:
+    """Active staff who hold a role at this property."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Exists(StaffMembership.objects.filter(user=OuterRef("pk"), property=prop)))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _same_problem(complaint: Complaint) -> Q | None:
+    """Cases about the same problem: same room and category, or same category in the same public area."""
+    if complaint.category_id is None:
+        return None
+    if complaint.area == Area.ROOM:
+        return Q(room_id=complaint.room_id, category_id=complaint.category_id) if complaint.room_id else None
+    return Q(area=complaint.area, category_id=complaint.category_id)
+
+
+def repeat_reason(*, complaint: Complaint, rule: PreventionRule, now: dt.datetime) -> str:
+    """Why this case is a repeat under the N-in-M-days rule, or ''."""
+    same = _same_problem(complaint)
+    if same is None:
+        return ""
+    since = now - dt.timedelta(days=rule.window_days)
+    earlier = Complaint.objects.for_property(complaint.property).filter(same, reported_at__gte=since)
+    if complaint.pk:
+        earlier = earlier.exclude(pk=complaint.pk)
+    count = earlier.count() + 1
+    if count < rule.threshold:
+        return ""
+    where = (
+        _("room %(room)s") % {"room": complaint.room.number}
+        if complaint.area == Area.ROOM
+        else complaint.get_area_display()
+    )
+    return _("%(count)d cases of “%(category)s” in %(where)s within %(days)d days.") % {
+        "count": count,
+        "category": complaint.category.name,
+        "where": where,
+        "days": rule.window_days,
+    }
+
+
+# --- Lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplaintFilters:
+    status: str | None = None  # a Status value, "open" or "all"
+    department: int | None = None
+    severity: str | None = None
+    overdue: bool = False
+    repeat: bool = False
+    vip: bool = False
+    assignee: int | None = None
+    sort: str = "-reported_at"
+
+
+SORTS = {
+    "-reported_at": ("-reported_at", "-pk"),
+    "reported_at": ("reported_at", "pk"),
+    "-severity": ("-severity_rank", "-reported_at", "-pk"),
+    "status": ("status_rank", "-reported_at", "-pk"),
+}
+
+
+def complaint_list(
+    *, prop: Property, filters: ComplaintFilters, now: dt.datetime | None = None
+) -> QuerySet[Complaint]:
+    """Cases of the property with what the list shows, in a fixed number of queries (no per-row lookups)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    now = now or timezone.now()
+    overdue_actions = FollowUpAction.objects.filter(
+        complaint=OuterRef("pk"), done_at__isnull=True, due_at__lt=now
+    )
+    queryset = (
+        Complaint.objects.for_property(prop)
+        .select_related("guest", "room", "department", "category", "assignee")
+        .annotate(
+            overdue=Exists(overdue_actions),
+            open_actions=Count("actions", filter=Q(actions__done_at__isnull=True), distinct=True),
+            severity_rank=Case(
+                *[When(severity=s, then=Value(r)) for s, r in SEVERITY_RANK.items()],
+                output_field=IntegerField(),
+            ),
+            status_rank=Case(
+                *[When(status=s, then=Value(i)) for i, s in enumerate(Status.values)],
+                output_field=IntegerField(),
+            ),
+        )
+    )
+    if filters.status in (None, "", "open"):
+        queryset = queryset.filter(status__in=[s.value for s in OPEN])
+    elif filters.status != "all":
+        queryset = queryset.filter(status=filters.status)
+    if filters.department:
+        queryset = queryset.filter(department_id=filters.department)
+    if filters.severity:
+        queryset = queryset.filter(severity=filters.severity)
+    if filters.overdue:
+        queryset = queryset.filter(overdue=True)
+    if filters.repeat:
+        queryset = queryset.filter(is_repeat=True)
+    if filters.vip:
+        queryset = queryset.filter(guest__vip_level__gt=0)
+    if filters.assignee:
+        queryset = queryset.filter(assignee_id=filters.assignee)
+    return queryset.order_by(*SORTS.get(filters.sort, SORTS["-reported_at"]))
+
+
+# --- The case page ------------------------------------------------------------------------
+
+
+@dataclass
+class CasePage:
+    complaint: Complaint
+    offers: list[Offer]
+    actions: list[FollowUpAction]
+    events: list[ComplaintEvent]
+    facts: workflow.Facts
+    other_cases: list[Complaint]
+    similar: list[Complaint]
+
+
+def complaint_for_property(*, prop: Property, pk: int) -> Complaint | None:
+    return (
+        Complaint.objects.for_property(prop)
+        .select_related(
+            "guest",
+            "stay",
+            "room__room_type",
+            "department",
+            "category",
+            "owner",
+            "assignee",
+            "apologised_by",
+            "property",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def case_page(*, complaint: Complaint) -> CasePage:
+    """Everything the case page shows, in a fixed number of queries."""
+    offers = list(complaint.offers.select_related("offered_by"))
+    actions = list(complaint.actions.select_related("department", "assignee", "done_by"))
+    events = list(complaint.events.select_related("actor"))
+    facts = workflow.Facts(
+        restated_confirmed=complaint.restated_confirmed,
+        open_offers=sum(o.status == OfferStatus.PROPOSED for o in offers),
+        accepted_offers=sum(o.status == OfferStatus.ACCEPTED for o in offers),
+        open_actions=sum(a.done_at is None for a in actions),
+    )
+    other = []
+    if complaint.guest_id:
+        other = list(
+            Complaint.objects.filter(guest_id=complaint.guest_id)
+            .exclude(pk=complaint.pk)
+            .select_related("property", "category")
+            .order_by("-reported_at")[:10]
+        )
+    return CasePage(
+        complaint=complaint,
+        offers=offers,
+        actions=actions,
+        events=events,
+        facts=facts,
+        other_cases=other,
+        similar=similar_cases(complaint=complaint),
+    )
+
+
+def similar_cases(*, complaint: Complaint, days: int = 90, limit: int = 10) -> list[Complaint]:
+    """Recent cases about the same room, the same category in the same area, or the same guest."""
+    condition = Q(pk__in=[])
+    if complaint.room_id:
+        condition |= Q(room_id=complaint.room_id)
+    if complaint.category_id:
+        condition |= Q(category_id=complaint.category_id, area=complaint.area)
+    if complaint.guest_id:
+        condition |= Q(guest_id=complaint.guest_id)
+    since = (complaint.reported_at or timezone.now()) - dt.timedelta(days=days)
+    queryset = Complaint.objects.for_property(complaint.property).filter(condition, reported_at__gte=since)
+    if complaint.pk:
+        queryset = queryset.exclude(pk=complaint.pk)
+    return list(queryset.select_related("room", "category", "guest").order_by("-reported_at")[:limit])
+
+
+def guest_cases(*, guest_id: int, prop: Property, group_wide: bool) -> list[Complaint]:
+    """A guest's cases for their profile: this hotel's (or every hotel's for group-level staff)."""
+    queryset = Complaint.objects.filter(guest_id=guest_id).select_related(
+        "property", "category", "department"
+    )
+    if not group_wide:
+        queryset = queryset.filter(property=prop)
+    return list(queryset.order_by("-reported_at")[:50])
+
+
+def guest_case_counts_elsewhere(*, guest_id: int, prop: Property) -> int:
+    return Complaint.objects.filter(guest_id=guest_id).exclude(property=prop).count()
+
+
+def severity_choices():
+    return Severity.choices

@@ -1,0 +1,605 @@
+"""Every write to a complaint case. Status changes only here, checked against workflow.TRANSITIONS."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from complaints import selectors, workflow
+from complaints.models import (
+    Area,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    CourtesyCheck,
+    CourtesyOutcome,
+    Department,
+    EventKind,
+    FollowUpAction,
+    Offer,
+    OfferStatus,
+    RemedyType,
+)
+from complaints.workflow import Action, InvalidTransition, Status, Verdict
+from guests.models import Guest, Stay, StayStatus
+from hotel_crm.models import Property
+from rooms.models import Room
+
+FUTURE_SKEW = dt.timedelta(minutes=10)
+
+
+class ComplaintError(Exception):
+    """A change that cannot be made; the message is for the clerk."""
+
+
+class StaleComplaint(ComplaintError):
+    """Someone else changed the case since the page was loaded."""
+
+
+@dataclass
+class ComplaintInput:
+    """What the clerk captures when logging a case (step 1: listen)."""
+
+    guest_words: str
+    department: Department
+    severity: str = "medium"
+    guest: Guest | None = None
+    stay: Stay | None = None
+    complainant_name: str = ""
+    area: str = Area.ROOM
+    room: Room | None = None
+    location_detail: str = ""
+    occurred_at: dt.datetime | None = None
+    reported_at: dt.datetime | None = None
+    people_involved: str = ""
+    category: Category | None = None
+    kind: str = ""
+    mood: str = ""
+    guest_type: str = ""
+    channel: str = "in_person"
+    restated_confirmed: bool = False
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _event(
+    complaint: Complaint, kind: str, actor, *, note: str = "", data=None, from_status="", to_status=""
+):
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        actor=actor,
+        note=note,
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
+    """Lock the case row; refuse if it changed since the clerk loaded it."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if expected_version is not None and locked.version != expected_version:
+        last = (
+            ComplaintEvent.objects.filter(complaint=locked)
+            .select_related("actor")
+            .order_by("-at", "-pk")
+            .first()
+        )
+        who = (last.actor.get_full_name() or last.actor.get_username()) if last else _("someone")
+        when = date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT") if last else ""
+        raise StaleComplaint(
+            _(
+                "This case was changed by %(who)s at %(when)s. Reload the page to see the change; "
+                "what you entered was not saved."
+            )
+            % {"who": who, "when": when}
+        )
+    return locked
+
+
+def _facts(complaint: Complaint) -> workflow.Facts:
+    offers = Offer.objects.filter(complaint=complaint).aggregate(
+        open=Count("pk", filter=Q(status=OfferStatus.PROPOSED)),
+        accepted=Count("pk", filter=Q(status=OfferStatus.ACCEPTED)),
+    )
+    open_actions = FollowUpAction.objects.filter(complaint=complaint, done_at__isnull=True).count()
+    return workflow.Facts(
+        restated_confirmed=complaint.restated_confirmed,
+        open_offers=offers["open"],
+        accepted_offers=offers["accepted"],
+        open_actions=open_actions,
+    )
+
+
+def _check(complaint: Complaint, action: Action) -> workflow.Transition:
+    try:
+        return workflow.assert_can(action, complaint.status, _facts(complaint))
+    except InvalidTransition as error:
+        raise ComplaintError(str(error)) from error
+
+
+def _save(complaint: Complaint, *fields: str) -> None:
+    complaint.version += 1
+    complaint.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _move(
+    complaint: Complaint, target: Status, actor, kind: str, *, note: str = "", data=None, fields=()
+) -> None:
+    source = complaint.status
+    complaint.status = target
+    if target == Status.CLOSED:
+        complaint.closed_at = timezone.now()
+        fields = (*fields, "closed_at")
+    _save(complaint, "status", *fields)
+    _event(complaint, kind, actor, note=note, data=data, from_status=source, to_status=target)
+
+
+def _next_reference(prop: Property, now: dt.datetime) -> str:
+    # Lock the property row so two clerks logging at once get different numbers.
+    Property.objects.select_for_update().get(pk=prop.pk)
+    year = prop.today(now).year
+    prefix = f"{prop.code}-{year}-"
+    last = (
+        Complaint.objects.filter(property=prop, reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:05d}"
+
+
+# --- step 1: listen --------------------------------------------------------------------
+
+
+def _validate_input(prop: Property, data: ComplaintInput, now: dt.datetime) -> None:
+    if not data.guest_words.strip():
+        raise ComplaintError(_("Write down what the guest said, in their own words."))
+    if data.department.property_id != prop.pk:
+        raise ComplaintError(_("That department belongs to another hotel."))
+    if data.category and data.category.department_id != data.department.pk:
+        raise ComplaintError(_("That category belongs to another department."))
+    if data.room and data.room.property_id != prop.pk:
+        raise ComplaintError(_("That room belongs to another hotel."))
+    if data.stay and data.stay.property_id != prop.pk:
+        raise ComplaintError(_("That stay belongs to another hotel."))
+    if data.guest and (data.guest.erased_at or data.guest.merged_into_id):
+        raise ComplaintError(_("That guest profile was erased or merged."))
+    if not data.guest and not data.complainant_name.strip():
+        raise ComplaintError(_("Choose the guest, or write the name of the person complaining."))
+    if data.occurred_at and data.occurred_at > now + FUTURE_SKEW:
+        raise ComplaintError(_("The time it happened cannot be in the future."))
+    if data.reported_at and data.reported_at > now + FUTURE_SKEW:
+        raise ComplaintError(_("The time it was reported cannot be in the future."))
+    if data.occurred_at and data.reported_at and data.occurred_at > data.reported_at:
+        raise ComplaintError(_("It cannot have been reported before it happened."))
+
+
+@transaction.atomic
+def complaint_log(
+    *,
+    prop: Property,
+    actor: AbstractBaseUser,
+    data: ComplaintInput,
+    submission_key: str = "",
+    courtesy_check: CourtesyCheck | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case."""
+    now = now or timezone.now()
+    if submission_key:
+        existing = Complaint.objects.filter(property=prop, submission_key=submission_key).first()
+        if existing:
+            return existing
+    _validate_input(prop, data, now)
+    stay, guest, room = data.stay, data.guest, data.room
+    if stay:
+        guest = stay.guest
+    elif guest:
+        stay = Stay.objects.for_property(prop).filter(guest=guest, status=StayStatus.IN_HOUSE).first()
+    if data.area == Area.ROOM and room is None and stay is not None:
+        room = stay.room
+    complaint = Complaint(
+        property=prop,
+        reference=_next_reference(prop, now),
+        guest=guest,
+        stay=stay,
+        complainant_name=data.complainant_name.strip(),
+        area=data.area,
+        room=room,
+        location_detail=data.location_detail.strip(),
+        occurred_at=data.occurred_at or now,
+        reported_at=data.reported_at or now,
+        people_involved=data.people_involved.strip(),
+        department=data.department,
+        category=data.category,
+        severity=data.severity,
+        kind=data.kind,
+        mood=data.mood,
+        guest_type=data.guest_type,
+        guest_words=data.guest_words.strip(),
+        channel=data.channel,
+        owner=actor,
+        assignee=actor,
+        submission_key=submission_key,
+    )
+    rule = selectors.prevention_rule(prop=prop)
+    reason = selectors.repeat_reason(complaint=complaint, rule=rule, now=now)
+    if reason:
+        complaint.is_repeat, complaint.repeat_reason = True, reason
+    try:
+        with transaction.atomic():
+            complaint.save()
+    except IntegrityError:
+        if submission_key:  # the other click won the race: show its case
+            return Complaint.objects.get(property=prop, submission_key=submission_key)
+        raise
+    _event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
+    if reason:
+        _event(complaint, EventKind.REPEAT_FLAGGED, actor, note=reason)
+    if courtesy_check is not None:
+        CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
+    if data.restated_confirmed:
+        complaint.restated_confirmed = True
+        _check(complaint, Action.CONFIRM_RESTATEMENT)
+        _move(complaint, Status.APOLOGISING, actor, EventKind.RESTATED, fields=("restated_confirmed",))
+    return complaint
+
+
+@transaction.atomic
+def complaint_confirm_restatement(
+    *, complaint: Complaint, actor, expected_version: int | None, confirmed: bool, note: str = ""
+) -> Complaint:
+    """Step 1 done: the clerk restated the problem and the guest confirmed it."""
+    complaint = _lock(complaint, expected_version)
+    complaint.restated_confirmed = bool(confirmed)
+    _check(complaint, Action.CONFIRM_RESTATEMENT)
+    _move(
+        complaint,
+        Status.APOLOGISING,
+        actor,
+        EventKind.RESTATED,
+        note=note.strip(),
+        fields=("restated_confirmed",),
+    )
+    return complaint
+
+
+# --- step 2: apologise -------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_apologise(
+    *,
+    complaint: Complaint,
+    actor,
+    expected_version: int | None,
+    method: str,
+    note: str = "",
+    apologised_by: AbstractBaseUser | None = None,
+    at: dt.datetime | None = None,
+) -> Complaint:
+    """Record who apologised, how and when, and move on to resolving."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.APOLOGISE)
+    at = at or timezone.now()
+    if at > timezone.now() + FUTURE_SKEW:
+        raise ComplaintError(_("The apology cannot be in the future."))
+    complaint.apologised_by = apologised_by or actor
+    complaint.apologised_via = method
+    complaint.apologised_at = at
+    _move(
+        complaint,
+        Status.RESOLVING,
+        actor,
+        EventKind.APOLOGISED,
+        note=note.strip(),
+        data={"method": method, "by": complaint.apologised_by.get_username()},
+        fields=("apologised_by", "apologised_via", "apologised_at"),
+    )
+    return complaint
+
+
+# --- step 3: resolve ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_make(
+    *,
+    complaint: Complaint,
+    actor,
+    expected_version: int | None,
+    remedy_type: str,
+    description: str,
+    value: Decimal = Decimal("0"),
+) -> Offer:
+    """Offer the guest a solution; the guest's answer is recorded next."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.MAKE_OFFER)
+    if remedy_type not in RemedyType.values:
+        raise ComplaintError(_("Choose a kind of remedy."))
+    if not description.strip():
+        raise ComplaintError(_("Say what exactly is offered."))
+    if value < 0:
+        raise ComplaintError(_("The value cannot be negative."))
+    offer = Offer.objects.create(
+        complaint=complaint,
+        remedy_type=remedy_type,
+        description=description.strip(),
+        value=value,
+        currency=complaint.property.currency,
+        offered_by=actor,
+    )
+    _save(complaint)
+    _event(
+        complaint,
+        EventKind.OFFERED,
+        actor,
+        note=offer.description,
+        data={"offer": offer.pk, "remedy": remedy_type, "value": str(value)},
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_answer(
+    *,
+    complaint: Complaint,
+    offer_id: int,
+    actor,
+    expected_version: int | None,
+    accepted: bool,
+    response: str = "",
+) -> Offer:
+    """Record the guest's answer. Accepted: on to follow-up. Declined: keep offering."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.ACCEPT_OFFER if accepted else Action.DECLINE_OFFER)
+    offer = Offer.objects.select_for_update().filter(pk=offer_id, complaint=complaint).first()
+    if offer is None or offer.status != OfferStatus.PROPOSED:
+        raise ComplaintError(_("That offer was already answered."))
+    offer.status = OfferStatus.ACCEPTED if accepted else OfferStatus.DECLINED
+    offer.decided_at = timezone.now()
+    offer.guest_response = response.strip()
+    offer.save(update_fields=["status", "decided_at", "guest_response"])
+    data = {"offer": offer.pk}
+    if accepted:
+        _move(
+            complaint, Status.FOLLOWING_UP, actor, EventKind.OFFER_ACCEPTED, note=offer.description, data=data
+        )
+    else:
+        _save(complaint)
+        _event(
+            complaint,
+            EventKind.OFFER_DECLINED,
+            actor,
+            note=offer.guest_response or offer.description,
+            data=data,
+        )
+    return offer
+
+
+# --- step 4: follow up -------------------------------------------------------------------
+
+
+@transaction.atomic
+def action_add(
+    *,
+    complaint: Complaint,
+    actor,
+    expected_version: int | None,
+    description: str,
+    due_at: dt.datetime,
+    department: Department | None = None,
+    assignee: AbstractBaseUser | None = None,
+) -> FollowUpAction:
+    """Add something that must happen, with who does it and by when."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.ADD_ACTION)
+    if not description.strip():
+        raise ComplaintError(_("Say what must happen."))
+    if department and department.property_id != complaint.property_id:
+        raise ComplaintError(_("That department belongs to another hotel."))
+    if due_at < timezone.now() - dt.timedelta(minutes=5):
+        raise ComplaintError(_("The due time is already past."))
+    action = FollowUpAction.objects.create(
+        complaint=complaint,
+        description=description.strip(),
+        department=department,
+        assignee=assignee,
+        due_at=due_at,
+        created_by=actor,
+    )
+    _save(complaint)
+    _event(
+        complaint,
+        EventKind.ACTION_ADDED,
+        actor,
+        note=action.description,
+        data={
+            "action": action.pk,
+            "due": due_at.isoformat(),
+            "department": department.code if department else "",
+        },
+    )
+    return action
+
+
+@transaction.atomic
+def action_complete(
+    *, complaint: Complaint, action_id: int, actor, expected_version: int | None, note: str = ""
+) -> FollowUpAction:
+    """Mark a follow-up action done (check it really happened)."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.COMPLETE_ACTION)
+    action = FollowUpAction.objects.select_for_update().filter(pk=action_id, complaint=complaint).first()
+    if action is None or action.done_at:
+        raise ComplaintError(_("That action is already done."))
+    action.done_at = timezone.now()
+    action.done_by = actor
+    action.done_note = note.strip()
+    action.save(update_fields=["done_at", "done_by", "done_note"])
+    _save(complaint)
+    _event(
+        complaint,
+        EventKind.ACTION_DONE,
+        actor,
+        note=action.done_note or action.description,
+        data={"action": action.pk},
+    )
+    return action
+
+
+@transaction.atomic
+def complaint_request_verification(*, complaint: Complaint, actor, expected_version: int | None) -> Complaint:
+    """Everything promised has happened: go back to the guest."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.REQUEST_VERIFICATION)
+    _move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED)
+    return complaint
+
+
+# --- step 5: verify ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_verify(
+    *,
+    complaint: Complaint,
+    actor,
+    expected_version: int | None,
+    verdict: str,
+    note: str = "",
+    root_cause: str = "",
+    preventive_action: str = "",
+) -> Complaint:
+    """Record the guest's verdict: dissatisfied goes back to resolving; a repeat needs a diagnosis."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.VERIFY)
+    if verdict not in Verdict.values:
+        raise ComplaintError(_("Choose what the guest said."))
+    target = workflow.target_after_verdict(verdict)
+    fields = ["verdict", "verified_at"]
+    if target == Status.CLOSED and complaint.is_repeat:
+        if not root_cause.strip() or not preventive_action.strip():
+            raise ComplaintError(
+                _(
+                    "This problem has happened before. Record its root cause and what will stop it happening "
+                    "again before closing the case."
+                )
+            )
+        complaint.root_cause, complaint.preventive_action = root_cause.strip(), preventive_action.strip()
+        fields += ["root_cause", "preventive_action"]
+    complaint.verdict = verdict
+    complaint.verified_at = timezone.now()
+    _move(
+        complaint,
+        target,
+        actor,
+        EventKind.VERIFIED,
+        note=note.strip(),
+        data={"verdict": verdict},
+        fields=fields,
+    )
+    if "root_cause" in fields:
+        _event(
+            complaint,
+            EventKind.DIAGNOSED,
+            actor,
+            note=f"{complaint.root_cause}\n→ {complaint.preventive_action}",
+        )
+    return complaint
+
+
+# --- any time ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_withdraw(
+    *, complaint: Complaint, actor, expected_version: int | None, reason: str
+) -> Complaint:
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.WITHDRAW)
+    if not reason.strip():
+        raise ComplaintError(_("Say why the case is withdrawn."))
+    complaint.withdrawn_reason = reason.strip()[:300]
+    _move(
+        complaint,
+        Status.WITHDRAWN,
+        actor,
+        EventKind.WITHDRAWN,
+        note=complaint.withdrawn_reason,
+        fields=("withdrawn_reason",),
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | None, reason: str) -> Complaint:
+    """A manager reopens a closed or withdrawn case: it goes back to resolving."""
+    complaint = _lock(complaint, expected_version)
+    _check(complaint, Action.REOPEN)
+    if not reason.strip():
+        raise ComplaintError(_("Say why the case is reopened."))
+    complaint.closed_at = None
+    _move(complaint, Status.RESOLVING, actor, EventKind.REOPENED, note=reason.strip(), fields=("closed_at",))
+    return complaint
+
+
+@transaction.atomic
+def complaint_assign(*, complaint: Complaint, actor, expected_version: int | None, assignee) -> Complaint:
+    """Hand the case to another staff member of this hotel."""
+    complaint = _lock(complaint, expected_version)
+    if not selectors.staff_of_property(prop=complaint.property).filter(pk=assignee.pk).exists():
+        raise ComplaintError(_("That person does not work at this hotel."))
+    if assignee.pk == complaint.assignee_id:
+        return complaint
+    previous = complaint.assignee
+    complaint.assignee = assignee
+    _save(complaint, "assignee")
+    _event(
+        complaint,
+        EventKind.REASSIGNED,
+        actor,
+        note=f"{previous.get_username()} → {assignee.get_username()}",
+        data={"from": previous.pk, "to": assignee.pk},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_add_note(*, complaint: Complaint, actor, note: str) -> ComplaintEvent:
+    """A note on the timeline; notes never conflict, so no version check."""
+    if not note.strip():
+        raise ComplaintError(_("The note is empty."))
+    return _event(complaint, EventKind.NOTE, actor, note=note.strip()[:2000])
+
+
+@transaction.atomic
+def complaint_record_delight(*, complaint: Complaint, actor, note: str) -> ComplaintEvent:
+    """The sixth touch: a small surprise after the recovery (fruit basket, handwritten card)."""
+    if not note.strip():
+        raise ComplaintError(_("Describe the surprise."))
+    if complaint.status in (Status.LISTENING, Status.APOLOGISING, Status.WITHDRAWN):
+        raise ComplaintError(_("A delight gesture comes after the problem is being resolved."))
+    return _event(complaint, EventKind.DELIGHT, actor, note=note.strip()[:500])
+
+
+@transaction.atomic
+def courtesy_check_log(*, prop: Property, stay: Stay, actor, outcome: str, note: str = "") -> CourtesyCheck:
+    """Record a proactive "how is your stay?" and what the guest said."""
+    if stay.property_id != prop.pk:
+        raise ComplaintError(_("That stay belongs to another hotel."))
+    if outcome not in CourtesyOutcome.values:
+        raise ComplaintError(_("Choose what the guest said."))
+    return CourtesyCheck.objects.create(
+        property=prop, stay=stay, outcome=outcome, note=note.strip()[:500], checked_by=actor
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from complaints import views
+
+app_name = "complaints"
+urlpatterns = [
+    path("", views.complaint_list, name="list"),
+    path("mine/", views.complaint_list, {"mine": True}, name="mine"),
+    path("new/", views.complaint_create, name="create"),
+    path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.complaint_act, name="act"),
+    path("panels/guest/<int:guest_pk>/", views.guest_cases_panel, name="guest_cases"),
+    path("courtesy/<int:stay_pk>/", views.courtesy_check, name="courtesy"),
+]

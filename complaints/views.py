@@ -1,0 +1,372 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaints import coaching, forms, selectors, services, workflow
+from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
+from complaints.workflow import Action
+from guests.models import Guest, Stay, StayStatus
+from hotel_crm.permissions import property_permission_required
+
+PAGE_SIZE = 50
+
+
+def _case_or_404(request, pk: int):
+    complaint = selectors.complaint_for_property(prop=request.property, pk=pk)
+    if complaint is None:
+        raise Http404(_("No such case in this hotel."))
+    return complaint
+
+
+@property_permission_required("complaints.view_complaint")
+def complaint_list(request, mine: bool = False):
+    form = forms.ListFilterForm(request.GET or None, prop=request.property)
+    filters = selectors.ComplaintFilters()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.ComplaintFilters(
+            status=d["status"] or None,
+            department=d["department"],
+            severity=d["severity"] or None,
+            overdue=d["overdue"],
+            repeat=d["repeat"],
+            vip=d["vip"],
+            sort=d["sort"] or "-reported_at",
+        )
+    if mine:
+        filters = selectors.ComplaintFilters(**{**filters.__dict__, "assignee": request.user.pk})
+    page = Paginator(selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "complaints/complaint_list.html",
+        {"page": page, "form": form, "mine": mine, "query": query.urlencode()},
+    )
+
+
+def _prefill(request):
+    """Guest, stay and room carried over from the in-house list, a profile or a courtesy check."""
+    prop = request.property
+    source = request.POST if request.method == "POST" else request.GET
+    stay = guest = check = None
+    if (value := source.get("courtesy", "")).isdigit():
+        check = (
+            CourtesyCheck.objects.for_property(prop)
+            .select_related("stay__guest", "stay__room")
+            .filter(pk=int(value))
+            .first()
+        )
+        stay = check.stay if check else None
+    if stay is None and (value := source.get("stay", "")).isdigit():
+        stay = Stay.objects.for_property(prop).select_related("guest", "room").filter(pk=int(value)).first()
+    if stay is not None:
+        guest = stay.guest
+    elif (value := source.get("guest", "")).isdigit():
+        guest = Guest.objects.active().filter(pk=int(value), erased_at__isnull=True).first()
+        if guest:
+            stay = (
+                Stay.objects.for_property(prop)
+                .filter(guest=guest, status=StayStatus.IN_HOUSE)
+                .select_related("room")
+                .first()
+            )
+    return guest, stay, check
+
+
+@property_permission_required("complaints.add_complaint")
+def complaint_create(request):
+    prop = request.property
+    guest, stay, check = _prefill(request)
+    initial = {}
+    if stay:
+        initial["room"] = stay.room_id
+    if check:
+        initial.update({"guest_words": check.note, "channel": "courtesy_check"})
+    form = forms.ComplaintLogForm(
+        request.POST or None, prop=prop, has_guest=guest is not None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.ComplaintInput(
+            guest_words=d["guest_words"],
+            department=d["department"],
+            category=d["category"],
+            severity=d["severity"],
+            guest=guest,
+            stay=stay,
+            complainant_name=d["complainant_name"],
+            area=d["area"],
+            room=d["room"],
+            location_detail=d["location_detail"],
+            occurred_at=d["occurred_at"],
+            people_involved=d["people_involved"],
+            kind=d["kind"],
+            mood=d["mood"],
+            guest_type=d["guest_type"],
+            channel=d["channel"],
+            restated_confirmed=d["restated_confirmed"],
+        )
+        try:
+            complaint = services.complaint_log(
+                prop=prop,
+                actor=request.user,
+                data=data,
+                submission_key=d["submission_key"],
+                courtesy_check=check,
+            )
+        except services.ComplaintError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Case %(ref)s logged.") % {"ref": complaint.reference})
+            return redirect("complaints:detail", pk=complaint.pk)
+    similar = []
+    if stay or guest:
+        probe = Complaint(
+            property=prop, room=stay.room if stay else None, guest=guest, area="room", reported_at=None
+        )
+        similar = selectors.similar_cases(complaint=probe)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "complaints/complaint_form.html",
+        {
+            "form": form,
+            "guest": guest,
+            "stay": stay,
+            "check": check,
+            "similar": similar,
+            "coaching": coaching.for_case(workflow.Status.LISTENING),
+        },
+        status=status,
+    )
+
+
+def _action_forms(request, page, data=None, failed: str | None = None):
+    complaint = page.complaint
+    version = {"version": complaint.version}
+    prop = request.property
+    built = {
+        Action.CONFIRM_RESTATEMENT: forms.RestateForm(initial=version),
+        Action.APOLOGISE: forms.ApologyForm(initial=version),
+        Action.MAKE_OFFER: forms.OfferForm(initial=version),
+        Action.ADD_ACTION: forms.ActionForm(initial=version, prop=prop),
+        Action.VERIFY: forms.VerifyForm(initial=version),
+        Action.WITHDRAW: forms.ReasonForm(initial=version),
+        Action.REOPEN: forms.ReasonForm(initial=version),
+    }
+    if failed and data is not None:
+        built[failed] = data
+    return built
+
+
+def _render_case(request, complaint, *, failed_action=None, failed_form=None, status=200):
+    page = selectors.case_page(complaint=complaint)
+    transitions = [
+        (t, reason)
+        for t, reason in workflow.available(complaint.status, page.facts)
+        if request.user.has_perm(t.permission)
+    ]
+    context = {
+        "complaint": complaint,
+        "page": page,
+        "transitions": transitions,
+        "allowed": {t.action.value for t, reason in transitions if reason is None},
+        "action_forms": {
+            k.value if hasattr(k, "value") else k: v
+            for k, v in _action_forms(request, page, failed_form, failed_action).items()
+        },
+        "assign_form": forms.AssignForm(
+            initial={"version": complaint.version, "assignee": complaint.assignee_id},
+            staff=selectors.staff_of_property(prop=request.property),
+        ),
+        "note_form": forms.NoteForm(),
+        "coaching": coaching.for_case(complaint.status, complaint.mood, complaint.guest_type, complaint.kind),
+        "today": request.property.today(),
+        "now": timezone.now(),
+        "steps": [(s.value, s.label) for s in workflow.Status if s != workflow.Status.WITHDRAWN],
+        "Action": {a.name: a.value for a in Action},
+    }
+    return render(request, "complaints/complaint_detail.html", context, status=status)
+
+
+@property_permission_required("complaints.view_complaint")
+def complaint_detail(request, pk: int):
+    return _render_case(request, _case_or_404(request, pk))
+
+
+# action name → (form class, service call taking (complaint, actor, cleaned data))
+def _run(action: str, complaint, user, d):
+    v = d.get("version")
+    if action == Action.CONFIRM_RESTATEMENT:
+        return services.complaint_confirm_restatement(
+            complaint=complaint, actor=user, expected_version=v, confirmed=d["confirmed"], note=d["note"]
+        )
+    if action == Action.APOLOGISE:
+        return services.complaint_apologise(
+            complaint=complaint, actor=user, expected_version=v, method=d["method"], note=d["note"]
+        )
+    if action == Action.MAKE_OFFER:
+        return services.offer_make(
+            complaint=complaint,
+            actor=user,
+            expected_version=v,
+            remedy_type=d["remedy_type"],
+            description=d["description"],
+            value=d["value"],
+        )
+    if action in (Action.ACCEPT_OFFER, Action.DECLINE_OFFER, "answer_offer"):
+        return services.offer_answer(
+            complaint=complaint,
+            offer_id=d["offer"],
+            actor=user,
+            expected_version=v,
+            accepted=d["answer"] == "accept",
+            response=d["response"],
+        )
+    if action == Action.ADD_ACTION:
+        return services.action_add(
+            complaint=complaint,
+            actor=user,
+            expected_version=v,
+            description=d["description"],
+            due_at=d["due_at"],
+            department=d["department"],
+        )
+    if action == Action.COMPLETE_ACTION:
+        return services.action_complete(
+            complaint=complaint, action_id=d["action"], actor=user, expected_version=v, note=d["note"]
+        )
+    if action == Action.REQUEST_VERIFICATION:
+        return services.complaint_request_verification(complaint=complaint, actor=user, expected_version=v)
+    if action == Action.VERIFY:
+        return services.complaint_verify(
+            complaint=complaint,
+            actor=user,
+            expected_version=v,
+            verdict=d["verdict"],
+            note=d["note"],
+            root_cause=d["root_cause"],
+            preventive_action=d["preventive_action"],
+        )
+    if action == Action.WITHDRAW:
+        return services.complaint_withdraw(
+            complaint=complaint, actor=user, expected_version=v, reason=d["reason"]
+        )
+    if action == Action.REOPEN:
+        return services.complaint_reopen(
+            complaint=complaint, actor=user, expected_version=v, reason=d["reason"]
+        )
+    if action == "assign":
+        return services.complaint_assign(
+            complaint=complaint, actor=user, expected_version=v, assignee=d["assignee"]
+        )
+    if action == "note":
+        return services.complaint_add_note(complaint=complaint, actor=user, note=d["note"])
+    if action == "delight":
+        return services.complaint_record_delight(complaint=complaint, actor=user, note=d["note"])
+    raise Http404
+
+
+FORMS = {
+    Action.CONFIRM_RESTATEMENT: forms.RestateForm,
+    Action.APOLOGISE: forms.ApologyForm,
+    Action.MAKE_OFFER: forms.OfferForm,
+    "answer_offer": forms.OfferAnswerForm,
+    Action.ADD_ACTION: forms.ActionForm,
+    Action.COMPLETE_ACTION: forms.ActionDoneForm,
+    Action.REQUEST_VERIFICATION: forms.VersionedForm,
+    Action.VERIFY: forms.VerifyForm,
+    Action.WITHDRAW: forms.ReasonForm,
+    Action.REOPEN: forms.ReasonForm,
+    "assign": forms.AssignForm,
+    "note": forms.NoteForm,
+    "delight": forms.NoteForm,
+}
+
+
+@require_POST
+@property_permission_required("complaints.change_complaint")
+def complaint_act(request, pk: int, action: str):
+    """Every change to a case: one POST per action, checked by the workflow table in the service."""
+    complaint = _case_or_404(request, pk)
+    if action not in FORMS:
+        raise Http404
+    permission = (
+        workflow.TRANSITIONS[Action(action)].permission
+        if action in Action.values
+        else ("complaints.change_complaint")
+    )
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    form_class = FORMS[action]
+    kwargs = {}
+    if form_class is forms.ActionForm:
+        kwargs["prop"] = request.property
+    if form_class is forms.AssignForm:
+        kwargs["staff"] = selectors.staff_of_property(prop=request.property)
+    form = form_class(request.POST, **kwargs)
+    if not form.is_valid():
+        return _render_case(request, complaint, failed_action=action, failed_form=form, status=400)
+    try:
+        _run(action, complaint, request.user, form.cleaned_data)
+    except services.StaleComplaint as error:
+        messages.error(request, str(error))
+        return _render_case(
+            request, _case_or_404(request, pk), failed_action=action, failed_form=form, status=409
+        )
+    except services.ComplaintError as error:
+        form.add_error(None, str(error))
+        return _render_case(request, complaint, failed_action=action, failed_form=form, status=400)
+    return redirect("complaints:detail", pk=complaint.pk)
+
+
+@property_permission_required("complaints.view_complaint")
+def guest_cases_panel(request, guest_pk: int):
+    """The guest's cases, for the guest profile (served here: guests does not know complaints)."""
+    access = request.property_access
+    group_wide = request.user.is_superuser or bool(access and access.profile and access.profile.group_role_id)
+    cases = selectors.guest_cases(guest_id=guest_pk, prop=request.property, group_wide=group_wide)
+    elsewhere = (
+        0 if group_wide else selectors.guest_case_counts_elsewhere(guest_id=guest_pk, prop=request.property)
+    )
+    return render(
+        request,
+        "complaints/includes/guest_cases.html",
+        {"cases": cases, "elsewhere": elsewhere, "guest_pk": guest_pk},
+    )
+
+
+@require_POST
+@property_permission_required("complaints.add_courtesycheck")
+def courtesy_check(request, stay_pk: int):
+    """Log a proactive "how is your stay?"; a raised issue goes straight to the case form."""
+    stay = Stay.objects.for_property(request.property).filter(pk=stay_pk).select_related("guest").first()
+    if stay is None:
+        raise Http404(_("No such stay in this hotel."))
+    form = forms.CourtesyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what the guest said."))
+        return redirect("guests:in_house")
+    check = services.courtesy_check_log(
+        prop=request.property,
+        stay=stay,
+        actor=request.user,
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
+    )
+    if check.outcome == CourtesyOutcome.ISSUE:
+        return redirect(f"/complaints/new/?courtesy={check.pk}")
+    messages.success(request, _("Courtesy check with %(name)s recorded.") % {"name": stay.guest.addressed_as})
+    return redirect(
+        request.POST.get("next")
+        if str(request.POST.get("next", "")).startswith("/guests/")
+        else "guests:in_house"
+    )

@@ -1,0 +1,343 @@
+"""Demo departments, categories and complaint cases in every step of the cycle.
+
+Cases go through the real services, so every timeline is what the app itself
+would have written. Loaded once: skipped if the demo hotel already has cases.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Category, Complaint, Department, PreventionRule
+from complaints.services import ComplaintInput
+from complaints.workflow import Verdict
+from guests.models import Stay, StayStatus
+from hotel_crm.models import Property
+from rooms.models import Room
+
+DEPARTMENTS = [
+    (
+        "front-office",
+        "Front Office",
+        "前厅",
+        [
+            ("Slow check-in or check-out", "入住或退房慢"),
+            ("Reservation error", "预订错误"),
+            ("Room not ready", "房间未准备好"),
+            ("Staff attitude", "员工态度"),
+        ],
+    ),
+    (
+        "housekeeping",
+        "Housekeeping",
+        "客房",
+        [
+            ("Room not clean", "房间不干净"),
+            ("Missing amenities", "客用品缺少"),
+            ("Linen and towels", "布草毛巾"),
+            ("Minibar not restocked", "小酒吧未补充"),
+        ],
+    ),
+    (
+        "fnb",
+        "Food & Beverage",
+        "餐饮",
+        [
+            ("Food quality", "食品质量"),
+            ("Slow service", "服务慢"),
+            ("Wrong order", "上错菜"),
+            ("Room service delay", "送餐服务延误"),
+        ],
+    ),
+    (
+        "engineering",
+        "Engineering",
+        "工程",
+        [
+            ("Air conditioning", "空调"),
+            ("Plumbing or leak", "水管漏水"),
+            ("TV or Wi-Fi", "电视或网络"),
+            ("Lighting", "照明"),
+        ],
+    ),
+    (
+        "security",
+        "Security",
+        "保安",
+        [
+            ("Noise from other guests", "其他客人噪音"),
+            ("Lost property", "失物"),
+            ("Safety concern", "安全问题"),
+        ],
+    ),
+    (
+        "concierge",
+        "Concierge",
+        "礼宾",
+        [("Transport", "交通"), ("Luggage", "行李"), ("Wrong information", "信息错误")],
+    ),
+    (
+        "recreation",
+        "Recreation / Spa",
+        "康乐",
+        [
+            ("Treatment quality", "理疗质量"),
+            ("Pool or gym cleanliness", "泳池健身房卫生"),
+            ("Booking problem", "预约问题"),
+        ],
+    ),
+    (
+        "finance",
+        "Finance / Billing",
+        "财务",
+        [("Wrong charge", "收费错误"), ("Deposit or refund", "押金或退款"), ("Invoice (fapiao)", "发票")],
+    ),
+]
+
+
+def load_departments(prop: Property) -> None:
+    for code, en, zh, categories in DEPARTMENTS:
+        department, _ = Department.objects.get_or_create(
+            property=prop, code=code, defaults={"name_en": en, "name_zh": zh}
+        )
+        for cat_en, cat_zh in categories:
+            Category.objects.get_or_create(
+                department=department, name_en=cat_en, defaults={"name_zh": cat_zh}
+            )
+    PreventionRule.objects.get_or_create(property=prop, defaults={"threshold": 3, "window_days": 30})
+
+
+def _category(prop, department_code, name):
+    return Category.objects.get(department__property=prop, department__code=department_code, name_en=name)
+
+
+def load_demo_complaints() -> int:
+    """Departments for every demo property, and a dozen cases at the demo hotel in every step."""
+    for prop in Property.objects.filter(code__in=["SHA", "HGH"]):
+        load_departments(prop)
+    sha = Property.objects.get(code="SHA")
+    if Complaint.objects.for_property(sha).exists():
+        return 0
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["frontdesk", "grm"])}
+    clerk, grm = users["frontdesk"], users["grm"]
+    stays = list(
+        Stay.objects.for_property(sha)
+        .filter(status=StayStatus.IN_HOUSE)
+        .select_related("guest", "room")
+        .order_by("-guest__vip_level", "room__number")[:12]
+    )
+    departments = {d.code: d for d in Department.objects.for_property(sha)}
+    now = timezone.now()
+
+    def log(
+        stay,
+        dept,
+        category,
+        words,
+        *,
+        severity="medium",
+        mood="",
+        guest_type="",
+        kind="sincere",
+        hours_ago=2,
+        restated=True,
+        actor=clerk,
+        area="room",
+        room=None,
+        name="",
+    ):
+        data = ComplaintInput(
+            guest_words=words,
+            department=departments[dept],
+            category=_category(sha, dept, category),
+            severity=severity,
+            guest=stay.guest if stay else None,
+            stay=stay,
+            complainant_name=name,
+            area=area,
+            room=room,
+            occurred_at=now - dt.timedelta(hours=hours_ago + 1),
+            reported_at=now - dt.timedelta(hours=hours_ago),
+            mood=mood,
+            guest_type=guest_type,
+            kind=kind,
+            restated_confirmed=restated,
+        )
+        return services.complaint_log(prop=sha, actor=actor, data=data, now=now)
+
+    def step(case, fn, **kwargs):
+        case.refresh_from_db()
+        return fn(complaint=case, actor=kwargs.pop("actor", clerk), expected_version=case.version, **kwargs)
+
+    def resolve(case, remedy, text, value="0", *, accept=True):
+        offer = step(case, services.offer_make, remedy_type=remedy, description=text, value=Decimal(value))
+        step(
+            case,
+            services.offer_answer,
+            offer_id=offer.pk,
+            accepted=accept,
+            response="" if accept else "Not enough, I was kept awake all night.",
+        )
+
+    count = 0
+    # 1 · Listening: an angry guest, just reported.
+    log(
+        stays[0],
+        "security",
+        "Noise from other guests",
+        "The party next door went on until 3 a.m. I have a board meeting this morning and I did not sleep.",
+        severity="high",
+        mood="angry",
+        guest_type="agitated",
+        kind="emotional",
+        restated=False,
+        hours_ago=0,
+    )
+    # 2 · Apologising.
+    log(
+        stays[1],
+        "housekeeping",
+        "Room not clean",
+        "There was hair in the bathtub when I arrived.",
+        mood="tired",
+        guest_type="demanding",
+    )
+    # 3 · Resolving: the first offer was declined; keep offering.
+    case = log(
+        stays[2],
+        "fnb",
+        "Room service delay",
+        "I ordered dinner at 8 and it arrived at 9:20, cold.",
+        mood="impatient",
+        guest_type="demanding",
+        hours_ago=5,
+    )
+    step(case, services.complaint_apologise, method="phone")
+    resolve(case, "fb_credit", "Dinner taken off the bill", "180", accept=False)
+    # 4 · Following up: room move accepted; engineering must fix the AC (overdue).
+    case = log(
+        stays[3],
+        "engineering",
+        "Air conditioning",
+        "The air conditioning makes a loud rattling noise.",
+        mood="tired",
+        hours_ago=26,
+    )
+    step(case, services.complaint_apologise, method="in_person")
+    resolve(case, "room_move", "Moved to a quiet room on the same floor")
+    step(
+        case,
+        services.action_add,
+        description="Engineering to replace the fan motor in the original room",
+        department=departments["engineering"],
+        due_at=now + dt.timedelta(minutes=10),
+    )
+    # 5 · Verifying.
+    case = log(
+        stays[4],
+        "front-office",
+        "Slow check-in or check-out",
+        "I waited 25 minutes at the desk to check in.",
+        mood="impatient",
+        hours_ago=30,
+    )
+    step(case, services.complaint_apologise, method="in_person")
+    resolve(case, "amenity", "Welcome fruit basket and executive lounge access for the stay")
+    step(case, services.complaint_request_verification)
+    # 6 · Closed, very satisfied, with a delight gesture.
+    case = log(
+        stays[5], "housekeeping", "Missing amenities", "No slippers and only one bathrobe.", hours_ago=40
+    )
+    step(case, services.complaint_apologise, method="phone")
+    resolve(case, "amenity", "Slippers and second bathrobe delivered within 10 minutes")
+    step(case, services.complaint_request_verification)
+    step(case, services.complaint_verify, verdict=Verdict.VERY_SATISFIED, note="Thanked us twice.")
+    services.complaint_record_delight(
+        complaint=case, actor=clerk, note="Handwritten card and chocolates sent up."
+    )
+    # 7 · Closed "OK": a flaw, kept visible.
+    case = log(stays[6], "fnb", "Food quality", "The breakfast eggs were overcooked.", hours_ago=50)
+    step(case, services.complaint_apologise, method="in_person")
+    resolve(case, "fb_credit", "Breakfast for two on the house")
+    step(case, services.complaint_request_verification)
+    step(case, services.complaint_verify, verdict=Verdict.SATISFIED, note="“It's fine.”")
+    # 8 · Dissatisfied, then recovered.
+    case = log(
+        stays[7],
+        "engineering",
+        "TV or Wi-Fi",
+        "Wi-Fi drops every few minutes; I cannot work.",
+        severity="high",
+        mood="angry",
+        guest_type="agitated",
+        hours_ago=60,
+    )
+    step(case, services.complaint_apologise, method="in_person")
+    resolve(case, "repair", "Router on the floor restarted")
+    step(case, services.complaint_request_verification)
+    step(case, services.complaint_verify, verdict=Verdict.DISSATISFIED, note="Still dropping an hour later.")
+    resolve(case, "upgrade", "Upgrade to an executive-floor room with wired internet", "600")
+    step(
+        case,
+        services.action_add,
+        description="IT to check the floor's access point",
+        department=departments["engineering"],
+        due_at=now + dt.timedelta(hours=4),
+    )
+    case.refresh_from_db()
+    services.action_complete(
+        complaint=case,
+        action_id=case.actions.get().pk,
+        actor=clerk,
+        expected_version=case.version,
+        note="Access point replaced; tested in the room.",
+    )
+    step(case, services.complaint_request_verification)
+    step(
+        case,
+        services.complaint_verify,
+        verdict=Verdict.VERY_SATISFIED,
+        actor=grm,
+        note="Very happy with the new room.",
+    )
+    # 9 · The same fault three times in room 2215: the third is a repeat and needs a diagnosis.
+    leak_room = Room.objects.get(property=sha, number="2215")
+    for hours, words in (
+        (400, "Water on the bathroom floor."),
+        (200, "The shower is leaking again."),
+        (3, "Still a puddle under the shower, third time."),
+    ):
+        case = log(
+            None,
+            "engineering",
+            "Plumbing or leak",
+            words,
+            area="room",
+            room=leak_room,
+            name="Guest of room 2215 (walk-in report)",
+            hours_ago=hours,
+        )
+    step(case, services.complaint_apologise, method="in_person")
+    # 10 · Withdrawn.
+    case = log(stays[8], "concierge", "Transport", "The airport car was late.", restated=False, hours_ago=8)
+    step(
+        case,
+        services.complaint_withdraw,
+        reason="The guest called back: the driver had waited at the other exit.",
+    )
+    # 11 · A non-resident in the restaurant.
+    log(
+        None,
+        "fnb",
+        "Slow service",
+        "We waited 40 minutes for our main course at the Chinese restaurant.",
+        area="restaurant",
+        name="Mr Zhou (restaurant guest, table 12)",
+        mood="impatient",
+        hours_ago=1,
+    )
+    count = Complaint.objects.for_property(sha).count()
+    return count
