@@ -174,7 +174,13 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
         for t, reason in workflow.available(complaint.status, page.facts)
         if request.user.has_perm(t.permission)
     ]
+    action_errors = []
+    if failed_form is not None and failed_form.errors:
+        for name, errors in failed_form.errors.items():
+            label = failed_form.fields[name].label if name in failed_form.fields else ""
+            action_errors += [f"{label}: {e}" if label else e for e in errors]
     context = {
+        "action_errors": action_errors,
         "complaint": complaint,
         "page": page,
         "transitions": transitions,
