@@ -87,8 +87,10 @@ def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
     """Lock the case row; refuse if it changed since the clerk loaded it."""
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if expected_version is not None and locked.version != expected_version:
+        # Notes and delight gestures do not bump the version: name who made the change.
         last = (
             ComplaintEvent.objects.filter(complaint=locked)
+            .exclude(kind__in=[EventKind.NOTE, EventKind.DELIGHT])
             .select_related("actor")
             .order_by("-at", "-pk")
             .first()

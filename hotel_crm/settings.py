@@ -168,7 +168,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "hotel_crm.tasks.heartbeat",
-        "schedule": env.float("HEARTBEAT_SECONDS", default=30),
+        "schedule": env.float("HEARTBEAT_SECONDS", default=15),
     },
 }
 

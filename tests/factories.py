@@ -5,6 +5,8 @@ import itertools
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from complaints.models import Category, Complaint, Department
+from complaints.services import ComplaintInput, complaint_log
 from guests.models import Guest
 from guests.services import GuestData, guest_create
 from hotel_crm import roles
@@ -98,3 +100,38 @@ def make_guest(
         **fields,
     )
     return guest_create(data=data, actor=actor or make_staff())
+
+
+def make_department(
+    prop: Property, code: str = "housekeeping", *, categories: list[str] | None = None, **fields
+) -> Department:
+    """A department of `prop` with the given categories (one "Room not clean" unless told)."""
+    department = Department.objects.create(
+        property=prop, code=code, name_en=fields.pop("name_en", code.replace("-", " ").title()), **fields
+    )
+    for name in ["Room not clean"] if categories is None else categories:
+        Category.objects.create(department=department, name_en=name)
+    return department
+
+
+def log_case(prop: Property, actor, *, submission_key: str = "", now=None, **overrides) -> Complaint:
+    """A case logged through complaints.services.complaint_log; `overrides` are ComplaintInput fields.
+
+    Without a department, the property's first one is used (made if there is none) with its first
+    category; without a guest or stay, the complainant is a named walk-in.
+    """
+    department = (
+        overrides.pop("department", None)
+        or Department.objects.filter(property=prop).order_by("pk").first()
+        or make_department(prop)
+    )
+    if "category" not in overrides:
+        overrides["category"] = department.categories.order_by("pk").first()
+    if not overrides.get("guest") and not overrides.get("stay"):
+        overrides.setdefault("complainant_name", "Walk-in guest")
+    data = ComplaintInput(
+        guest_words=overrides.pop("guest_words", "The bathroom was not cleaned."),
+        department=department,
+        **overrides,
+    )
+    return complaint_log(prop=prop, actor=actor, data=data, submission_key=submission_key, now=now)
