@@ -424,3 +424,41 @@ def test_courtesy_check_on_another_hotels_stay_is_404(sha, hgh, clerk, login):
     )
     assert login(clerk).post(f"/complaints/courtesy/{stay.pk}/", {"outcome": "all_good"}).status_code == 404
     assert not ComplaintEvent.objects.exists() and not CourtesyCheck.objects.exists()
+
+
+def test_group_level_user_sees_a_guests_cases_from_every_hotel(sha, hgh, clerk, login, depts, in_house):
+    # Given the same guest complained in Shanghai and in Hangzhou
+    load_departments(hgh)
+    sha_case = _log(login(clerk), depts, in_house)
+    hgh_clerk = factories.front_desk_at(hgh)
+    hgh_stay = guest_services.stay_create(
+        prop=hgh,
+        guest=in_house.guest,
+        room=factories.make_room(hgh, "301"),
+        arrival=hgh.today(),
+        departure=hgh.today() + dt.timedelta(days=1),
+        actor=hgh_clerk,
+        check_in=True,
+    )
+    hgh_depts = {d.code: d for d in Department.objects.for_property(hgh)}
+    hgh_case = _log(login(hgh_clerk), hgh_depts, hgh_stay)
+    panel_url = f"/complaints/panels/guest/{in_house.guest_id}/"
+    # Then a clerk at SHA sees SHA's case and only a count of the others
+    sha_panel = login(clerk).get(panel_url).content.decode()
+    assert sha_case.reference in sha_panel and hgh_case.reference not in sha_panel
+    assert "other hotels of the group" in sha_panel
+    # and a group director sees both, each with its hotel
+    director = factories.make_staff(group_role=roles.GROUP_DIRECTOR)
+    group_panel = login(director).get(panel_url).content.decode()
+    assert sha_case.reference in group_panel and hgh_case.reference in group_panel
+
+
+def test_switching_hotel_changes_the_case_and_in_house_lists(sha, hgh, login, depts, in_house):
+    both = factories.front_desk_at(sha, hgh)
+    client = login(both)
+    case = _log(client, depts, in_house)
+    assert case.reference in client.get("/complaints/").content.decode()
+    assert "2606" in client.get("/guests/").content.decode()
+    client.post("/property/switch/", {"property": hgh.pk})
+    assert case.reference not in client.get("/complaints/?status=all").content.decode()
+    assert "2606" not in client.get("/guests/").content.decode()
