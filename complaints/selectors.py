@@ -54,8 +54,14 @@ def repeat_reason(*, complaint: Complaint, rule: PreventionRule, now: dt.datetim
     same = _same_problem(complaint)
     if same is None:
         return ""
-    since = now - dt.timedelta(days=rule.window_days)
-    earlier = Complaint.objects.for_property(complaint.property).filter(same, reported_at__gte=since)
+    # Counted back from when this case was reported; withdrawn cases (no fault after all) do not count.
+    reference_time = complaint.reported_at or now
+    since = reference_time - dt.timedelta(days=rule.window_days)
+    earlier = (
+        Complaint.objects.for_property(complaint.property)
+        .filter(same, reported_at__gte=since, reported_at__lte=reference_time)
+        .exclude(status=Status.WITHDRAWN)
+    )
     if complaint.pk:
         earlier = earlier.exclude(pk=complaint.pk)
     count = earlier.count() + 1

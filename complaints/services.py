@@ -99,8 +99,8 @@ def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
         when = date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT") if last else ""
         raise StaleComplaint(
             _(
-                "This case was changed by %(who)s at %(when)s. Reload the page to see the change; "
-                "what you entered was not saved."
+                "This case was just changed by %(who)s (%(when)s). Reload the page to see the change; "
+                "what you entered here was not saved."
             )
             % {"who": who, "when": when}
         )
@@ -176,6 +176,8 @@ def _validate_input(prop: Property, data: ComplaintInput, now: dt.datetime) -> N
         raise ComplaintError(_("That stay belongs to another hotel."))
     if data.guest and (data.guest.erased_at or data.guest.merged_into_id):
         raise ComplaintError(_("That guest profile was erased or merged."))
+    if data.stay and data.guest and data.stay.guest_id != data.guest.pk:
+        raise ComplaintError(_("That stay belongs to another guest."))
     if not data.guest and not data.complainant_name.strip():
         raise ComplaintError(_("Choose the guest, or write the name of the person complaining."))
     if data.occurred_at and data.occurred_at > now + FUTURE_SKEW:
@@ -219,7 +221,7 @@ def complaint_log(
         area=data.area,
         room=room,
         location_detail=data.location_detail.strip(),
-        occurred_at=data.occurred_at or now,
+        occurred_at=data.occurred_at or data.reported_at or now,
         reported_at=data.reported_at or now,
         people_involved=data.people_involved.strip(),
         department=data.department,
@@ -491,7 +493,10 @@ def complaint_verify(
     target = workflow.target_after_verdict(verdict)
     fields = ["verdict", "verified_at"]
     if target == Status.CLOSED and complaint.is_repeat:
-        if not root_cause.strip() or not preventive_action.strip():
+        # A reopened repeat keeps the diagnosis it was closed with unless a new one is given.
+        root_cause = root_cause.strip() or complaint.root_cause
+        preventive_action = preventive_action.strip() or complaint.preventive_action
+        if not root_cause or not preventive_action:
             raise ComplaintError(
                 _(
                     "This problem has happened before. Record its root cause and what will stop it happening "
@@ -551,8 +556,18 @@ def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | Non
     _check(complaint, Action.REOPEN)
     if not reason.strip():
         raise ComplaintError(_("Say why the case is reopened."))
+    # The old verdict stays on the timeline; the reopened case is no longer recovered (or OK).
     complaint.closed_at = None
-    _move(complaint, Status.RESOLVING, actor, EventKind.REOPENED, note=reason.strip(), fields=("closed_at",))
+    complaint.verdict = ""
+    complaint.verified_at = None
+    _move(
+        complaint,
+        Status.RESOLVING,
+        actor,
+        EventKind.REOPENED,
+        note=reason.strip(),
+        fields=("closed_at", "verdict", "verified_at"),
+    )
     return complaint
 
 
@@ -560,6 +575,8 @@ def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | Non
 def complaint_assign(*, complaint: Complaint, actor, expected_version: int | None, assignee) -> Complaint:
     """Hand the case to another staff member of this hotel."""
     complaint = _lock(complaint, expected_version)
+    if not complaint.is_open():
+        raise ComplaintError(_("A closed or withdrawn case cannot be reassigned; reopen it first."))
     if not selectors.staff_of_property(prop=complaint.property).filter(pk=assignee.pk).exists():
         raise ComplaintError(_("That person does not work at this hotel."))
     if assignee.pk == complaint.assignee_id:
