@@ -3,7 +3,16 @@ their lifecycle fields are read-only here (status changes only through the servi
 
 from django.contrib import admin
 
-from complaints.models import Category, Complaint, ComplaintEvent, Department, PreventionRule
+from complaints.models import (
+    ApprovalRequest,
+    AuthorityLimit,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    Department,
+    PreventionRule,
+    Remedy,
+)
 from hotel_crm.scoping import PropertyScopedAdminMixin
 from rooms.admin import SuperuserPropertyFilterMixin
 
@@ -45,6 +54,42 @@ class ComplaintAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, adm
     search_fields = ["reference"]
     list_select_related = ["department", "property"]
     inlines = [ComplaintEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Remedy)
+class RemedyAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name_en", "name_zh", "kind", "default_value", "is_active"]
+    list_filter = ["kind", "is_active"]
+
+
+@admin.register(AuthorityLimit)
+class AuthorityLimitAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    """Limits per role and, overriding them, per person (权限)."""
+
+    list_display = ["role", "user", "per_case", "per_day"]
+    list_select_related = ["role", "user", "property"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            from complaints.selectors import staff_of_property
+
+            kwargs["queryset"] = staff_of_property(prop=request.property)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["offer", "requested_by", "requested_at", "state", "decided_by"]
+    list_filter = ["state"]
 
     def has_add_permission(self, request):
         return False

@@ -15,6 +15,7 @@ from complaints.models import (
     Department,
     GuestType,
     Mood,
+    Remedy,
     RemedyType,
     Severity,
 )
@@ -101,9 +102,34 @@ class ApologyForm(VersionedForm):
 
 
 class OfferForm(VersionedForm):
-    remedy_type = forms.ChoiceField(label=_("Remedy"), choices=RemedyType.choices)
+    remedy = forms.ModelChoiceField(
+        label=_("From the catalogue"),
+        queryset=Remedy.objects.none(),
+        required=False,
+        help_text=_("Sets the kind of remedy; give the value you offer."),
+    )
+    remedy_type = forms.ChoiceField(
+        label=_("Kind of remedy"), choices=[("", "—"), *RemedyType.choices], required=False
+    )
     description = forms.CharField(label=_("What exactly"), max_length=300)
     value = forms.DecimalField(label=_("Value"), min_value=0, max_value=1000000, decimal_places=2, initial=0)
+    reason = forms.CharField(label=_("Why (if it needs a manager's approval)"), max_length=300, required=False)
+
+    def __init__(self, *args, prop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remedy"].queryset = Remedy.objects.for_property(prop).filter(is_active=True)
+        self.fields["remedy"].label_from_instance = lambda r: f"{r.name} · {r.default_value}"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("remedy") and not data.get("remedy_type"):
+            self.add_error("remedy_type", _("Choose a remedy from the catalogue or a kind of remedy."))
+        return data
+
+
+class ApprovalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
 class OfferAnswerForm(VersionedForm):

@@ -160,6 +160,7 @@ class CasePage:
     facts: workflow.Facts
     other_cases: list[Complaint]
     similar: list[Complaint]
+    granted: object = 0
 
 
 def complaint_for_property(*, prop: Property, pk: int) -> Complaint | None:
@@ -183,7 +184,7 @@ def complaint_for_property(*, prop: Property, pk: int) -> Complaint | None:
 
 def case_page(*, complaint: Complaint) -> CasePage:
     """Everything the case page shows, in a fixed number of queries."""
-    offers = list(complaint.offers.select_related("offered_by"))
+    offers = list(complaint.offers.select_related("offered_by", "authorised_by", "approval__decided_by"))
     actions = list(complaint.actions.select_related("department", "assignee", "done_by"))
     events = list(complaint.events.select_related("actor"))
     facts = workflow.Facts(
@@ -191,6 +192,7 @@ def case_page(*, complaint: Complaint) -> CasePage:
         open_offers=sum(o.status == OfferStatus.PROPOSED for o in offers),
         accepted_offers=sum(o.status == OfferStatus.ACCEPTED for o in offers),
         open_actions=sum(a.done_at is None for a in actions),
+        pending_approvals=sum(o.status == OfferStatus.AWAITING_APPROVAL for o in offers),
     )
     other = []
     if complaint.guest_id:
@@ -208,6 +210,7 @@ def case_page(*, complaint: Complaint) -> CasePage:
         facts=facts,
         other_cases=other,
         similar=similar_cases(complaint=complaint),
+        granted=granted_on_case(offers=offers),
     )
 
 
@@ -243,3 +246,93 @@ def guest_case_counts_elsewhere(*, guest_id: int, prop: Property) -> int:
 
 def severity_choices():
     return Severity.choices
+
+
+# --- Authority: approvals, department queues, the spend ledger ------------------------------
+
+
+def pending_approvals(*, prop: Property, user) -> list:
+    """Pending approval requests at this property, each marked whether `user` may decide it."""
+    from complaints import authority
+    from complaints.models import ApprovalRequest
+
+    requests = list(
+        ApprovalRequest.objects.for_property(prop)
+        .filter(state=ApprovalRequest.State.PENDING)
+        .select_related("offer__complaint__guest", "requested_by")
+        .order_by("requested_at")[:200]
+    )
+    limits = authority.limits_for(user, prop)
+    for request in requests:
+        request.can_decide = request.requested_by_id != user.pk and limits.per_case >= request.offer.value
+    return requests
+
+
+def pending_approval_count(*, prop: Property) -> int:
+    from complaints.models import ApprovalRequest
+
+    return ApprovalRequest.objects.for_property(prop).filter(state=ApprovalRequest.State.PENDING).count()
+
+
+def department_queue(*, prop: Property, department_id: int):
+    """Follow-up actions handed to a department: open ones first (oldest due first), then the last done."""
+    base = (
+        FollowUpAction.objects.filter(complaint__property=prop, department_id=department_id)
+        .select_related("complaint__guest", "complaint__room", "created_by", "done_by")
+    )
+    open_actions = list(base.filter(done_at__isnull=True).order_by("due_at")[:200])
+    done = list(base.filter(done_at__isnull=False).order_by("-done_at")[:20])
+    return open_actions, done
+
+
+def department_open_counts(*, prop: Property) -> dict[int, int]:
+    return dict(
+        FollowUpAction.objects.filter(complaint__property=prop, done_at__isnull=True, department__isnull=False)
+        .values_list("department")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def spend_ledger(*, prop: Property, months: int = 12) -> dict:
+    """Compensation granted (accepted offers) per month and per department, in SQL."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    accepted = Offer.objects.filter(complaint__property=prop, status=OfferStatus.ACCEPTED)
+    since = prop.today() - dt.timedelta(days=31 * months)
+    accepted = accepted.filter(business_day__gte=since)
+    by_month = list(
+        accepted.annotate(month=TruncMonth("business_day")).values("month").annotate(
+            total=Sum("value"), offers=Count("pk")).order_by("-month")
+    )
+    by_department = list(
+        accepted.values("complaint__department__name_en", "complaint__department__name_zh")
+        .annotate(total=Sum("value"), offers=Count("pk")).order_by("-total")
+    )
+    return {"by_month": by_month, "by_department": by_department,
+            "total": sum((row["total"] for row in by_month), start=0)}
+
+
+def granted_on_case(*, offers: list[Offer]):
+    return sum((o.value for o in offers if o.status == OfferStatus.ACCEPTED), start=0)
+
+
+def granted_to_guest(*, guest_id: int, prop: Property):
+    """Compensation the guest has accepted at this hotel, over their lifetime (one currency per hotel)."""
+    from django.db.models import Sum
+
+    offers = Offer.objects.filter(complaint__guest_id=guest_id, complaint__property=prop, status=OfferStatus.ACCEPTED)
+    return offers.aggregate(t=Sum("value"))["t"] or 0
+
+
+def unread_notifications(*, user, prop: Property) -> int:
+    from complaints.models import Notification
+
+    return Notification.objects.filter(recipient=user, property=prop, read_at__isnull=True).count()
+
+
+def notifications(*, user, prop: Property, limit: int = 100):
+    from complaints.models import Notification
+
+    return list(Notification.objects.filter(recipient=user, property=prop)[:limit])

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -11,8 +12,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from complaints import selectors, workflow
+from complaints import authority, selectors, workflow
 from complaints.models import (
+    ApprovalRequest,
     Area,
     Category,
     Complaint,
@@ -22,8 +24,10 @@ from complaints.models import (
     Department,
     EventKind,
     FollowUpAction,
+    Notification,
     Offer,
     OfferStatus,
+    Remedy,
     RemedyType,
 )
 from complaints.workflow import Action, InvalidTransition, Status, Verdict
@@ -111,6 +115,7 @@ def _facts(complaint: Complaint) -> workflow.Facts:
     offers = Offer.objects.filter(complaint=complaint).aggregate(
         open=Count("pk", filter=Q(status=OfferStatus.PROPOSED)),
         accepted=Count("pk", filter=Q(status=OfferStatus.ACCEPTED)),
+        pending=Count("pk", filter=Q(status=OfferStatus.AWAITING_APPROVAL)),
     )
     open_actions = FollowUpAction.objects.filter(complaint=complaint, done_at__isnull=True).count()
     return workflow.Facts(
@@ -118,6 +123,7 @@ def _facts(complaint: Complaint) -> workflow.Facts:
         open_offers=offers["open"],
         accepted_offers=offers["accepted"],
         open_actions=open_actions,
+        pending_approvals=offers["pending"],
     )
 
 
@@ -318,40 +324,112 @@ def complaint_apologise(
 
 @transaction.atomic
 def offer_make(
-    *,
-    complaint: Complaint,
-    actor,
-    expected_version: int | None,
-    remedy_type: str,
-    description: str,
-    value: Decimal = Decimal("0"),
+    *, complaint: Complaint, actor, expected_version: int | None, remedy_type: str = "", description: str,
+    value: Decimal = Decimal("0"), remedy: Remedy | None = None, reason: str = "",
 ) -> Offer:
-    """Offer the guest a solution; the guest's answer is recorded next."""
+    """Offer the guest a solution. Within the clerk's authority it goes to the guest at once;
+    beyond it, it becomes an approval request to staff whose limit covers it (权限, by application)."""
     complaint = _lock(complaint, expected_version)
     _check(complaint, Action.MAKE_OFFER)
+    if remedy is not None:
+        if remedy.property_id != complaint.property_id or not remedy.is_active:
+            raise ComplaintError(_("That remedy is not in this hotel's catalogue."))
+        remedy_type = remedy.kind
     if remedy_type not in RemedyType.values:
         raise ComplaintError(_("Choose a kind of remedy."))
     if not description.strip():
         raise ComplaintError(_("Say what exactly is offered."))
     if value < 0:
         raise ComplaintError(_("The value cannot be negative."))
+    prop = complaint.property
+    # Serialise this person's offers: two made at the same moment cannot both fit under the daily limit.
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    day = prop.today()
+    limits = authority.limits_for(actor, prop)
+    case_total = authority.case_total(complaint) + value
+    day_total = authority.day_total(actor, prop, day) + value
+    within = value == 0 or limits.covers(case_total=case_total, day_total=day_total)
     offer = Offer.objects.create(
-        complaint=complaint,
-        remedy_type=remedy_type,
-        description=description.strip(),
-        value=value,
-        currency=complaint.property.currency,
-        offered_by=actor,
+        complaint=complaint, remedy_type=remedy_type, remedy=remedy, description=description.strip(), value=value,
+        currency=prop.currency, offered_by=actor,
+        status=OfferStatus.PROPOSED if within else OfferStatus.AWAITING_APPROVAL,
+        authorised_by=actor if within else None, business_day=day if within else None,
     )
     _save(complaint)
-    _event(
-        complaint,
-        EventKind.OFFERED,
-        actor,
-        note=offer.description,
-        data={"offer": offer.pk, "remedy": remedy_type, "value": str(value)},
+    data = {"offer": offer.pk, "remedy": remedy_type, "value": str(value)}
+    if within:
+        _event(complaint, EventKind.OFFERED, actor, note=offer.description, data=data)
+        return offer
+    why = (
+        _("over the limit on one case (%(total)s of %(limit)s)") % {"total": case_total, "limit": limits.per_case}
+        if case_total > limits.per_case
+        else _("over today's limit (%(total)s of %(limit)s)") % {"total": day_total, "limit": limits.per_day}
+    )
+    ApprovalRequest.objects.create(property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300])
+    _event(complaint, EventKind.APPROVAL_REQUESTED, actor, note=f"{offer.description} · {value} {prop.currency} · {why}",
+           data=data)
+    approvers = authority.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
+    notify(
+        list(approvers), prop=prop, url=f"/complaints/{complaint.pk}/",
+        text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")
+        % {"ref": complaint.reference, "what": offer.description, "value": value, "currency": prop.currency},
     )
     return offer
+
+
+@transaction.atomic
+def approval_decide(*, approval: ApprovalRequest, approver, approve: bool, note: str = "") -> ApprovalRequest:
+    """Approve or decline an offer beyond the requester's authority; the requester is told either way."""
+    complaint = _lock(approval.offer.complaint, None)
+    approval = ApprovalRequest.objects.select_for_update().select_related("offer").get(pk=approval.pk)
+    if approval.state != ApprovalRequest.State.PENDING:
+        raise ComplaintError(_("This request was already decided."))
+    offer = approval.offer
+    prop = complaint.property
+    if approver.pk == approval.requested_by_id:
+        raise ComplaintError(_("You cannot approve your own request."))
+    get_user_model().objects.select_for_update().filter(pk=approver.pk).first()
+    day = prop.today()
+    if approve:
+        limits = authority.limits_for(approver, prop)
+        case_total = authority.case_total(complaint, exclude_offer=offer.pk) + offer.value
+        day_total = authority.day_total(approver, prop, day) + offer.value
+        if not limits.covers(case_total=case_total, day_total=day_total):
+            raise ComplaintError(_("This is beyond your own authority too; it needs someone with a higher limit."))
+        offer.status, offer.authorised_by, offer.business_day = OfferStatus.PROPOSED, approver, day
+        approval.state = ApprovalRequest.State.APPROVED
+    else:
+        if not note.strip():
+            raise ComplaintError(_("Say why the offer is not approved, so the clerk can offer something else."))
+        offer.status = OfferStatus.NOT_APPROVED
+        approval.state = ApprovalRequest.State.DECLINED
+    offer.save(update_fields=["status", "authorised_by", "business_day"])
+    approval.decided_by, approval.decided_at, approval.decision_note = approver, timezone.now(), note.strip()[:300]
+    approval.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    _save(complaint)
+    kind = EventKind.APPROVED if approve else EventKind.NOT_APPROVED
+    _event(complaint, kind, approver, note=note.strip() or offer.description, data={"offer": offer.pk})
+    text = (
+        _("Approved on %(ref)s: %(what)s. You may now offer it to the guest.")
+        if approve
+        else _("Not approved on %(ref)s: %(what)s. Offer something else.")
+    ) % {"ref": complaint.reference, "what": offer.description}
+    notify([approval.requested_by], prop=prop, text=text, url=f"/complaints/{complaint.pk}/")
+    return approval
+
+
+def notify(recipients, *, prop: Property, text: str, url: str = "") -> None:
+    """In-app notifications (the bell)."""
+    Notification.objects.bulk_create(
+        Notification(recipient=user, property=prop, text=text[:300], url=url) for user in recipients
+    )
+
+
+def notifications_mark_read(*, user, prop: Property, ids: list[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=user, property=prop, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
 
 
 @transaction.atomic
@@ -459,6 +537,11 @@ def action_complete(
         note=action.done_note or action.description,
         data={"action": action.pk},
     )
+    if complaint.owner_id != actor.pk:
+        notify(
+            [complaint.owner], prop=complaint.property, url=f"/complaints/{complaint.pk}/",
+            text=_("Done on %(ref)s: %(what)s") % {"ref": complaint.reference, "what": action.description},
+        )
     return action
 
 

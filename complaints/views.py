@@ -156,7 +156,7 @@ def _action_forms(request, page, data=None, failed: str | None = None):
     built = {
         Action.CONFIRM_RESTATEMENT: forms.RestateForm(initial=version),
         Action.APOLOGISE: forms.ApologyForm(initial=version),
-        Action.MAKE_OFFER: forms.OfferForm(initial=version),
+        Action.MAKE_OFFER: forms.OfferForm(initial=version, prop=prop),
         Action.ADD_ACTION: forms.ActionForm(initial=version, prop=prop),
         Action.VERIFY: forms.VerifyForm(initial=version),
         Action.WITHDRAW: forms.ReasonForm(initial=version),
@@ -224,9 +224,11 @@ def _run(action: str, complaint, user, d):
             complaint=complaint,
             actor=user,
             expected_version=v,
+            remedy=d["remedy"],
             remedy_type=d["remedy_type"],
             description=d["description"],
             value=d["value"],
+            reason=d["reason"],
         )
     if action in (Action.ACCEPT_OFFER, Action.DECLINE_OFFER, "answer_offer"):
         return services.offer_answer(
@@ -314,7 +316,7 @@ def complaint_act(request, pk: int, action: str):
         raise PermissionDenied
     form_class = FORMS[action]
     kwargs = {}
-    if form_class is forms.ActionForm:
+    if form_class in (forms.ActionForm, forms.OfferForm):
         kwargs["prop"] = request.property
     if form_class is forms.AssignForm:
         kwargs["staff"] = selectors.staff_of_property(prop=request.property)
@@ -331,6 +333,9 @@ def complaint_act(request, pk: int, action: str):
     except services.ComplaintError as error:
         form.add_error(None, str(error))
         return _render_case(request, complaint, failed_action=action, failed_form=form, status=400)
+    back = request.POST.get("next", "")
+    if back.startswith("/complaints/departments/") and back.count("/") <= 5:
+        return redirect(back)
     return redirect("complaints:detail", pk=complaint.pk)
 
 
@@ -346,7 +351,12 @@ def guest_cases_panel(request, guest_pk: int):
     return render(
         request,
         "complaints/includes/guest_cases.html",
-        {"cases": cases, "elsewhere": elsewhere, "guest_pk": guest_pk},
+        {
+            "cases": cases,
+            "elsewhere": elsewhere,
+            "guest_pk": guest_pk,
+            "granted": selectors.granted_to_guest(guest_id=guest_pk, prop=request.property),
+        },
     )
 
 
@@ -376,3 +386,75 @@ def courtesy_check(request, stay_pk: int):
         if str(request.POST.get("next", "")).startswith("/guests/")
         else "guests:in_house"
     )
+
+
+# --- Authority: approvals, department queues, the ledger, notifications ------------------------
+
+
+@property_permission_required("complaints.view_complaint")
+def approvals(request):
+    """Offers beyond a clerk's authority, waiting for someone whose limit covers them."""
+    pending = selectors.pending_approvals(prop=request.property, user=request.user)
+    return render(request, "complaints/approvals.html", {"pending": pending})
+
+
+@require_POST
+@property_permission_required("complaints.change_complaint")
+def approval_decide(request, pk: int):
+    from complaints.models import ApprovalRequest
+
+    approval = (
+        ApprovalRequest.objects.for_property(request.property).select_related("offer__complaint").filter(pk=pk).first()
+    )
+    if approval is None:
+        raise Http404(_("No such request in this hotel."))
+    form = forms.ApprovalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or decline."))
+        return redirect("complaints:approvals")
+    try:
+        services.approval_decide(
+            approval=approval, approver=request.user, approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+        )
+    except services.ComplaintError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Decision recorded; %(name)s has been told.") % {
+            "name": approval.requested_by.get_full_name() or approval.requested_by.get_username()})
+    return redirect("complaints:approvals")
+
+
+@property_permission_required("complaints.view_complaint")
+def department_queues(request):
+    from complaints.models import Department
+
+    counts = selectors.department_open_counts(prop=request.property)
+    departments = [(d, counts.get(d.pk, 0)) for d in Department.objects.for_property(request.property)]
+    return render(request, "complaints/departments.html", {"departments": departments})
+
+
+@property_permission_required("complaints.view_complaint")
+def department_queue(request, pk: int):
+    from complaints.models import Department
+
+    department = Department.objects.for_property(request.property).filter(pk=pk).first()
+    if department is None:
+        raise Http404(_("No such department in this hotel."))
+    open_actions, done = selectors.department_queue(prop=request.property, department_id=department.pk)
+    return render(request, "complaints/department_queue.html",
+                  {"department": department, "open_actions": open_actions, "done": done, "now": timezone.now()})
+
+
+@property_permission_required("complaints.view_all_complaints")
+def ledger(request):
+    return render(request, "complaints/ledger.html", {"ledger": selectors.spend_ledger(prop=request.property)})
+
+
+@property_permission_required("complaints.view_complaint")
+def notification_list(request):
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user, prop=request.property)
+        return redirect("complaints:notifications")
+    items = selectors.notifications(user=request.user, prop=request.property)
+    return render(request, "complaints/notifications.html", {"items": items})

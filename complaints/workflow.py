@@ -59,6 +59,7 @@ class Facts:
     open_offers: int = 0
     accepted_offers: int = 0
     open_actions: int = 0
+    pending_approvals: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,13 @@ def _blocker(action: Action, facts: Facts) -> str | None:
     if action == Action.CONFIRM_RESTATEMENT and not facts.restated_confirmed:
         return str(_("First restate the problem to the guest and tick that they confirmed it."))
     if action in (Action.ACCEPT_OFFER, Action.DECLINE_OFFER) and not facts.open_offers:
+        if facts.pending_approvals:
+            return str(_("The offer is waiting for a manager's approval; tell the guest only once it is approved."))
         return str(_("There is no open offer to answer."))
     if action == Action.MAKE_OFFER and facts.open_offers:
         return str(_("The guest has not answered the last offer yet."))
+    if action == Action.MAKE_OFFER and facts.pending_approvals:
+        return str(_("The last offer is waiting for a manager's approval."))
     if action == Action.COMPLETE_ACTION and not facts.open_actions:
         return str(_("No follow-up action is open."))
     if action == Action.REQUEST_VERIFICATION and facts.open_actions:

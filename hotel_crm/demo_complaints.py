@@ -98,6 +98,42 @@ DEPARTMENTS = [
 ]
 
 
+LIMITS = [  # role, per case, per business day (CNY)
+    ("Front Desk", "500", "2000"),
+    ("Duty Manager", "2000", "8000"),
+    ("Guest Relations Manager", "5000", "20000"),
+]
+REMEDIES = [
+    ("amenity", "Fruit basket", "水果篮", "150"),
+    ("amenity", "Handwritten card and chocolates", "手写卡片和巧克力", "80"),
+    ("fb_credit", "F&B credit", "餐饮抵用", "200"),
+    ("upgrade", "Room upgrade", "房间升级", "800"),
+    ("room_move", "Room move", "换房", "0"),
+    ("rate_discount", "20% off the room rate", "房价八折", "300"),
+    ("refund", "One night refunded", "退一晚房费", "1200"),
+    ("amenity", "Spa voucher", "水疗券", "500"),
+    ("apology_letter", "Apology letter from the GM", "总经理致歉信", "0"),
+    ("repair", "Immediate repair", "立即维修", "0"),
+]
+
+
+def load_authority(prop: Property) -> None:
+    from django.contrib.auth.models import Group
+
+    from complaints.models import AuthorityLimit, Remedy
+
+    for role, per_case, per_day in LIMITS:
+        group = Group.objects.get(name=role)
+        AuthorityLimit.objects.get_or_create(
+            property=prop, role=group, user=None,
+            defaults={"per_case": Decimal(per_case), "per_day": Decimal(per_day)},
+        )
+    for kind, en, zh, value in REMEDIES:
+        Remedy.objects.get_or_create(
+            property=prop, name_en=en, defaults={"kind": kind, "name_zh": zh, "default_value": Decimal(value)}
+        )
+
+
 def load_departments(prop: Property) -> None:
     for code, en, zh, categories in DEPARTMENTS:
         department, _ = Department.objects.get_or_create(
@@ -118,6 +154,7 @@ def load_demo_complaints() -> int:
     """Departments for every demo property, and a dozen cases at the demo hotel in every step."""
     for prop in Property.objects.filter(code__in=["SHA", "HGH"]):
         load_departments(prop)
+        load_authority(prop)
     sha = Property.objects.get(code="SHA")
     if Complaint.objects.for_property(sha).exists():
         return 0
@@ -172,8 +209,10 @@ def load_demo_complaints() -> int:
         case.refresh_from_db()
         return fn(complaint=case, actor=kwargs.pop("actor", clerk), expected_version=case.version, **kwargs)
 
-    def resolve(case, remedy, text, value="0", *, accept=True):
-        offer = step(case, services.offer_make, remedy_type=remedy, description=text, value=Decimal(value))
+    def resolve(case, remedy, text, value="0", *, accept=True, actor=clerk):
+        offer = step(
+            case, services.offer_make, remedy_type=remedy, description=text, value=Decimal(value), actor=actor
+        )
         step(
             case,
             services.offer_answer,
@@ -217,6 +256,9 @@ def load_demo_complaints() -> int:
     )
     step(case, services.complaint_apologise, method="phone")
     resolve(case, "fb_credit", "Dinner taken off the bill", "180", accept=False)
+    # Beyond the clerk's 500 limit: waits for the duty manager or the GRM.
+    step(case, services.offer_make, remedy_type="refund", description="One night refunded", value=Decimal("1200"),
+         reason="VIP guest, second problem this stay")
     # 4 · Following up: room move accepted; engineering must fix the AC (overdue).
     case = log(
         stays[3],
@@ -279,7 +321,7 @@ def load_demo_complaints() -> int:
     resolve(case, "repair", "Router on the floor restarted")
     step(case, services.complaint_request_verification)
     step(case, services.complaint_verify, verdict=Verdict.DISSATISFIED, note="Still dropping an hour later.")
-    resolve(case, "upgrade", "Upgrade to an executive-floor room with wired internet", "600")
+    resolve(case, "upgrade", "Upgrade to an executive-floor room with wired internet", "600", actor=grm)
     step(
         case,
         services.action_add,

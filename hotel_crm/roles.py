@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 # Group names are stored in English; templates translate them with {% translate %}.
 FRONT_DESK = gettext_noop("Front Desk")
 GUEST_RELATIONS_MANAGER = gettext_noop("Guest Relations Manager")
+DUTY_MANAGER = gettext_noop("Duty Manager")
 PROPERTY_ADMINISTRATOR = gettext_noop("Property Administrator")
 GROUP_DIRECTOR = gettext_noop("Group Director")
 
@@ -33,10 +34,12 @@ _FRONT_DESK_PERMS = [
     "complaints.change_complaint",
     "complaints.add_courtesycheck",
     "complaints.view_courtesycheck",
+    "complaints.view_notification",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     FRONT_DESK: _FRONT_DESK_PERMS,
+    DUTY_MANAGER: [*_FRONT_DESK_PERMS, "complaints.view_all_complaints", "complaints.view_approvalrequest"],
     GUEST_RELATIONS_MANAGER: [
         *_FRONT_DESK_PERMS,
         "guests.export_guest",
@@ -45,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "guests.view_profileaccess",
         "complaints.reopen_complaint",
         "complaints.view_all_complaints",
+        "complaints.view_approvalrequest",
     ],
     PROPERTY_ADMINISTRATOR: [
         *_FRONT_DESK_PERMS,
@@ -68,6 +72,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.add_category",
         "complaints.change_category",
         "complaints.view_category",
+        "complaints.add_remedy",
+        "complaints.change_remedy",
+        "complaints.view_remedy",
+        "complaints.add_authoritylimit",
+        "complaints.change_authoritylimit",
+        "complaints.delete_authoritylimit",
+        "complaints.view_authoritylimit",
         "complaints.add_preventionrule",
         "complaints.change_preventionrule",
         "complaints.view_preventionrule",

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hotel_crm.context_processors.current_property",
+                "complaints.context_processors.bell",
             ],
         },
     },
