@@ -67,7 +67,10 @@ def day_total(user, prop: Property, day: dt.date) -> Decimal:
     """What `user` has authorised at this property on this business day."""
     return (
         Offer.objects.filter(
-            complaint__property=prop, authorised_by=user, business_day=day, status__in=COMMITTED_OFFER_STATUSES
+            complaint__property=prop,
+            authorised_by=user,
+            business_day=day,
+            status__in=COMMITTED_OFFER_STATUSES,
         ).aggregate(total=Sum("value"))["total"]
         or ZERO
     )
@@ -77,13 +80,23 @@ def approvers_for(prop: Property, *, amount_on_case: Decimal, exclude_user_id: i
     """Staff of the property whose per-case limit covers the amount (daily limits are checked on approval)."""
     from complaints.selectors import staff_of_property
 
-    role_ok = AuthorityLimit.objects.for_property(prop).filter(role__isnull=False, per_case__gte=amount_on_case)
-    person_ok = AuthorityLimit.objects.for_property(prop).filter(user__isnull=False, per_case__gte=amount_on_case)
-    person_low = AuthorityLimit.objects.for_property(prop).filter(user__isnull=False, per_case__lt=amount_on_case)
-    staff = staff_of_property(prop=prop).filter(
-        Q(memberships__property=prop, memberships__role__in=role_ok.values("role"))
-        | Q(pk__in=person_ok.values("user"))
-    ).exclude(pk__in=person_low.values("user"))
+    role_ok = AuthorityLimit.objects.for_property(prop).filter(
+        role__isnull=False, per_case__gte=amount_on_case
+    )
+    person_ok = AuthorityLimit.objects.for_property(prop).filter(
+        user__isnull=False, per_case__gte=amount_on_case
+    )
+    person_low = AuthorityLimit.objects.for_property(prop).filter(
+        user__isnull=False, per_case__lt=amount_on_case
+    )
+    staff = (
+        staff_of_property(prop=prop)
+        .filter(
+            Q(memberships__property=prop, memberships__role__in=role_ok.values("role"))
+            | Q(pk__in=person_ok.values("user"))
+        )
+        .exclude(pk__in=person_low.values("user"))
+    )
     if exclude_user_id:
         staff = staff.exclude(pk=exclude_user_id)
     return staff.distinct()

@@ -113,7 +113,9 @@ class OfferForm(VersionedForm):
     )
     description = forms.CharField(label=_("What exactly"), max_length=300)
     value = forms.DecimalField(label=_("Value"), min_value=0, max_value=1000000, decimal_places=2, initial=0)
-    reason = forms.CharField(label=_("Why (if it needs a manager's approval)"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Why (if it needs a manager's approval)"), max_length=300, required=False
+    )
 
     def __init__(self, *args, prop=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -333,7 +333,10 @@ class Remedy(BilingualName, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
     default_value = models.DecimalField(
-        _("default value"), max_digits=10, decimal_places=2, default=Decimal("0"),
+        _("default value"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -355,17 +358,32 @@ class AuthorityLimit(models.Model):
 
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="authority_limits")
     role = models.ForeignKey(
-        "auth.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("role")
+        "auth.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("role"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("staff member (overrides the role)"),
     )
     per_case = models.DecimalField(
-        _("largest value on one case"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        _("largest value on one case"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     per_day = models.DecimalField(
-        _("total per business day"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        _("total per business day"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
     )
 
     objects = PropertyScopedQuerySet.as_manager()
@@ -375,11 +393,16 @@ class AuthorityLimit(models.Model):
         verbose_name_plural = _("authority limits")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(role__isnull=False) & Q(user__isnull=True)) | (Q(role__isnull=True) & Q(user__isnull=False)),
+                condition=(Q(role__isnull=False) & Q(user__isnull=True))
+                | (Q(role__isnull=True) & Q(user__isnull=False)),
                 name="limit_for_a_role_or_a_person",
             ),
-            models.UniqueConstraint(fields=["property", "role"], condition=Q(user__isnull=True), name="limit_role_unique"),
-            models.UniqueConstraint(fields=["property", "user"], condition=Q(role__isnull=True), name="limit_user_unique"),
+            models.UniqueConstraint(
+                fields=["property", "role"], condition=Q(user__isnull=True), name="limit_role_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["property", "user"], condition=Q(role__isnull=True), name="limit_user_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -393,7 +416,12 @@ class Offer(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="offers")
     remedy_type = models.CharField(_("remedy"), max_length=15, choices=RemedyType.choices)
     remedy = models.ForeignKey(
-        "Remedy", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from the catalogue")
+        "Remedy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from the catalogue"),
     )
     description = models.CharField(_("what exactly"), max_length=300)
     value = models.DecimalField(
@@ -424,7 +452,8 @@ class Offer(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="offer_value_not_negative"),
             models.UniqueConstraint(
-                fields=["complaint"], condition=Q(status__in=["proposed", "awaiting_approval"]),
+                fields=["complaint"],
+                condition=Q(status__in=["proposed", "awaiting_approval"]),
                 name="one_open_offer_per_complaint",
             ),
         ]
@@ -509,7 +538,9 @@ class ApprovalRequest(models.Model):
 class Notification(models.Model):
     """An in-app message to one staff member (the bell)."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=200, blank=True)

@@ -276,10 +276,9 @@ def pending_approval_count(*, prop: Property) -> int:
 
 def department_queue(*, prop: Property, department_id: int):
     """Follow-up actions handed to a department: open ones first (oldest due first), then the last done."""
-    base = (
-        FollowUpAction.objects.filter(complaint__property=prop, department_id=department_id)
-        .select_related("complaint__guest", "complaint__room", "created_by", "done_by")
-    )
+    base = FollowUpAction.objects.filter(
+        complaint__property=prop, department_id=department_id
+    ).select_related("complaint__guest", "complaint__room", "created_by", "done_by")
     open_actions = list(base.filter(done_at__isnull=True).order_by("due_at")[:200])
     done = list(base.filter(done_at__isnull=False).order_by("-done_at")[:20])
     return open_actions, done
@@ -287,7 +286,9 @@ def department_queue(*, prop: Property, department_id: int):
 
 def department_open_counts(*, prop: Property) -> dict[int, int]:
     return dict(
-        FollowUpAction.objects.filter(complaint__property=prop, done_at__isnull=True, department__isnull=False)
+        FollowUpAction.objects.filter(
+            complaint__property=prop, done_at__isnull=True, department__isnull=False
+        )
         .values_list("department")
         .annotate(n=Count("pk"))
         .order_by()
@@ -303,15 +304,21 @@ def spend_ledger(*, prop: Property, months: int = 12) -> dict:
     since = prop.today() - dt.timedelta(days=31 * months)
     accepted = accepted.filter(business_day__gte=since)
     by_month = list(
-        accepted.annotate(month=TruncMonth("business_day")).values("month").annotate(
-            total=Sum("value"), offers=Count("pk")).order_by("-month")
+        accepted.annotate(month=TruncMonth("business_day"))
+        .values("month")
+        .annotate(total=Sum("value"), offers=Count("pk"))
+        .order_by("-month")
     )
     by_department = list(
         accepted.values("complaint__department__name_en", "complaint__department__name_zh")
-        .annotate(total=Sum("value"), offers=Count("pk")).order_by("-total")
+        .annotate(total=Sum("value"), offers=Count("pk"))
+        .order_by("-total")
     )
-    return {"by_month": by_month, "by_department": by_department,
-            "total": sum((row["total"] for row in by_month), start=0)}
+    return {
+        "by_month": by_month,
+        "by_department": by_department,
+        "total": sum((row["total"] for row in by_month), start=0),
+    }
 
 
 def granted_on_case(*, offers: list[Offer]):
@@ -322,7 +329,9 @@ def granted_to_guest(*, guest_id: int, prop: Property):
     """Compensation the guest has accepted at this hotel, over their lifetime (one currency per hotel)."""
     from django.db.models import Sum
 
-    offers = Offer.objects.filter(complaint__guest_id=guest_id, complaint__property=prop, status=OfferStatus.ACCEPTED)
+    offers = Offer.objects.filter(
+        complaint__guest_id=guest_id, complaint__property=prop, status=OfferStatus.ACCEPTED
+    )
     return offers.aggregate(t=Sum("value"))["t"] or 0
 
 

@@ -324,8 +324,15 @@ def complaint_apologise(
 
 @transaction.atomic
 def offer_make(
-    *, complaint: Complaint, actor, expected_version: int | None, remedy_type: str = "", description: str,
-    value: Decimal = Decimal("0"), remedy: Remedy | None = None, reason: str = "",
+    *,
+    complaint: Complaint,
+    actor,
+    expected_version: int | None,
+    remedy_type: str = "",
+    description: str,
+    value: Decimal = Decimal("0"),
+    remedy: Remedy | None = None,
+    reason: str = "",
 ) -> Offer:
     """Offer the guest a solution. Within the clerk's authority it goes to the guest at once;
     beyond it, it becomes an approval request to staff whose limit covers it (权限, by application)."""
@@ -350,10 +357,16 @@ def offer_make(
     day_total = authority.day_total(actor, prop, day) + value
     within = value == 0 or limits.covers(case_total=case_total, day_total=day_total)
     offer = Offer.objects.create(
-        complaint=complaint, remedy_type=remedy_type, remedy=remedy, description=description.strip(), value=value,
-        currency=prop.currency, offered_by=actor,
+        complaint=complaint,
+        remedy_type=remedy_type,
+        remedy=remedy,
+        description=description.strip(),
+        value=value,
+        currency=prop.currency,
+        offered_by=actor,
         status=OfferStatus.PROPOSED if within else OfferStatus.AWAITING_APPROVAL,
-        authorised_by=actor if within else None, business_day=day if within else None,
+        authorised_by=actor if within else None,
+        business_day=day if within else None,
     )
     _save(complaint)
     data = {"offer": offer.pk, "remedy": remedy_type, "value": str(value)}
@@ -361,16 +374,26 @@ def offer_make(
         _event(complaint, EventKind.OFFERED, actor, note=offer.description, data=data)
         return offer
     why = (
-        _("over the limit on one case (%(total)s of %(limit)s)") % {"total": case_total, "limit": limits.per_case}
+        _("over the limit on one case (%(total)s of %(limit)s)")
+        % {"total": case_total, "limit": limits.per_case}
         if case_total > limits.per_case
         else _("over today's limit (%(total)s of %(limit)s)") % {"total": day_total, "limit": limits.per_day}
     )
-    ApprovalRequest.objects.create(property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300])
-    _event(complaint, EventKind.APPROVAL_REQUESTED, actor, note=f"{offer.description} · {value} {prop.currency} · {why}",
-           data=data)
+    ApprovalRequest.objects.create(
+        property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300]
+    )
+    _event(
+        complaint,
+        EventKind.APPROVAL_REQUESTED,
+        actor,
+        note=f"{offer.description} · {value} {prop.currency} · {why}",
+        data=data,
+    )
     approvers = authority.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
     notify(
-        list(approvers), prop=prop, url=f"/complaints/{complaint.pk}/",
+        list(approvers),
+        prop=prop,
+        url=f"/complaints/{complaint.pk}/",
         text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")
         % {"ref": complaint.reference, "what": offer.description, "value": value, "currency": prop.currency},
     )
@@ -395,16 +418,24 @@ def approval_decide(*, approval: ApprovalRequest, approver, approve: bool, note:
         case_total = authority.case_total(complaint, exclude_offer=offer.pk) + offer.value
         day_total = authority.day_total(approver, prop, day) + offer.value
         if not limits.covers(case_total=case_total, day_total=day_total):
-            raise ComplaintError(_("This is beyond your own authority too; it needs someone with a higher limit."))
+            raise ComplaintError(
+                _("This is beyond your own authority too; it needs someone with a higher limit.")
+            )
         offer.status, offer.authorised_by, offer.business_day = OfferStatus.PROPOSED, approver, day
         approval.state = ApprovalRequest.State.APPROVED
     else:
         if not note.strip():
-            raise ComplaintError(_("Say why the offer is not approved, so the clerk can offer something else."))
+            raise ComplaintError(
+                _("Say why the offer is not approved, so the clerk can offer something else.")
+            )
         offer.status = OfferStatus.NOT_APPROVED
         approval.state = ApprovalRequest.State.DECLINED
     offer.save(update_fields=["status", "authorised_by", "business_day"])
-    approval.decided_by, approval.decided_at, approval.decision_note = approver, timezone.now(), note.strip()[:300]
+    approval.decided_by, approval.decided_at, approval.decision_note = (
+        approver,
+        timezone.now(),
+        note.strip()[:300],
+    )
     approval.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     _save(complaint)
     kind = EventKind.APPROVED if approve else EventKind.NOT_APPROVED
@@ -539,7 +570,9 @@ def action_complete(
     )
     if complaint.owner_id != actor.pk:
         notify(
-            [complaint.owner], prop=complaint.property, url=f"/complaints/{complaint.pk}/",
+            [complaint.owner],
+            prop=complaint.property,
+            url=f"/complaints/{complaint.pk}/",
             text=_("Done on %(ref)s: %(what)s") % {"ref": complaint.reference, "what": action.description},
         )
     return action

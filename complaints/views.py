@@ -404,7 +404,10 @@ def approval_decide(request, pk: int):
     from complaints.models import ApprovalRequest
 
     approval = (
-        ApprovalRequest.objects.for_property(request.property).select_related("offer__complaint").filter(pk=pk).first()
+        ApprovalRequest.objects.for_property(request.property)
+        .select_related("offer__complaint")
+        .filter(pk=pk)
+        .first()
     )
     if approval is None:
         raise Http404(_("No such request in this hotel."))
@@ -414,14 +417,19 @@ def approval_decide(request, pk: int):
         return redirect("complaints:approvals")
     try:
         services.approval_decide(
-            approval=approval, approver=request.user, approve=form.cleaned_data["decision"] == "approve",
+            approval=approval,
+            approver=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
             note=form.cleaned_data["note"],
         )
     except services.ComplaintError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Decision recorded; %(name)s has been told.") % {
-            "name": approval.requested_by.get_full_name() or approval.requested_by.get_username()})
+        messages.success(
+            request,
+            _("Decision recorded; %(name)s has been told.")
+            % {"name": approval.requested_by.get_full_name() or approval.requested_by.get_username()},
+        )
     return redirect("complaints:approvals")
 
 
@@ -442,13 +450,18 @@ def department_queue(request, pk: int):
     if department is None:
         raise Http404(_("No such department in this hotel."))
     open_actions, done = selectors.department_queue(prop=request.property, department_id=department.pk)
-    return render(request, "complaints/department_queue.html",
-                  {"department": department, "open_actions": open_actions, "done": done, "now": timezone.now()})
+    return render(
+        request,
+        "complaints/department_queue.html",
+        {"department": department, "open_actions": open_actions, "done": done, "now": timezone.now()},
+    )
 
 
 @property_permission_required("complaints.view_all_complaints")
 def ledger(request):
-    return render(request, "complaints/ledger.html", {"ledger": selectors.spend_ledger(prop=request.property)})
+    return render(
+        request, "complaints/ledger.html", {"ledger": selectors.spend_ledger(prop=request.property)}
+    )
 
 
 @property_permission_required("complaints.view_complaint")

@@ -100,7 +100,9 @@ def _blocker(action: Action, facts: Facts) -> str | None:
         return str(_("First restate the problem to the guest and tick that they confirmed it."))
     if action in (Action.ACCEPT_OFFER, Action.DECLINE_OFFER) and not facts.open_offers:
         if facts.pending_approvals:
-            return str(_("The offer is waiting for a manager's approval; tell the guest only once it is approved."))
+            return str(
+                _("The offer is waiting for a manager's approval; tell the guest only once it is approved.")
+            )
         return str(_("There is no open offer to answer."))
     if action == Action.MAKE_OFFER and facts.open_offers:
         return str(_("The guest has not answered the last offer yet."))

@@ -145,7 +145,9 @@ DEMO_USERS = [
         (("SHA", roles.GUEST_RELATIONS_MANAGER), ("HGH", roles.FRONT_DESK)),
     ),
     DemoUser("westlake", "Chen", "Jie", "front desk at HGH", (("HGH", roles.FRONT_DESK),)),
-    DemoUser("duty", "Sun", "Hao", "duty manager at SHA (approves up to 2,000)", (("SHA", roles.DUTY_MANAGER),)),
+    DemoUser(
+        "duty", "Sun", "Hao", "duty manager at SHA (approves up to 2,000)", (("SHA", roles.DUTY_MANAGER),)
+    ),
     DemoUser(
         "roomsadmin",
         "Zhao",

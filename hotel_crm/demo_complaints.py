@@ -125,7 +125,9 @@ def load_authority(prop: Property) -> None:
     for role, per_case, per_day in LIMITS:
         group = Group.objects.get(name=role)
         AuthorityLimit.objects.get_or_create(
-            property=prop, role=group, user=None,
+            property=prop,
+            role=group,
+            user=None,
             defaults={"per_case": Decimal(per_case), "per_day": Decimal(per_day)},
         )
     for kind, en, zh, value in REMEDIES:
@@ -257,8 +259,14 @@ def load_demo_complaints() -> int:
     step(case, services.complaint_apologise, method="phone")
     resolve(case, "fb_credit", "Dinner taken off the bill", "180", accept=False)
     # Beyond the clerk's 500 limit: waits for the duty manager or the GRM.
-    step(case, services.offer_make, remedy_type="refund", description="One night refunded", value=Decimal("1200"),
-         reason="VIP guest, second problem this stay")
+    step(
+        case,
+        services.offer_make,
+        remedy_type="refund",
+        description="One night refunded",
+        value=Decimal("1200"),
+        reason="VIP guest, second problem this stay",
+    )
     # 4 · Following up: room move accepted; engineering must fix the AC (overdue).
     case = log(
         stays[3],
