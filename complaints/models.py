@@ -354,7 +354,7 @@ class Remedy(BilingualName, models.Model):
 
 
 class AuthorityLimit(models.Model):
-    """How much a role — or, overriding it, one person — may grant without asking (权限, granted by position)."""
+    """How much a role (or, overriding it, one person) may grant without asking: 权限 granted by position."""
 
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="authority_limits")
     role = models.ForeignKey(
