@@ -10,8 +10,11 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     Department,
+    DigestSetting,
     PreventionRule,
     Remedy,
+    Reminder,
+    ServiceLevelRule,
 )
 from hotel_crm.scoping import PropertyScopedAdminMixin
 from rooms.admin import SuperuserPropertyFilterMixin
@@ -90,6 +93,56 @@ class AuthorityLimitAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin
 class ApprovalRequestAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
     list_display = ["offer", "requested_by", "requested_at", "state", "decided_by"]
     list_filter = ["state"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceLevelRule)
+class ServiceLevelRuleAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    """Time allowed per step; without a rule the built-in defaults apply (halved for VIP guests)."""
+
+    list_display = [
+        "severity",
+        "vip",
+        "apologise_minutes",
+        "first_offer_minutes",
+        "action_minutes",
+        "verify_minutes",
+        "escalate_after_minutes",
+        "escalate_again_after_minutes",
+    ]
+    list_filter = ["severity", "vip"]
+
+
+@admin.register(DigestSetting)
+class DigestSettingAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["hour", "enabled"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    """The durable schedule, read-only: due, claimed and sent times show how late delivery was."""
+
+    list_display = [
+        "due_at",
+        "kind",
+        "subject",
+        "complaint",
+        "recipient",
+        "status",
+        "attempts",
+        "claimed_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind"]
+    list_select_related = ["complaint", "recipient", "property"]
 
     def has_add_permission(self, request):
         return False

@@ -107,7 +107,7 @@ def complaint_list(
     *, prop: Property, filters: ComplaintFilters, now: dt.datetime | None = None
 ) -> QuerySet[Complaint]:
     """Cases of the property with what the list shows, in a fixed number of queries (no per-row lookups)."""
-    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models import BooleanField, Case, IntegerField, Value, When
 
     now = now or timezone.now()
     overdue_actions = FollowUpAction.objects.filter(
@@ -117,7 +117,12 @@ def complaint_list(
         Complaint.objects.for_property(prop)
         .select_related("guest", "room", "department", "category", "assignee")
         .annotate(
-            overdue=Exists(overdue_actions),
+            # Overdue: the step's own due time has passed, or a follow-up action's has.
+            overdue=Case(
+                When(Q(step_due_at__lt=now) | Exists(overdue_actions), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
             open_actions=Count("actions", filter=Q(actions__done_at__isnull=True), distinct=True),
             severity_rank=Case(
                 *[When(severity=s, then=Value(r)) for s, r in SEVERITY_RANK.items()],

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from complaints import authority, selectors, workflow
+from complaints import authority, reminders, selectors, workflow
 from complaints.models import (
     ApprovalRequest,
     Area,
@@ -29,6 +29,9 @@ from complaints.models import (
     OfferStatus,
     Remedy,
     RemedyType,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
 )
 from complaints.workflow import Action, InvalidTransition, Status, Verdict
 from guests.models import Guest, Stay, StayStatus
@@ -149,6 +152,7 @@ def _move(
         fields = (*fields, "closed_at")
     _save(complaint, "status", *fields)
     _event(complaint, kind, actor, note=note, data=data, from_status=source, to_status=target)
+    reminders.reschedule(complaint)
 
 
 def _next_reference(prop: Property, now: dt.datetime) -> str:
@@ -254,6 +258,7 @@ def complaint_log(
             return Complaint.objects.get(property=prop, submission_key=submission_key)
         raise
     _event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
+    reminders.reschedule(complaint, now)
     if reason:
         _event(complaint, EventKind.REPEAT_FLAGGED, actor, note=reason)
     if courtesy_check is not None:
@@ -370,6 +375,7 @@ def offer_make(
     )
     _save(complaint)
     data = {"offer": offer.pk, "remedy": remedy_type, "value": str(value)}
+    reminders.reschedule(complaint)  # an offer is out: the "make an offer" reminder is done
     if within:
         _event(complaint, EventKind.OFFERED, actor, note=offer.description, data=data)
         return offer
@@ -440,6 +446,7 @@ def approval_decide(*, approval: ApprovalRequest, approver, approve: bool, note:
     _save(complaint)
     kind = EventKind.APPROVED if approve else EventKind.NOT_APPROVED
     _event(complaint, kind, approver, note=note.strip() or offer.description, data={"offer": offer.pk})
+    reminders.reschedule(complaint)  # not approved: an offer is due again
     text = (
         _("Approved on %(ref)s: %(what)s. You may now offer it to the guest.")
         if approve
@@ -497,6 +504,7 @@ def offer_answer(
             note=offer.guest_response or offer.description,
             data=data,
         )
+        reminders.reschedule(complaint)  # keep offering: the next offer is due
     return offer
 
 
@@ -543,6 +551,7 @@ def action_add(
             "department": department.code if department else "",
         },
     )
+    reminders.reschedule(complaint)
     return action
 
 
@@ -575,6 +584,7 @@ def action_complete(
             url=f"/complaints/{complaint.pk}/",
             text=_("Done on %(ref)s: %(what)s") % {"ref": complaint.reference, "what": action.description},
         )
+    reminders.reschedule(complaint)
     return action
 
 
@@ -707,6 +717,14 @@ def complaint_assign(*, complaint: Complaint, actor, expected_version: int | Non
         note=f"{previous.get_username()} → {assignee.get_username()}",
         data={"from": previous.pk, "to": assignee.pk},
     )
+    # The step's reminders follow the case to its new assignee.
+    Reminder.objects.filter(
+        complaint=complaint,
+        kind=ReminderKind.DUE,
+        recipient=previous,
+        action__isnull=True,
+        status=ReminderStatus.PENDING,
+    ).update(recipient=assignee)
     return complaint
 
 

@@ -171,7 +171,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hotel_crm.tasks.heartbeat",
         "schedule": env.float("HEARTBEAT_SECONDS", default=15),
     },
+    # Reminders: the database is the schedule; this only looks for due rows.
+    "reminders": {
+        "task": "complaints.reminders_dispatch",
+        "schedule": env.float("REMINDER_DISPATCH_SECONDS", default=10),
+    },
+    "digest": {"task": "complaints.digest_schedule", "schedule": 300.0},
 }
+# Only for the crash tests: hold each delivery open this long so a worker can be killed mid-send.
+REMINDER_DELIVERY_PAUSE_SECONDS = env.float("REMINDER_DELIVERY_PAUSE_SECONDS", default=0)
 
 # --- Email: printed to the console in development; in production SMTP via
 # EMAIL_URL (e.g. smtp+tls://user:pass@mail.hotel.example:587), by default the

@@ -130,16 +130,18 @@ def test_the_list_filters_by_department_severity_repeat_vip_and_assignee(sha, gr
     assert listed(sha, department=board["housekeeping"].pk, severity="critical") == []
 
 
-def test_overdue_means_an_open_action_past_its_due_time(sha, board):
-    # Given b has an open action and c a done one, both due an hour after the board was set up
+def test_overdue_means_the_step_or_an_open_action_is_past_its_due_time(sha, board):
+    # Given a was logged 3 days ago and never apologised for (a low case allows an hour);
+    # b has an open action due in an hour (and, critical for a VIP, 15 minutes to make an offer);
+    # c's action was done and its follow-up step allows 4 hours
     now = board["now"]
     # When the list is read now, and two hours later
-    # Then nothing is overdue yet; later only b is, because c's action was done
-    assert listed(sha, overdue=True, now=now) == []
+    # Then now only a is overdue; later b is too, while c, whose action was done, is not
+    assert refs(listed(sha, overdue=True, now=now)) == refs([board["a"]])
     later = listed(sha, overdue=True, now=now + 2 * HOUR)
-    assert refs(later) == refs([board["b"]])
-    assert later[0].overdue is True and later[0].open_actions == 1
+    assert refs(later) == refs([board["b"], board["a"]])
     rows = {c.reference: c for c in listed(sha, now=now + 2 * HOUR)}
+    assert rows[board["b"].reference].overdue is True and rows[board["b"].reference].open_actions == 1
     assert rows[board["c"].reference].overdue is False and rows[board["c"].reference].open_actions == 0
 
 

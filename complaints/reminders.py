@@ -1,0 +1,427 @@
+"""Follow-up reminders and escalations: a durable schedule in the database (及时准确).
+
+Every reminder is a `Reminder` row written in the same transaction as the case
+change that makes it due; the broker only carries "deliver row N" messages.
+`claim_due` hands rows to workers (SELECT … FOR UPDATE SKIP LOCKED on
+PostgreSQL, with a lease so a crashed worker's rows come back), `deliver` is
+idempotent: a row is marked sent once and makes one notification, however
+often its message arrives.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    Complaint,
+    DigestSetting,
+    Notification,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    ServiceLevelRule,
+    Severity,
+)
+from complaints.workflow import OPEN, Status
+from guests.models import StayStatus
+from hotel_crm import roles
+from hotel_crm.models import Property, StaffProfile
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=2)
+CHECKOUT_TIME = dt.time(12, 0)
+BEFORE_DEPARTURE = dt.timedelta(hours=1)
+MIN_NOTICE = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    apologise: dt.timedelta
+    first_offer: dt.timedelta
+    action: dt.timedelta
+    verify: dt.timedelta
+    escalate: dt.timedelta
+    escalate_again: dt.timedelta
+
+
+def _minutes(*values: int) -> list[dt.timedelta]:
+    return [dt.timedelta(minutes=v) for v in values]
+
+
+# Used until a property sets its own rules in the admin (minutes).
+DEFAULT_ALLOWANCES = {
+    Severity.LOW: Allowance(*_minutes(60, 240, 1440, 2880, 60, 240)),
+    Severity.MEDIUM: Allowance(*_minutes(30, 120, 480, 1440, 30, 120)),
+    Severity.HIGH: Allowance(*_minutes(15, 60, 240, 480, 15, 60)),
+    Severity.CRITICAL: Allowance(*_minutes(5, 30, 120, 240, 10, 30)),
+}
+
+
+def allowance_for(complaint: Complaint) -> Allowance:
+    """The property's rule for this severity (its VIP rule for VIPs), else the defaults (halved for VIPs)."""
+    vip = bool(complaint.guest_id and complaint.guest.vip_level)
+    rule = (
+        ServiceLevelRule.objects.for_property(complaint.property)
+        .filter(severity=complaint.severity, vip__in=[vip, False])
+        .order_by("-vip")
+        .first()
+    )
+    if rule is not None:
+        return Allowance(
+            *_minutes(
+                rule.apologise_minutes,
+                rule.first_offer_minutes,
+                rule.action_minutes,
+                rule.verify_minutes,
+                rule.escalate_after_minutes,
+                rule.escalate_again_after_minutes,
+            )
+        )
+    base = DEFAULT_ALLOWANCES[Severity(complaint.severity)]
+    if not vip:
+        return base
+    return Allowance(
+        *(
+            max(dt.timedelta(minutes=1), value / 2)
+            for value in (
+                base.apologise,
+                base.first_offer,
+                base.action,
+                base.verify,
+                base.escalate,
+                base.escalate_again,
+            )
+        )
+    )
+
+
+def departure_deadline(complaint: Complaint) -> dt.datetime | None:
+    """An hour before the guest checks out (noon on the departure day, hotel time), if they are staying."""
+    stay = complaint.stay
+    if stay is None or stay.status not in (StayStatus.IN_HOUSE, StayStatus.RESERVED):
+        return None
+    checkout = dt.datetime.combine(stay.departure_date, CHECKOUT_TIME, tzinfo=complaint.property.tzinfo)
+    return checkout - BEFORE_DEPARTURE
+
+
+def _pull_before_departure(complaint: Complaint, due: dt.datetime, now: dt.datetime) -> dt.datetime:
+    deadline = departure_deadline(complaint)
+    if deadline is not None and due > deadline:
+        return max(deadline, now + MIN_NOTICE)
+    return due
+
+
+# --- who hears about it --------------------------------------------------------------------
+
+
+def _managers(prop: Property) -> list:
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__property=prop,
+            memberships__role__name__in=[roles.GUEST_RELATIONS_MANAGER, roles.DUTY_MANAGER],
+        )
+        .distinct()
+    )
+
+
+def _second_level(prop: Property) -> list:
+    """Group directors; a hotel without one escalates to its guest relations managers again."""
+    directors = list(
+        get_user_model().objects.filter(
+            is_active=True,
+            pk__in=StaffProfile.objects.filter(group_role__name=roles.GROUP_DIRECTOR).values("user"),
+        )
+    )
+    if directors:
+        return directors
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True, memberships__property=prop, memberships__role__name=roles.GUEST_RELATIONS_MANAGER
+        )
+        .distinct()
+    )
+
+
+# --- scheduling (called by the services, inside their transaction) -------------------------
+
+
+def _wanted(
+    complaint: Complaint, now: dt.datetime, allowance: Allowance
+) -> list[tuple[str, dt.datetime, object]]:
+    """(subject, due time, follow-up action or None) for what the case is waiting on now."""
+    status = complaint.status
+    if status in (Status.LISTENING, Status.APOLOGISING):
+        return [("apologise", complaint.reported_at + allowance.apologise, None)]
+    if status == Status.RESOLVING:
+        if complaint.offers.filter(status__in=["proposed", "awaiting_approval"]).exists():
+            return []
+        return [("resolve", now + allowance.first_offer, None)]
+    if status == Status.FOLLOWING_UP:
+        actions = list(complaint.actions.filter(done_at__isnull=True))
+        if not actions:
+            return [("follow_up", now + allowance.action, None)]
+        return [(f"action:{a.pk}", a.due_at, a) for a in actions]
+    if status == Status.VERIFYING:
+        return [("verify", now + allowance.verify, None)]
+    return []
+
+
+def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
+    """Bring the case's reminders in line with its step: cancel what is no longer due, add what is.
+
+    Call inside the transaction that changed the case, while holding its row lock.
+    """
+    now = now or timezone.now()
+    complaint = Complaint.objects.select_related("property", "guest", "stay", "assignee").get(pk=complaint.pk)
+    allowance = allowance_for(complaint)
+    wanted = [] if complaint.status not in OPEN else _wanted(complaint, now, allowance)
+    subjects = {subject for subject, _due, _action in wanted}
+    Reminder.objects.filter(
+        complaint=complaint, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
+    ).exclude(subject__in=subjects).update(status=ReminderStatus.CANCELLED)
+    existing = set(
+        Reminder.objects.filter(
+            complaint=complaint, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
+        ).values_list("subject", flat=True)
+    )
+    rows = []
+    step_due = None
+    managers = second = None
+    for subject, due, action in wanted:
+        due = _pull_before_departure(complaint, due, now)
+        step_due = min(step_due, due) if step_due else due
+        if subject in existing:
+            continue
+        if managers is None:
+            managers, second = _managers(complaint.property), _second_level(complaint.property)
+        owner = action.assignee if action and action.assignee_id else complaint.assignee
+        plan = [
+            (ReminderKind.DUE, due, [owner]),
+            (ReminderKind.ESCALATION, due + allowance.escalate, managers),
+            (ReminderKind.ESCALATION_2, due + allowance.escalate_again, second),
+        ]
+        stamp = int(now.timestamp())
+        for kind, at, people in plan:
+            for person in people:
+                rows.append(
+                    Reminder(
+                        property=complaint.property,
+                        complaint=complaint,
+                        action=action,
+                        kind=kind,
+                        subject=subject,
+                        recipient=person,
+                        due_at=at,
+                        idempotency_key=f"c{complaint.pk}:{subject}:{kind}:{person.pk}:{stamp}",
+                    )
+                )
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    Complaint.objects.filter(pk=complaint.pk).update(step_due_at=step_due)
+
+
+# --- dispatching ------------------------------------------------------------------------------
+
+
+def claim_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
+    """Claim reminders that are due (or whose lease ran out) for delivery; safe with several dispatchers."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = (
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=ReminderStatus.PENDING, due_at__lte=now)
+                | Q(status=ReminderStatus.CLAIMED, lease_until__lt=now)
+            )
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        ids = list(due)
+        if ids:
+            Reminder.objects.filter(pk__in=ids).update(
+                status=ReminderStatus.CLAIMED,
+                claimed_at=now,
+                lease_until=now + LEASE,
+                attempts=F("attempts") + 1,
+            )
+    return ids
+
+
+def _text(reminder: Reminder) -> str:
+    complaint = reminder.complaint
+    when = date_format(
+        timezone.localtime(reminder.due_at, complaint.property.tzinfo), "SHORT_DATETIME_FORMAT"
+    )
+    who = complaint.complainant()
+    what = {
+        "apologise": _("apologise to the guest"),
+        "resolve": _("offer the guest a solution"),
+        "follow_up": _("plan the follow-up, or ask the guest to verify"),
+        "verify": _("check with the guest that they are now satisfied"),
+    }.get(reminder.subject) or (reminder.action.description if reminder.action_id else reminder.subject)
+    if reminder.kind == ReminderKind.DUE:
+        return _("%(ref)s (%(who)s): %(what)s — due %(when)s.") % {
+            "ref": complaint.reference,
+            "who": who,
+            "what": what,
+            "when": when,
+        }
+    if reminder.kind == ReminderKind.ESCALATION:
+        return _("Overdue, escalated to you: %(ref)s (%(who)s) — %(what)s.") % {
+            "ref": complaint.reference,
+            "who": who,
+            "what": what,
+        }
+    return _("Still overdue, second escalation: %(ref)s (%(who)s) — %(what)s.") % {
+        "ref": complaint.reference,
+        "who": who,
+        "what": what,
+    }
+
+
+def _language(user) -> str:
+    profile = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
+    return profile or settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
+    """Send one reminder (in-app notification + email) and mark it sent; a second call does nothing."""
+    reminder = (
+        Reminder.objects.select_for_update()
+        .select_related("recipient", "property")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None or reminder.status in (ReminderStatus.SENT, ReminderStatus.CANCELLED):
+        return False
+    with translation.override(_language(reminder.recipient)):
+        if reminder.kind == ReminderKind.DIGEST:
+            text, body, url = digest_text(reminder)
+        else:
+            complaint = Complaint.objects.select_related("property", "guest").get(pk=reminder.complaint_id)
+            reminder.complaint = complaint
+            text, url = _text(reminder), f"/complaints/{complaint.pk}/"
+            body = text
+        Notification.objects.get_or_create(
+            key=f"reminder:{reminder.pk}",
+            defaults={
+                "recipient": reminder.recipient,
+                "property": reminder.property,
+                "text": text[:300],
+                "url": url,
+            },
+        )
+        pause = getattr(settings, "REMINDER_DELIVERY_PAUSE_SECONDS", 0)
+        if pause:  # widens the crash window in the reliability tests; 0 in real use
+            import time
+
+            time.sleep(pause)
+        if reminder.recipient.email:
+            send_mail(
+                subject=f"[{reminder.property.code}] {text[:120]}",
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[reminder.recipient.email],
+            )
+    reminder.status = ReminderStatus.SENT
+    reminder.sent_at = now or timezone.now()
+    reminder.save(update_fields=["status", "sent_at"])
+    return True
+
+
+# --- the daily digest --------------------------------------------------------------------------
+
+
+def digest_schedule(*, now: dt.datetime | None = None) -> int:
+    """Once a day, at each property's digest hour, queue a digest for each guest relations manager."""
+    now = now or timezone.now()
+    created = 0
+    for prop in Property.objects.active():
+        setting = DigestSetting.objects.filter(property=prop).first()
+        hour, enabled = (setting.hour, setting.enabled) if setting else (8, True)
+        local = timezone.localtime(now, prop.tzinfo)
+        if not enabled or local.hour < hour:
+            continue
+        grms = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                memberships__property=prop,
+                memberships__role__name=roles.GUEST_RELATIONS_MANAGER,
+            )
+            .distinct()
+        )
+        rows = [
+            Reminder(
+                property=prop,
+                kind=ReminderKind.DIGEST,
+                subject="digest",
+                recipient=user,
+                due_at=now,
+                idempotency_key=f"digest:{prop.pk}:{local.date().isoformat()}:{user.pk}",
+            )
+            for user in grms
+        ]
+        created += len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
+    return created
+
+
+def digest_content(prop: Property, now: dt.datetime) -> dict:
+    """The digest: open and overdue cases, to verify before departures today, yesterday's verdicts."""
+    from complaints.workflow import Verdict
+
+    today = prop.today(now)
+    yesterday_start, yesterday_end = prop.day_bounds(today - dt.timedelta(days=1))
+    cases = Complaint.objects.for_property(prop).select_related("guest", "stay")
+    open_cases = cases.filter(status__in=[s.value for s in OPEN])
+    overdue = open_cases.filter(
+        Q(step_due_at__lt=now) | Q(actions__done_at__isnull=True, actions__due_at__lt=now)
+    )
+    departing = open_cases.filter(stay__departure_date=today, stay__status=StayStatus.IN_HOUSE)
+    verified = cases.filter(verified_at__gte=yesterday_start, verified_at__lt=yesterday_end)
+    return {
+        "open": open_cases.count(),
+        "overdue": list(overdue.distinct().order_by("step_due_at")[:50]),
+        "departing": list(departing.order_by("reference")[:50]),
+        "recovered": list(verified.filter(verdict=Verdict.VERY_SATISFIED)[:50]),
+        "ok": list(verified.filter(verdict=Verdict.SATISFIED)[:50]),
+    }
+
+
+def digest_text(reminder: Reminder) -> tuple[str, str, str]:
+    prop = reminder.property
+    content = digest_content(prop, reminder.due_at)
+    title = _(
+        "Daily digest %(hotel)s: %(open)d open, %(overdue)d overdue, %(departing)d to verify before "
+        "departure today, yesterday %(recovered)d recovered and %(ok)d only OK."
+    ) % {
+        "hotel": prop.code,
+        "open": content["open"],
+        "overdue": len(content["overdue"]),
+        "departing": len(content["departing"]),
+        "recovered": len(content["recovered"]),
+        "ok": len(content["ok"]),
+    }
+    lines = [title, ""]
+    for label, key in (
+        (_("Overdue"), "overdue"),
+        (_("Verify before the guest departs today"), "departing"),
+        (_("Only OK yesterday (a flaw)"), "ok"),
+        (_("Recovered yesterday"), "recovered"),
+    ):
+        lines.append(f"{label}:")
+        lines += [f"  {c.reference} — {c.complainant()}" for c in content[key]] or ["  —"]
+    return title, "\n".join(lines), "/complaints/?overdue=on"
