@@ -246,6 +246,7 @@ def _users() -> None:
         user, created = User.objects.get_or_create(
             username=demo.username,
             defaults={
+                "email": f"{demo.username}@grandplaza.example",
                 "first_name": demo.first_name,
                 "last_name": demo.last_name,
                 "is_staff": demo.is_staff,
