@@ -20,6 +20,19 @@ from hotel_crm.scoping import PropertyScopedAdminMixin
 from rooms.admin import SuperuserPropertyFilterMixin
 
 
+class ReadOnlyAdminMixin:
+    """Records written only by the services (the audit trail): visible, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class CategoryInline(admin.TabularInline):
     model = Category
     extra = 1
@@ -49,7 +62,9 @@ class ComplaintEventInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+class ComplaintAdmin(
+    ReadOnlyAdminMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
+):
     """Read-only: the audit view for administrators."""
 
     list_display = ["reference", "status", "severity", "department", "reported_at", "is_repeat"]
@@ -57,15 +72,6 @@ class ComplaintAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, adm
     search_fields = ["reference"]
     list_select_related = ["department", "property"]
     inlines = [ComplaintEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Remedy)
@@ -90,18 +96,11 @@ class AuthorityLimitAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+class ApprovalRequestAdmin(
+    ReadOnlyAdminMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
+):
     list_display = ["offer", "requested_by", "requested_at", "state", "decided_by"]
     list_filter = ["state"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceLevelRule)
@@ -127,7 +126,9 @@ class DigestSettingAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin,
 
 
 @admin.register(Reminder)
-class ReminderAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+class ReminderAdmin(
+    ReadOnlyAdminMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
+):
     """The durable schedule, read-only: due, claimed and sent times show how late delivery was."""
 
     list_display = [
@@ -143,12 +144,3 @@ class ReminderAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admi
     ]
     list_filter = ["status", "kind"]
     list_select_related = ["complaint", "recipient", "property"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
