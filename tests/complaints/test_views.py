@@ -462,3 +462,15 @@ def test_switching_hotel_changes_the_case_and_in_house_lists(sha, hgh, login, de
     client.post("/property/switch/", {"property": hgh.pk})
     assert case.reference not in client.get("/complaints/?status=all").content.decode()
     assert "2606" not in client.get("/guests/").content.decode()
+
+
+def test_the_admin_shows_cases_but_cannot_change_their_status(sha, clerk, login, depts, in_house):
+    case = _log(login(clerk), depts, in_house)
+    admin_user = factories.make_staff(is_staff=True, is_superuser=True)
+    client = login(admin_user)
+    assert client.get(f"/admin/complaints/complaint/{case.pk}/change/").status_code == 200  # read-only view
+    response = client.post(f"/admin/complaints/complaint/{case.pk}/change/", {"status": "closed"})
+    assert response.status_code == 403
+    assert client.post(f"/admin/complaints/complaint/{case.pk}/delete/", {"post": "yes"}).status_code == 403
+    case.refresh_from_db()
+    assert case.status == Status.LISTENING
