@@ -91,6 +91,49 @@ class ComplaintLogForm(forms.Form):
         return data
 
 
+class DetailsForm(VersionedForm):
+    """Correct the details captured while listening."""
+
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    area = forms.ChoiceField(label=_("Where"), choices=Area.choices)
+    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none(), required=False)
+    location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
+    occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
+    people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
+    mood = forms.ChoiceField(label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False)
+    guest_type = forms.ChoiceField(
+        label=_("Kind of guest right now"), choices=[("", "—"), *GuestType.choices], required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of complaint"), choices=[("", "—"), *ComplaintKind.choices], required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+
+    def __init__(self, *args, prop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.for_property(prop).filter(is_active=True)
+        self.fields["department"].queryset = departments
+        self.fields["category"].queryset = Category.objects.filter(department__in=departments, is_active=True)
+        self.fields["category"].label_from_instance = lambda c: f"{c.department.name} · {c.name}"
+        self.fields["room"].queryset = Room.objects.for_property(prop).order_by("floor", "number")
+
+    @classmethod
+    def initial_for(cls, complaint) -> dict:
+        from django.utils import timezone as tz
+
+        initial = {name: getattr(complaint, name) for name in cls.base_fields if name != "version"}
+        initial.update(
+            department=complaint.department_id,
+            category=complaint.category_id,
+            room=complaint.room_id,
+            version=complaint.version,
+            occurred_at=tz.localtime(complaint.occurred_at),
+        )
+        return initial
+
+
 class RestateForm(VersionedForm):
     confirmed = forms.BooleanField(label=_("I restated the problem and the guest confirmed it"))
     note = forms.CharField(label=_("How I restated it (optional)"), max_length=1000, required=False)

@@ -728,6 +728,71 @@ def complaint_assign(*, complaint: Complaint, actor, expected_version: int | Non
     return complaint
 
 
+EDITABLE_DETAILS = (
+    "department",
+    "category",
+    "severity",
+    "area",
+    "room",
+    "location_detail",
+    "occurred_at",
+    "people_involved",
+    "mood",
+    "guest_type",
+    "kind",
+    "channel",
+)
+
+
+@transaction.atomic
+def complaint_update_details(
+    *, complaint: Complaint, actor, expected_version: int | None, changes: dict
+) -> Complaint:
+    """Correct what was captured when listening (the three keys, department, severity…); the guest's
+    own words stay as first written (add a note instead). Every change is on the timeline."""
+    complaint = _lock(complaint, expected_version)
+    if not complaint.is_open():
+        raise ComplaintError(_("A closed or withdrawn case cannot be changed; reopen it first."))
+    unknown = set(changes) - set(EDITABLE_DETAILS)
+    if unknown:
+        raise ComplaintError(
+            _("These details cannot be changed here: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
+    department = changes.get("department", complaint.department)
+    category = changes.get("category", complaint.category)
+    room = changes.get("room", complaint.room)
+    if department.property_id != complaint.property_id or (
+        room and room.property_id != complaint.property_id
+    ):
+        raise ComplaintError(_("That belongs to another hotel."))
+    if category and category.department_id != department.pk:
+        raise ComplaintError(_("That category belongs to another department."))
+    occurred = changes.get("occurred_at") or complaint.occurred_at
+    if occurred > complaint.reported_at + FUTURE_SKEW:
+        raise ComplaintError(_("It cannot have been reported before it happened."))
+    diff = {}
+    for name, value in changes.items():
+        old = getattr(complaint, name)
+        if name == "occurred_at" and value is None:
+            continue
+        if old != value:
+            diff[name] = (str(old) if old is not None else "", str(value) if value is not None else "")
+            setattr(complaint, name, value)
+    if not diff:
+        return complaint
+    _save(complaint, *diff.keys())
+    _event(
+        complaint,
+        EventKind.UPDATED,
+        actor,
+        note="; ".join(f"{k}: {a} → {b}" for k, (a, b) in diff.items()),
+        data={k: list(v) for k, v in diff.items()},
+    )
+    if {"severity", "department"} & diff.keys():
+        reminders.reschedule(complaint)
+    return complaint
+
+
 @transaction.atomic
 def complaint_add_note(*, complaint: Complaint, actor, note: str) -> ComplaintEvent:
     """A note on the timeline; notes never conflict, so no version check."""

@@ -194,6 +194,9 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
             staff=selectors.staff_of_property(prop=request.property),
         ),
         "note_form": forms.NoteForm(),
+        "details_form": failed_form
+        if failed_action == "details"
+        else forms.DetailsForm(initial=forms.DetailsForm.initial_for(complaint), prop=request.property),
         "coaching": coaching.for_case(complaint.status, complaint.mood, complaint.guest_type, complaint.kind),
         "today": request.property.today(),
         "now": timezone.now(),
@@ -272,6 +275,11 @@ def _run(action: str, complaint, user, d):
         return services.complaint_reopen(
             complaint=complaint, actor=user, expected_version=v, reason=d["reason"]
         )
+    if action == "details":
+        changes = {k: v for k, v in d.items() if k != "version"}
+        return services.complaint_update_details(
+            complaint=complaint, actor=user, expected_version=v, changes=changes
+        )
     if action == "assign":
         return services.complaint_assign(
             complaint=complaint, actor=user, expected_version=v, assignee=d["assignee"]
@@ -295,6 +303,7 @@ FORMS = {
     Action.WITHDRAW: forms.ReasonForm,
     Action.REOPEN: forms.ReasonForm,
     "assign": forms.AssignForm,
+    "details": forms.DetailsForm,
     "note": forms.NoteForm,
     "delight": forms.NoteForm,
 }
@@ -316,7 +325,7 @@ def complaint_act(request, pk: int, action: str):
         raise PermissionDenied
     form_class = FORMS[action]
     kwargs = {}
-    if form_class in (forms.ActionForm, forms.OfferForm):
+    if form_class in (forms.ActionForm, forms.OfferForm, forms.DetailsForm):
         kwargs["prop"] = request.property
     if form_class is forms.AssignForm:
         kwargs["staff"] = selectors.staff_of_property(prop=request.property)

@@ -474,3 +474,31 @@ def test_the_admin_shows_cases_but_cannot_change_their_status(sha, clerk, login,
     assert client.post(f"/admin/complaints/complaint/{case.pk}/delete/", {"post": "yes"}).status_code == 403
     case.refresh_from_db()
     assert case.status == Status.LISTENING
+
+
+def test_correcting_the_details_is_recorded_and_guarded(sha, clerk, grm, login, depts, in_house):
+    client = login(clerk)
+    case = _log(client, depts, in_house)
+    other_room = factories.make_room(sha, "2607")
+    form = client.get(f"/complaints/{case.pk}/").context["details_form"].initial
+    data = {k: (v.pk if hasattr(v, "pk") else v) for k, v in form.items() if v is not None}
+    data["occurred_at"] = form["occurred_at"].strftime("%Y-%m-%dT%H:%M")
+    data.update(room=other_room.pk, severity="high")
+    response = client.post(f"/complaints/{case.pk}/details/", data)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.room, case.severity) == (other_room, "high")
+    event = case.events.get(kind="updated")
+    assert "severity: medium → high" in event.note and "2606 → 2607" in event.note
+    # a stale form is refused, naming who changed it
+    stale = dict(data, severity="low")
+    assert login(grm).post(f"/complaints/{case.pk}/details/", stale).status_code == 409
+    # a category of another department is a clear error
+    wrong = depts["fnb"].categories.first()
+    case.refresh_from_db()
+    response = client.post(
+        f"/complaints/{case.pk}/details/", dict(data, version=case.version, category=wrong.pk)
+    )
+    assert response.status_code == 400 and "another department" in response.content.decode()
+    case.refresh_from_db()
+    assert case.severity == "high" and case.category_id is None
