@@ -1,4 +1,4 @@
-"""End to end in a real browser: the front desk's main flows, on a phone, a tablet and a desk, in two languages."""
+"""End to end in a real browser: the front desk's main flows on phone, tablet and desk, in two languages."""
 
 import datetime as dt
 
