@@ -188,7 +188,7 @@ def _validate_input(prop: Property, data: ComplaintInput, now: dt.datetime) -> N
         raise ComplaintError(_("That guest profile was erased or merged."))
     if data.stay and data.guest and data.stay.guest_id != data.guest.pk:
         raise ComplaintError(_("That stay belongs to another guest."))
-    if not data.guest and not data.complainant_name.strip():
+    if not data.guest and not data.stay and not data.complainant_name.strip():
         raise ComplaintError(_("Choose the guest, or write the name of the person complaining."))
     if data.occurred_at and data.occurred_at > now + FUTURE_SKEW:
         raise ComplaintError(_("The time it happened cannot be in the future."))

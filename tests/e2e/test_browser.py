@@ -1,6 +1,7 @@
 """End to end in a real browser: the front desk's main flows on phone, tablet and desk, in two languages."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -37,34 +38,53 @@ def _no_sideways_scroll(page):
 
 
 @pytest.mark.parametrize("width", [390, 768, 1280])
-def test_a_clerk_logs_a_complaint_and_takes_it_through_the_cycle(page_for, hotel, width):
+def test_a_clerk_finds_the_guest_by_pinyin_and_takes_a_complaint_through_the_cycle(page_for, hotel, width):
     page = page_for("desk", factories.PASSWORD, width=width)
-    # the in-house list, with the guest addressed by name
-    page.goto(page.url.split("/rooms/")[0] + "/guests/")
-    assert "Ms Wang" in page.content()
-    assert _no_sideways_scroll(page), f"horizontal scrolling at {width}px on the in-house list"
-    page.click("text=Log complaint")
+    base = page.url.split("/rooms/")[0]
+    # finds the in-house guest by pinyin, without tones or spaces
+    page.fill("#header-q", "wangfang")
+    page.press("#header-q", "Enter")
+    page.click("a:has-text('Ms Wang')")
+    page.wait_for_selector("h1:has-text('Ms Wang')")
+    # logs a complaint from the guest's page (the complaints panel loads by htmx)
+    page.click("#guest-cases a:has-text('Log a complaint')")
     page.fill("#id_guest_words", "The air conditioning rattles all night.")
     page.select_option("#id_department", label="Engineering")
     page.check("#id_restated_confirmed")
     page.click("button:has-text('Log the case')")
-    page.wait_for_selector("text=2 · Apologising")
+    page.wait_for_selector("[aria-current=step]:has-text('2 · Apologising')")
     assert _no_sideways_scroll(page), f"horizontal scrolling at {width}px on the case page"
     page.select_option("#id_method", "in_person")
     page.click("button:has-text('I apologised')")
     page.wait_for_selector("[aria-current=step]:has-text('3 · Resolving')")
+    # one declined offer, one accepted: keep offering until the guest accepts
+    page.select_option("#id_remedy_type", "fb_credit")
+    page.fill("#id_description", "Dinner on the house")
+    page.click("button:has-text('Offer a solution')")
+    page.fill("input[name=response]", "I want a quiet room, not dinner")
+    page.click("button:has-text('Guest declines')")
     page.select_option("#id_remedy_type", "room_move")
     page.fill("#id_description", "Quiet room on the same floor")
-    page.click("button:has-text('Offer a solution')")
+    page.click("button:has-text('Offer another solution')")
     page.click("button:has-text('Guest accepts')")
     page.wait_for_selector("[aria-current=step]:has-text('4 · Following up')")
+    # follow up: engineering must fix the old room; verification waits until it is done
+    page.fill("#id_description", "Replace the fan motor in 2606")
+    page.select_option("#id_department", label="Engineering")
+    page.click("button:has-text('Add action')")
+    assert page.is_disabled("button:has-text('Everything is done: verify with the guest')")
+    page.fill("input[placeholder^='How it was done']", "Motor replaced, checked it myself")
+    page.click("button:has-text('Done')")
     page.click("button:has-text('Everything is done: verify with the guest')")
     page.wait_for_selector("[aria-current=step]:has-text('5 · Verifying')")
     page.check("input[value=very_satisfied]")
     page.click("button:has-text('Record the verdict')")
     page.wait_for_selector("text=Recovered")
+    assert _no_sideways_scroll(page)
     case = Complaint.objects.get()
     assert case.status == Status.CLOSED and case.recovered()
+    assert list(case.offers.values_list("status", flat=True)) == ["declined", "accepted"]
+    assert base
 
 
 def test_the_search_box_works_by_keyboard(page_for, hotel):
@@ -95,3 +115,41 @@ def test_every_form_field_has_a_label(page_for, hotel):
             .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
             .map(el => el.name || el.id)""")
         assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_screenshots_of_the_main_pages(page_for, hotel, language, width):
+    """Pictures of each main page for people to look at (CI keeps artifacts/screenshots/)."""
+    from complaints.services import ComplaintInput, complaint_log
+    from complaints.models import Department
+
+    case = complaint_log(
+        prop=hotel["stay"].property,
+        actor=hotel["clerk"],
+        data=ComplaintInput(
+            guest_words="Noisy air conditioning",
+            department=Department.objects.get(code="engineering"),
+            stay=hotel["stay"],
+        ),
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = page_for("desk", factories.PASSWORD, width=width, language=language)
+    base = page.url.split("/rooms/")[0]
+    pages = {
+        "rooms": "/rooms/",
+        "in-house": "/guests/",
+        "search": "/guests/search/?q=wang",
+        "guest": f"/guests/{hotel['guest'].pk}/",
+        "cases": "/complaints/",
+        "case": f"/complaints/{case.pk}/",
+        "log": f"/complaints/new/?stay={hotel['stay'].pk}",
+    }
+    for name, path in pages.items():
+        response = page.goto(base + path)
+        assert response.status == 200, path
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}-{width}.png"), full_page=True)
+    assert len(list(SCREENSHOTS.glob(f"*-{language}-{width}.png"))) >= len(pages)
