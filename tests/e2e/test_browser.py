@@ -124,8 +124,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 @pytest.mark.parametrize("width", [390, 1280])
 def test_screenshots_of_the_main_pages(page_for, hotel, language, width):
     """Pictures of each main page for people to look at (CI keeps artifacts/screenshots/)."""
-    from complaints.services import ComplaintInput, complaint_log
     from complaints.models import Department
+    from complaints.services import ComplaintInput, complaint_log
 
     case = complaint_log(
         prop=hotel["stay"].property,
