@@ -17,3 +17,8 @@ def heartbeat_record(*, name: str) -> Heartbeat:
     """Note that the process `name` is alive now."""
     heartbeat, _ = Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
     return heartbeat
+
+
+def staff_set_language(*, user: AbstractBaseUser, language: str) -> None:
+    """Keep the staff member's language on their profile, so every terminal they log in to uses it."""
+    StaffProfile.objects.update_or_create(user=user, defaults={"language": language})

@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -7,10 +8,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from hotel_crm import health
 from hotel_crm.middleware import SESSION_KEY
-from hotel_crm.services import staff_set_current_property
+from hotel_crm.services import staff_set_current_property, staff_set_language
 
 _NUMERIC_ID = re.compile(r"/\d+(/|$)")
 
@@ -58,3 +60,13 @@ def healthz(request):
         "worker": {"ok": health.worker_recent(seen), "last_seen": seen.isoformat() if seen else None},
     }
     return JsonResponse(body, status=200 if db and broker else 503)
+
+
+@require_POST
+def set_language(request):
+    """Switch the language from any page, and remember it on the staff member's profile."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        staff_set_language(user=request.user, language=language)
+    return response

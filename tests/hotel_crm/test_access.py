@@ -89,3 +89,18 @@ def test_group_director_is_read_only(sha, login):
     assert response.status_code == 403
     room.refresh_from_db()
     assert room.status == "vacant_clean"
+
+
+def test_language_switch_is_kept_on_the_profile_and_wins_over_it(sha, clerk, login):
+    from hotel_crm.models import StaffProfile
+
+    StaffProfile.objects.filter(user=clerk).update(language="en")
+    client = login(clerk)
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/rooms/"})
+    assert response.status_code == 302
+    assert StaffProfile.objects.get(user=clerk).language == "zh-hans"
+    assert "房态" in client.get("/rooms/").content.decode()
+    # and on another terminal (a new session) the clerk's language follows them
+    assert "房态" in login(clerk).get("/rooms/").content.decode()
+    assert client.post("/i18n/setlang/", {"language": "klingon"}).status_code in (302, 204)
+    assert StaffProfile.objects.get(user=clerk).language == "zh-hans"
