@@ -253,6 +253,22 @@ class ListFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     repeat = forms.BooleanField(label=_("Repeat"), required=False)
     vip = forms.BooleanField(label=_("VIP"), required=False)
+    reported_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reported_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    category = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    room = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    floor = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=-10, max_value=300)
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        required=False,
+        choices=[("", _("Any")), ("any", _("Verified")), *Verdict.choices],
+    )
+    came_back = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    departing = forms.BooleanField(label=_("Departing today"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -269,3 +285,27 @@ class ListFilterForm(forms.Form):
         self.fields["department"].choices = [("", _("Any"))] + [
             (d.pk, d.name) for d in Department.objects.for_property(prop)
         ]
+
+
+class PeriodForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("Period"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            (7, _("Last 7 days")),
+            (30, _("Last 30 days")),
+            (90, _("Last 90 days")),
+            (365, _("Last year")),
+        ],
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and (end < start or (end - start).days > 3660):
+            raise forms.ValidationError(_("Choose a period of at most ten years, ending after it starts."))
+        return data

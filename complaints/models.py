@@ -582,6 +582,7 @@ class EventKind(models.TextChoices):
     DIAGNOSED = "diagnosed", _("Root cause and prevention")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REOPENED = "reopened", _("Reopened")
+    REVIEWED = "reviewed", _("Reviewed by a manager")
 
 
 class ComplaintEvent(models.Model):
@@ -746,3 +747,20 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject} → {self.recipient_id} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Review(models.Model):
+    """A manager's review of a case (closed, escalated or with an approval): the mark and the comment."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} reviewed by {self.reviewer_id}"

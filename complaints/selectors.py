@@ -93,6 +93,15 @@ class ComplaintFilters:
     vip: bool = False
     assignee: int | None = None
     sort: str = "-reported_at"
+    # drill-down from the dashboard
+    reported_from: dt.date | None = None
+    reported_to: dt.date | None = None
+    category: int | None = None
+    room: int | None = None
+    floor: int | None = None
+    verdict: str | None = None  # a Verdict value, or "any" for every verified case
+    came_back: bool = False
+    departing: bool = False  # the guest checks out today
 
 
 SORTS = {
@@ -150,6 +159,39 @@ def complaint_list(
         queryset = queryset.filter(guest__vip_level__gt=0)
     if filters.assignee:
         queryset = queryset.filter(assignee_id=filters.assignee)
+    if filters.reported_from:
+        queryset = queryset.filter(reported_at__gte=prop.day_bounds(filters.reported_from)[0])
+    if filters.reported_to:
+        queryset = queryset.filter(reported_at__lt=prop.day_bounds(filters.reported_to)[1])
+    if filters.category:
+        queryset = queryset.filter(category_id=filters.category)
+    if filters.room:
+        queryset = queryset.filter(room_id=filters.room)
+    if filters.floor is not None:
+        queryset = queryset.filter(room__floor=filters.floor)
+    if filters.verdict == "any":
+        queryset = queryset.exclude(verdict="")
+    elif filters.verdict:
+        queryset = queryset.filter(verdict=filters.verdict)
+    if filters.departing:
+        from guests.models import StayStatus as _StayStatus
+
+        queryset = queryset.filter(stay__departure_date=prop.today(now), stay__status=_StayStatus.IN_HOUSE)
+    if filters.came_back:
+        from django.db.models.functions import TruncDate
+
+        from guests.models import Stay, StayStatus
+
+        later = Stay.objects.filter(
+            guest=OuterRef("guest"),
+            arrival_date__gt=OuterRef("reported_day"),
+            status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT],
+        )
+        queryset = (
+            queryset.filter(guest__isnull=False)
+            .annotate(reported_day=TruncDate("reported_at", tzinfo=prop.tzinfo))
+            .filter(Exists(later))
+        )
     return queryset.order_by(*SORTS.get(filters.sort, SORTS["-reported_at"]))
 
 
@@ -350,3 +392,33 @@ def notifications(*, user, prop: Property, limit: int = 100):
     from complaints.models import Notification
 
     return list(Notification.objects.filter(recipient=user, property=prop)[:limit])
+
+
+def review_queue(*, prop: Property, now: dt.datetime | None = None) -> dict:
+    """Closed in the last 24 hours, escalated in the last 7 days, and cases with a pending approval."""
+    from django.db.models import Max, Prefetch
+
+    from complaints.models import ApprovalRequest, Reminder, ReminderKind, ReminderStatus, Review
+
+    now = now or timezone.now()
+    base = (
+        Complaint.objects.for_property(prop)
+        .select_related("guest", "department", "category")
+        .prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("-at"))
+        )
+    )
+    escalated = Reminder.objects.filter(
+        property=prop,
+        kind__in=[ReminderKind.ESCALATION, ReminderKind.ESCALATION_2],
+        status=ReminderStatus.SENT,
+        sent_at__gte=now - dt.timedelta(days=7),
+    ).values("complaint")
+    pending = ApprovalRequest.objects.for_property(prop).filter(state="pending").values("offer__complaint")
+    return {
+        "closed": list(base.filter(closed_at__gte=now - dt.timedelta(hours=24)).order_by("-closed_at")[:100]),
+        "escalated": list(
+            base.filter(pk__in=escalated).annotate(last=Max("reminders__sent_at")).order_by("-last")[:100]
+        ),
+        "approvals": list(base.filter(pk__in=pending).order_by("-reported_at")[:100]),
+    }

@@ -821,3 +821,13 @@ def courtesy_check_log(*, prop: Property, stay: Stay, actor, outcome: str, note:
     return CourtesyCheck.objects.create(
         property=prop, stay=stay, outcome=outcome, note=note.strip()[:500], checked_by=actor
     )
+
+
+@transaction.atomic
+def complaint_review(*, complaint: Complaint, reviewer, comment: str = ""):
+    """A manager marks the case reviewed; the comment stays on the timeline."""
+    from complaints.models import Review
+
+    review = Review.objects.create(complaint=complaint, reviewer=reviewer, comment=comment.strip()[:1000])
+    _event(complaint, EventKind.REVIEWED, reviewer, note=review.comment)
+    return review

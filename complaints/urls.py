@@ -17,4 +17,6 @@ urlpatterns = [
     path("departments/<int:pk>/", views.department_queue, name="department_queue"),
     path("ledger/", views.ledger, name="ledger"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("dashboard/", views.review_dashboard, name="dashboard"),
+    path("review/", views.review_queue, name="review"),
 ]

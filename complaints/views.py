@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -7,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from complaints import coaching, forms, selectors, services, workflow
+from complaints import coaching, csv_export, dashboard, forms, selectors, services, workflow
 from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
 from complaints.workflow import Action
 from guests.models import Guest, Stay, StayStatus
@@ -37,9 +39,19 @@ def complaint_list(request, mine: bool = False):
             repeat=d["repeat"],
             vip=d["vip"],
             sort=d["sort"] or "-reported_at",
+            reported_from=d["reported_from"],
+            reported_to=d["reported_to"],
+            category=d["category"],
+            room=d["room"],
+            floor=d["floor"],
+            verdict=d["verdict"] or None,
+            came_back=d["came_back"],
+            departing=d["departing"],
         )
     if mine:
         filters = selectors.ComplaintFilters(**{**filters.__dict__, "assignee": request.user.pk})
+    if request.GET.get("format") == "csv":
+        return csv_export.cases_csv(selectors.complaint_list(prop=request.property, filters=filters))
     page = Paginator(selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -480,3 +492,55 @@ def notification_list(request):
         return redirect("complaints:notifications")
     items = selectors.notifications(user=request.user, prop=request.property)
     return render(request, "complaints/notifications.html", {"items": items})
+
+
+# --- The guest relations manager's review -----------------------------------------------------
+
+
+def _period(request) -> "dashboard.Period":
+    today = request.property.today()
+    form = forms.PeriodForm(request.GET or None)
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("start") and form.cleaned_data.get("end"):
+        return dashboard.Period(form.cleaned_data["start"], form.cleaned_data["end"])
+    days = form.cleaned_data.get("days") if form.is_bound and form.is_valid() else None
+    days = days or 30
+    return dashboard.Period(today - dt.timedelta(days=days - 1), today)
+
+
+@property_permission_required("complaints.view_all_complaints")
+def review_dashboard(request):
+    prop = request.property
+    period = _period(request)
+    kpis = dashboard.kpis(prop, period)
+    if request.GET.get("format") == "csv":
+        return csv_export.kpi_csv(
+            dashboard.kpi_table(kpis), f"kpis-{prop.code}-{period.start}-{period.end}.csv"
+        )
+    trend = dashboard.weekly_trend(prop)
+    peak = max([w["count"] for w in trend] or [1]) or 1
+    return render(
+        request,
+        "complaints/dashboard.html",
+        {
+            "period": period,
+            "kpis": kpis,
+            "tiles": dashboard.now_tiles(prop),
+            "breakdowns": dashboard.breakdowns(prop, period),
+            "recurring": dashboard.recurring_problems(prop, period),
+            "trend": trend,
+            "peak": peak,
+            "table": dashboard.kpi_table(kpis),
+        },
+    )
+
+
+@property_permission_required("complaints.view_all_complaints")
+def review_queue(request):
+    if request.method == "POST":
+        complaint = _case_or_404(request, int(request.POST.get("complaint", "0") or 0))
+        services.complaint_review(
+            complaint=complaint, reviewer=request.user, comment=request.POST.get("comment", "")
+        )
+        messages.success(request, _("%(ref)s marked reviewed.") % {"ref": complaint.reference})
+        return redirect("complaints:review")
+    return render(request, "complaints/review.html", {"queue": selectors.review_queue(prop=request.property)})

@@ -1,0 +1,305 @@
+"""The guest relations manager's review: KPIs over a period against the previous one, in SQL.
+
+Every figure comes with the list filters that reproduce exactly the cases
+behind it (drill-down). The number of queries is fixed: no per-case loops.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
+
+from complaints.models import Complaint, Offer, OfferStatus, Reminder, ReminderKind, ReminderStatus
+from complaints.workflow import OPEN, Status, Verdict
+from guests.models import Stay, StayStatus
+from hotel_crm.models import Property
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date  # inclusive, the property's local dates
+    end: dt.date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    def query(self) -> dict:
+        return {"reported_from": self.start.isoformat(), "reported_to": self.end.isoformat()}
+
+
+def cases_in(prop: Property, period: Period) -> QuerySet[Complaint]:
+    start, _ = prop.day_bounds(period.start)
+    _, end = prop.day_bounds(period.end)
+    return Complaint.objects.for_property(prop).filter(reported_at__gte=start, reported_at__lt=end)
+
+
+@dataclass
+class Figure:
+    value: object
+    previous: object = None
+    filters: dict = field(default_factory=dict)  # drill-down: the case list's query parameters
+
+    @property
+    def change(self):
+        if isinstance(self.value, int | float | Decimal) and isinstance(self.previous, int | float | Decimal):
+            return self.value - self.previous
+        return None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _percentile(queryset: QuerySet, expression, fraction: float, count: int) -> dt.timedelta | None:
+    """The value at `fraction` of the sorted durations (nearest rank), fetched as one row."""
+    if not count:
+        return None
+    index = max(0, min(count - 1, math.ceil(fraction * count) - 1))
+    row = (
+        queryset.annotate(duration=expression)
+        .order_by("duration")
+        .values_list("duration", flat=True)[index : index + 1]
+    )
+    values = list(row)
+    return values[0] if values else None
+
+
+def _timing(queryset: QuerySet, start_field: str, end_field: str) -> dict:
+    expression = ExpressionWrapper(F(end_field) - F(start_field), output_field=DurationField())
+    done = queryset.filter(**{f"{end_field}__isnull": False})
+    count = done.count()
+    return {
+        "count": count,
+        "median": _percentile(done, expression, 0.5, count),
+        "p90": _percentile(done, expression, 0.9, count),
+    }
+
+
+def _first_accepted(queryset: QuerySet) -> QuerySet:
+    return queryset.annotate(
+        accepted_at=Min("offers__decided_at", filter=Q(offers__status=OfferStatus.ACCEPTED))
+    )
+
+
+def kpis(prop: Property, period: Period) -> dict:
+    """The KPI table for a period and the one before it (a fixed number of queries)."""
+    now = timezone.now()
+
+    def figures(p: Period) -> dict:
+        cases = cases_in(prop, p)
+        counts = cases.aggregate(
+            total=Count("pk"),
+            verified=Count("pk", filter=~Q(verdict="")),
+            recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED)),
+            ok=Count("pk", filter=Q(verdict=Verdict.SATISFIED)),
+            dissatisfied=Count("pk", filter=Q(verdict=Verdict.DISSATISFIED)),
+            complainants=Count("guest", distinct=True),
+        )
+        later_stay = Stay.objects.filter(
+            guest=OuterRef("guest"),
+            arrival_date__gt=OuterRef("reported_day"),
+            status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT],
+        )
+        came_back = (
+            cases.filter(guest__isnull=False)
+            .annotate(reported_day=TruncDate("reported_at", tzinfo=prop.tzinfo))
+            .filter(Exists(later_stay))
+            .values("guest")
+            .distinct()
+            .count()
+        )
+        granted = Offer.objects.filter(complaint__in=cases, status=OfferStatus.ACCEPTED).aggregate(
+            total=Sum("value")
+        )["total"] or Decimal("0")
+        goals = Reminder.objects.filter(complaint__in=cases, kind=ReminderKind.DUE)
+        goal_counts = goals.aggregate(
+            met=Count("pk", filter=Q(status=ReminderStatus.CANCELLED)),
+            missed=Count(
+                "pk",
+                filter=Q(status__in=[ReminderStatus.SENT, ReminderStatus.CLAIMED])
+                | Q(status=ReminderStatus.PENDING, due_at__lt=now),
+            ),
+        )
+        decided = goal_counts["met"] + goal_counts["missed"]
+        return {
+            **counts,
+            "recovery_rate": _share(counts["recovered"], counts["verified"]),
+            "ok_share": _share(counts["ok"], counts["verified"]),
+            "came_back": came_back,
+            "came_back_share": _share(came_back, counts["complainants"]),
+            "granted": granted,
+            "service_level": _share(goal_counts["met"], decided),
+            "goals_met": goal_counts["met"],
+            "goals": decided,
+            "apologise": _timing(cases, "reported_at", "apologised_at"),
+            "resolution": _timing(_first_accepted(cases), "reported_at", "accepted_at"),
+            "verification": _timing(cases, "reported_at", "verified_at"),
+        }
+
+    current, previous = figures(period), figures(period.previous())
+    base = period.query()
+    return {
+        "current": current,
+        "previous": previous,
+        "drill": {
+            "total": {**base, "status": "all"},
+            "verified": {**base, "status": "all", "verdict": "any"},
+            "recovered": {**base, "status": "all", "verdict": Verdict.VERY_SATISFIED},
+            "ok": {**base, "status": "all", "verdict": Verdict.SATISFIED},
+            "dissatisfied": {**base, "status": "all", "verdict": Verdict.DISSATISFIED},
+            "came_back": {**base, "status": "all", "came_back": "on"},
+        },
+    }
+
+
+def breakdowns(prop: Property, period: Period) -> dict:
+    """Cases by department, category, room, floor and severity, each row with its drill-down."""
+    cases = cases_in(prop, period)
+    base = {**period.query(), "status": "all"}
+
+    def rows(group_by: list[str], key: str, label):
+        out = []
+        for row in cases.values(*group_by).annotate(n=Count("pk")).order_by("-n")[:20]:
+            if row[group_by[0]] is None:
+                continue
+            out.append({"label": label(row), "count": row["n"], "filters": {**base, key: row[group_by[0]]}})
+        return out
+
+    from hotel_crm.i18n import localized
+
+    return {
+        "department": rows(
+            ["department", "department__name_en", "department__name_zh"],
+            "department",
+            lambda r: localized(r["department__name_en"], r["department__name_zh"]),
+        ),
+        "category": rows(
+            ["category", "category__name_en", "category__name_zh"],
+            "category",
+            lambda r: localized(r["category__name_en"], r["category__name_zh"]),
+        ),
+        "room": rows(["room", "room__number"], "room", lambda r: r["room__number"]),
+        "floor": rows(["room__floor"], "floor", lambda r: str(r["room__floor"])),
+        "severity": rows(
+            ["severity"],
+            "severity",
+            lambda r: dict(Complaint._meta.get_field("severity").choices)[r["severity"]],
+        ),
+    }
+
+
+def recurring_problems(prop: Property, period: Period, limit: int = 10) -> list[dict]:
+    """The prevention list: the same category in the same room, most frequent first."""
+    base = {**period.query(), "status": "all"}
+    rows = (
+        cases_in(prop, period)
+        .filter(room__isnull=False, category__isnull=False)
+        .values("room", "room__number", "category", "category__name_en", "category__name_zh")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .order_by("-n", "room__number")[:limit]
+    )
+    from hotel_crm.i18n import localized
+
+    return [
+        {
+            "room": r["room__number"],
+            "category": localized(r["category__name_en"], r["category__name_zh"]),
+            "count": r["n"],
+            "filters": {**base, "room": r["room"], "category": r["category"]},
+        }
+        for r in rows
+    ]
+
+
+def weekly_trend(prop: Property, weeks: int = 12) -> list[dict]:
+    """Cases and recoveries per week, for the chart."""
+    end = prop.today()
+    period = Period(end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1), end)
+    rows = (
+        cases_in(prop, period)
+        .annotate(week=TruncWeek("reported_at", tzinfo=prop.tzinfo))
+        .values("week")
+        .annotate(n=Count("pk"), recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED)))
+        .order_by("week")
+    )
+    return [
+        {
+            "week": r["week"].date() if hasattr(r["week"], "date") else r["week"],
+            "count": r["n"],
+            "recovered": r["recovered"],
+        }
+        for r in rows
+    ]
+
+
+def now_tiles(prop: Property) -> dict:
+    """What needs attention right now, with drill-downs."""
+    now = timezone.now()
+    today = prop.today(now)
+    cases = Complaint.objects.for_property(prop).filter(status__in=[s.value for s in OPEN])
+    by_step = dict(cases.values_list("status").annotate(n=Count("pk")).order_by())
+    from complaints.models import ApprovalRequest, FollowUpAction
+
+    overdue_actions = FollowUpAction.objects.filter(
+        complaint=OuterRef("pk"), done_at__isnull=True, due_at__lt=now
+    )
+    counts = cases.aggregate(
+        open=Count("pk"),
+        vip=Count("pk", filter=Q(guest__vip_level__gt=0)),
+        repeat=Count("pk", filter=Q(is_repeat=True)),
+        departing=Count("pk", filter=Q(stay__departure_date=today, stay__status=StayStatus.IN_HOUSE)),
+    )
+    counts["overdue"] = cases.filter(Q(step_due_at__lt=now) | Exists(overdue_actions)).count()
+    counts["approvals"] = ApprovalRequest.objects.for_property(prop).filter(state="pending").count()
+    counts["by_step"] = [(s.value, s.label, by_step.get(s.value, 0)) for s in Status if s in OPEN]
+    return counts
+
+
+def kpi_table(kpis: dict) -> list[tuple[str, object, object]]:
+    """The KPI table as rows (for the page's CSV export)."""
+    from django.utils.translation import gettext as _
+
+    cur, prev = kpis["current"], kpis["previous"]
+
+    def hours(value):
+        return round(value.total_seconds() / 3600, 2) if value is not None else ""
+
+    rows = [
+        (_("Cases"), cur["total"], prev["total"]),
+        (_("Verified"), cur["verified"], prev["verified"]),
+        (_("Recovery rate (very satisfied), %"), cur["recovery_rate"], prev["recovery_rate"]),
+        (_("Only OK (a flaw), %"), cur["ok_share"], prev["ok_share"]),
+        (_("Customer service level, %"), cur["service_level"], prev["service_level"]),
+        (_("Compensation granted"), cur["granted"], prev["granted"]),
+        (_("Complainants who came back, %"), cur["came_back_share"], prev["came_back_share"]),
+    ]
+    for key, label in (
+        ("apologise", _("Time to apologise")),
+        ("resolution", _("Time to an accepted resolution")),
+        ("verification", _("Time to verification")),
+    ):
+        rows.append(
+            (f"{label} — {_('median, hours')}", hours(cur[key]["median"]), hours(prev[key]["median"]))
+        )
+        rows.append((f"{label} — {_('p90, hours')}", hours(cur[key]["p90"]), hours(prev[key]["p90"])))
+    return [(label, "" if a is None else a, "" if b is None else b) for label, a, b in rows]
