@@ -8,6 +8,7 @@ import pytest
 from complaints.models import Complaint
 from complaints.workflow import Status
 from guests import services as guest_services
+from hotel_crm import roles
 from hotel_crm.demo_complaints import load_departments
 from tests import factories
 
@@ -18,6 +19,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 def hotel(sha):
     load_departments(sha)
     clerk = factories.front_desk_at(sha, username="desk", first_name="Li", last_name="Na")
+    factories.make_staff("manager", roles_at={sha: roles.GUEST_RELATIONS_MANAGER})
     guest = factories.make_guest("王", "芳", salutation="ms", vip_level=1, phones=["+8613812345678"])
     room = factories.make_room(sha, "2606")
     today = sha.today()
@@ -84,7 +86,16 @@ def test_a_clerk_finds_the_guest_by_pinyin_and_takes_a_complaint_through_the_cyc
     case = Complaint.objects.get()
     assert case.status == Status.CLOSED and case.recovered()
     assert list(case.offers.values_list("status", flat=True)) == ["declined", "accepted"]
-    assert base
+    # a guest relations manager sees the case on the dashboard and in the review queue
+    manager = page_for("manager", factories.PASSWORD, width=width)
+    manager.goto(base + "/complaints/dashboard/")
+    assert manager.inner_text("table.kpis tbody tr:first-child td:nth-child(2)").strip() == "1"
+    manager.goto(base + "/complaints/review/")
+    assert case.reference in manager.content()
+    manager.fill(f"#comment-closed-{case.pk}", "Well recovered")
+    manager.click(f"form:has(#comment-closed-{case.pk}) button")
+    manager.wait_for_selector("text=Well recovered")
+    assert case.events.filter(kind="reviewed", note="Well recovered").exists()
 
 
 def test_the_search_box_works_by_keyboard(page_for, hotel):
