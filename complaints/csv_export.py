@@ -3,7 +3,7 @@
 import csv
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 MAX_ROWS = 200_000
@@ -51,12 +51,21 @@ def cases_csv(queryset) -> StreamingHttpResponse:
         _("Guest's words"),
     ]
 
+    # The rows are written while the response streams, after the middleware has reset the time zone
+    # and the language: keep both as they are now.
+    hotel_time = timezone.get_current_timezone()
+    language = translation.get_language()
+
     def rows():
         yield header
+        with translation.override(language):
+            yield from _case_rows()
+
+    def _case_rows():
         for case in queryset[:MAX_ROWS].iterator(chunk_size=2000):
             yield [
                 case.reference,
-                timezone.localtime(case.reported_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(case.reported_at, hotel_time).strftime("%Y-%m-%d %H:%M"),
                 case.guest.display_name if case.guest_id else case.complainant_name,
                 case.room.number if case.room_id else "",
                 case.department.name,

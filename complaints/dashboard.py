@@ -130,7 +130,10 @@ def kpis(prop: Property, period: Period) -> dict:
         granted = Offer.objects.filter(complaint__in=cases, status=OfferStatus.ACCEPTED).aggregate(
             total=Sum("value")
         )["total"] or Decimal("0")
-        goals = Reminder.objects.filter(complaint__in=cases, kind=ReminderKind.DUE)
+        # A withdrawn case's cancelled reminders were not goals met: leave withdrawn cases out.
+        goals = Reminder.objects.filter(
+            complaint__in=cases.exclude(status=Status.WITHDRAWN), kind=ReminderKind.DUE
+        )
         goal_counts = goals.aggregate(
             met=Count("pk", filter=Q(status=ReminderStatus.CANCELLED)),
             missed=Count(
@@ -178,7 +181,8 @@ def breakdowns(prop: Property, period: Period) -> dict:
 
     def rows(group_by: list[str], key: str, label):
         out = []
-        for row in cases.values(*group_by).annotate(n=Count("pk")).order_by("-n")[:20]:
+        grouped = cases.exclude(**{f"{group_by[0]}__isnull": True}).values(*group_by)
+        for row in grouped.annotate(n=Count("pk")).order_by("-n")[:20]:
             if row[group_by[0]] is None:
                 continue
             out.append({"label": label(row), "count": row["n"], "filters": {**base, key: row[group_by[0]]}})

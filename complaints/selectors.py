@@ -187,10 +187,19 @@ def complaint_list(
             arrival_date__gt=OuterRef("reported_day"),
             status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT],
         )
+        # The dashboard counts guests, not cases: list each returning guest once, by their first case
+        # in the period. If any of their cases has a later stay, so has the first (the stay is later still).
+        earlier = Complaint.objects.for_property(prop).filter(
+            Q(reported_at__lt=OuterRef("reported_at"))
+            | Q(reported_at=OuterRef("reported_at"), pk__lt=OuterRef("pk")),
+            guest=OuterRef("guest"),
+        )
+        if filters.reported_from:
+            earlier = earlier.filter(reported_at__gte=prop.day_bounds(filters.reported_from)[0])
         queryset = (
             queryset.filter(guest__isnull=False)
             .annotate(reported_day=TruncDate("reported_at", tzinfo=prop.tzinfo))
-            .filter(Exists(later))
+            .filter(Exists(later), ~Exists(earlier))
         )
     return queryset.order_by(*SORTS.get(filters.sort, SORTS["-reported_at"]))
 

@@ -537,7 +537,10 @@ def review_dashboard(request):
 @property_permission_required("complaints.view_all_complaints")
 def review_queue(request):
     if request.method == "POST":
-        complaint = _case_or_404(request, int(request.POST.get("complaint", "0") or 0))
+        pk = request.POST.get("complaint", "")
+        if not pk.isdigit():
+            raise Http404(_("No such case in this hotel."))
+        complaint = _case_or_404(request, int(pk))
         services.complaint_review(
             complaint=complaint, reviewer=request.user, comment=request.POST.get("comment", "")
         )
