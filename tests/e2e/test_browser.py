@@ -164,3 +164,56 @@ def test_screenshots_of_the_main_pages(page_for, hotel, language, width):
         assert response.status == 200, path
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}-{width}.png"), full_page=True)
     assert len(list(SCREENSHOTS.glob(f"*-{language}-{width}.png"))) >= len(pages)
+
+
+def _ui_vocabulary() -> set[str]:
+    """Every English word of the UI: the msgids of the translation catalogue."""
+    import re
+
+    po = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    ids = re.findall(r'^msgid "(.*)"$', po.read_text(), re.M)
+    words = set()
+    for text in ids:
+        text = re.sub(r"%\(\w+\)[sd]|\{\{.*?\}\}", " ", text)
+        # codes in capitals (SHA, CNY, CN) are examples, not words
+        words |= {w.lower() for w in re.findall(r"[A-Za-z_]{3,}", text) if not w.isupper()}
+    return words - {"vip", "cny", "csv", "english", "hotel_crm", "p90"}
+
+
+def test_chinese_pages_have_no_untranslated_ui_text(page_for, hotel):
+    import re
+
+    from complaints.models import Department
+    from complaints.services import ComplaintInput, complaint_log
+    from rooms.models import RoomType
+
+    RoomType.objects.update(name_zh="单床豪华房")
+    case = complaint_log(
+        prop=hotel["stay"].property,
+        actor=hotel["clerk"],
+        data=ComplaintInput(
+            guest_words="空调噪音很大",
+            department=Department.objects.get(code="engineering"),
+            stay=hotel["stay"],
+        ),
+    )
+    vocabulary = _ui_vocabulary()
+    page = page_for("desk", factories.PASSWORD, language="zh-hans")
+    base = page.url.split("/rooms/")[0]
+    guest_data = {"wang", "fang", "desk", "manager"}  # guest and staff names (usernames) are data, not UI
+    for path in (
+        "/rooms/",
+        "/guests/",
+        "/guests/search/?q=wang",
+        f"/guests/{hotel['guest'].pk}/",
+        "/complaints/",
+        f"/complaints/{case.pk}/",
+        f"/complaints/new/?stay={hotel['stay'].pk}",
+        "/guests/new/",
+        "/complaints/departments/",
+    ):
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        words = {w.lower() for w in re.findall(r"[A-Za-z_]{3,}", page.inner_text("body"))}
+        leftovers = sorted((words & vocabulary) - guest_data)
+        assert leftovers == [], f"{path}: English UI text in the Chinese page: {leftovers}"
