@@ -217,3 +217,55 @@ def test_chinese_pages_have_no_untranslated_ui_text(page_for, hotel):
         words = {w.lower() for w in re.findall(r"[A-Za-z_]{3,}", page.inner_text("body"))}
         leftovers = sorted((words & vocabulary) - guest_data)
         assert leftovers == [], f"{path}: English UI text in the Chinese page: {leftovers}"
+
+
+CONTRAST_JS = """() => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let node = el; node; node = node.parentElement) {
+      const c = parse(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility === 'hidden' || style.display === 'none' || el.closest('svg, option')) continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) continue;
+    const fg = parse(style.color).slice(0, 3), bg = background(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
+    const needed = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    if (ratio < needed) failures.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} "${el.textContent.trim().slice(0, 30)}"`);
+  }
+  return failures;
+}"""
+
+
+def test_text_contrast_meets_wcag_aa(page_for, hotel):
+    page = page_for("desk", factories.PASSWORD)
+    base = page.url.split("/rooms/")[0]
+    for path in (
+        "/rooms/",
+        "/guests/",
+        f"/guests/{hotel['guest'].pk}/",
+        "/complaints/",
+        f"/complaints/new/?stay={hotel['stay'].pk}",
+    ):
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        failures = page.evaluate(CONTRAST_JS)
+        assert failures == [], f"{path}: low contrast: {failures[:10]}"
+    # the check itself sees pale grey text on white
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color:#bbb\">pale</p>')"
+    )
+    assert any('"pale"' in failure for failure in page.evaluate(CONTRAST_JS))
