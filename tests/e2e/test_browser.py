@@ -236,7 +236,8 @@ CONTRAST_JS = """() => {
   for (const el of document.querySelectorAll('body *')) {
     const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
     const style = getComputedStyle(el);
-    if (!own || style.visibility === 'hidden' || style.display === 'none' || el.closest('svg, option')) continue;
+    if (!own || style.visibility === 'hidden' || style.display === 'none') continue;
+    if (el.closest('svg, option')) continue;
     const rect = el.getBoundingClientRect();
     if (rect.width === 0 || rect.height === 0) continue;
     const fg = parse(style.color).slice(0, 3), bg = background(el);
@@ -244,7 +245,8 @@ CONTRAST_JS = """() => {
     const ratio = (a + 0.05) / (b + 0.05);
     const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
     const needed = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-    if (ratio < needed) failures.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} "${el.textContent.trim().slice(0, 30)}"`);
+    const text = el.textContent.trim().slice(0, 30);
+    if (ratio < needed) failures.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} "${text}"`);
   }
   return failures;
 }"""
