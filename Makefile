@@ -82,6 +82,11 @@ checks: install ## Django system checks: deploy checks under production settings
 messages: install ## Recompile the translation catalogues (needs GNU gettext)
 	$(DEV) $(PY) manage.py compilemessages --ignore=.venv
 
+.PHONY: bench-reminders
+bench-reminders: migrate ## Benchmark: drain 10,000 due reminders with real workers
+	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  ALLOWED_HOSTS=localhost $(PY) manage.py bench_reminders --count $${COUNT:-10000} --workers $${WORKERS:-2}
+
 .PHONY: shell
 shell: install ## Open a Django shell
 	$(DEV) $(PY) manage.py shell

@@ -10,6 +10,7 @@ often its message arrives.
 
 import datetime as dt
 import logging
+import statistics
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -213,7 +214,9 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
             (ReminderKind.ESCALATION, due + allowance.escalate, managers),
             (ReminderKind.ESCALATION_2, due + allowance.escalate_again, second),
         ]
-        stamp = int(now.timestamp())
+        # Microseconds, not seconds: a step cancelled and due again within one second (an offer
+        # declined at once) needs new rows, and an equal key would be dropped as a conflict.
+        stamp = now.strftime("%Y%m%d%H%M%S%f")
         for kind, at, people in plan:
             for person in people:
                 rows.append(
@@ -272,7 +275,7 @@ def _text(reminder: Reminder) -> str:
         "verify": _("check with the guest that they are now satisfied"),
     }.get(reminder.subject) or (reminder.action.description if reminder.action_id else reminder.subject)
     if reminder.kind == ReminderKind.DUE:
-        return _("%(ref)s (%(who)s): %(what)s — due %(when)s.") % {
+        return _("%(ref)s (%(who)s): %(what)s — due %(when)s") % {
             "ref": complaint.reference,
             "who": who,
             "what": what,
@@ -299,8 +302,10 @@ def _language(user) -> str:
 @transaction.atomic
 def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
     """Send one reminder (in-app notification + email) and mark it sent; a second call does nothing."""
+    # Lock this row only: FOR UPDATE spans the join, and locking the hotel and the recipient would
+    # hold up logging a case or making an offer there for as long as the send takes.
     reminder = (
-        Reminder.objects.select_for_update()
+        Reminder.objects.select_for_update(of=("self",))
         .select_related("recipient", "property")
         .filter(pk=reminder_id)
         .first()
@@ -342,6 +347,21 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
     return True
 
 
+def lateness_percentiles(prop: Property, *, since: dt.datetime | None = None) -> dict:
+    """p50 and p95 of how late the property's sent reminders went out (sent_at - due_at, in seconds)."""
+    sent = Reminder.objects.filter(property=prop, status=ReminderStatus.SENT, sent_at__isnull=False)
+    if since is not None:
+        sent = sent.filter(due_at__gte=since)
+    late = sorted(
+        (sent_at - due_at).total_seconds() for due_at, sent_at in sent.values_list("due_at", "sent_at")
+    )
+    if len(late) < 2:
+        value = late[0] if late else None
+        return {"count": len(late), "p50": value, "p95": value}
+    cuts = statistics.quantiles(late, n=100, method="inclusive")
+    return {"count": len(late), "p50": cuts[49], "p95": cuts[94]}
+
+
 # --- the daily digest --------------------------------------------------------------------------
 
 
@@ -375,6 +395,13 @@ def digest_schedule(*, now: dt.datetime | None = None) -> int:
             )
             for user in grms
         ]
+        # bulk_create(ignore_conflicts=True) returns every row given, created or not: count the new ones.
+        queued = set(
+            Reminder.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        rows = [r for r in rows if r.idempotency_key not in queued]
         created += len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
     return created
 

@@ -1,5 +1,6 @@
 """Thin Celery tasks: take ids, call one function, safe to run twice."""
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -11,18 +12,24 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(name="complaints.reminders_dispatch", ignore_result=True)
-def reminders_dispatch() -> int:
-    """Claim due reminders and hand each to a worker; with the broker down, rows wait for their lease."""
-    ids = reminders.claim_due()
-    sent = 0
-    for reminder_id in ids:
-        try:
-            reminder_deliver.apply_async((reminder_id,), retry=False)
-        except OperationalError:
-            log.warning("Broker unavailable: %d reminders wait in the database", len(ids) - sent)
-            break
-        sent += 1
-    return sent
+def reminders_dispatch(now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Claim every due reminder, a batch at a time, and hand each to a worker.
+
+    With the broker down the claimed rows wait in the database until their lease runs out.
+    """
+    published = 0
+    while True:
+        ids = reminders.claim_due(now=now, batch=batch)
+        for n, reminder_id in enumerate(ids):
+            try:
+                reminder_deliver.apply_async((reminder_id,), retry=False)
+            except OperationalError:
+                log.warning("Broker unavailable: %d claimed reminders wait for their lease", len(ids) - n)
+                return published
+            published += 1
+        # A full batch means more may be due: a burst drains in one run, not one batch per beat.
+        if not ids or len(ids) < batch:
+            return published
 
 
 @shared_task(name="complaints.reminder_deliver", ignore_result=True, acks_late=True)

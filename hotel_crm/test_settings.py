@@ -15,6 +15,11 @@ os.environ.setdefault("HEARTBEAT_SECONDS", "1")
 
 from hotel_crm.settings import *  # noqa: F403
 
+# A file, not Django's in-memory default: the reliability tests start Celery worker processes that
+# must open the test database too. One file per test run, so two runs cannot clobber each other.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
 # Django 6 hashes with 1.2M PBKDF2 iterations; tests log in hundreds of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
