@@ -573,3 +573,21 @@ def test_due_claimed_and_sent_times_are_recorded_and_lateness_is_reported_as_p50
     delivery = max(row.sent_at for row in rows) - now
     assert 20 <= lateness["p50"] <= 21 + delivery.total_seconds()
     assert 38 <= lateness["p95"] <= 40 + delivery.total_seconds()
+
+
+def test_a_thousand_reminders_due_at_the_same_moment_are_all_delivered_none_twice(broker, sha, clerk):
+    # Scenario 4 at CI size; the 10,000-reminder drain time is a benchmark (make bench-reminders,
+    # docs/performance.md), not a timed test.
+    # Given 1,000 reminders falling due at the same instant
+    case = factories.log_case(sha, clerk)
+    now = timezone.now()
+    ids = _due_reminders(case, clerk, 1000, now)
+    # When beat's dispatcher runs (twice, as two beats would) and a real worker drains the queue
+    with _worker_thread():
+        first = tasks.reminders_dispatch()
+        second = tasks.reminders_dispatch()
+        assert first + second == 1000
+        assert _wait_for(lambda: _all_sent(ids), timeout=120, interval=0.5)
+    # Then every one was delivered exactly once
+    assert _notifications_for(ids) == 1000
+    assert Reminder.objects.filter(pk__in=ids, attempts=1).count() == 1000
