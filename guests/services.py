@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,13 +176,12 @@ def guest_merge(*, source: Guest, target: Guest, actor: AbstractBaseUser) -> Gue
     target_phones = set(GuestPhone.objects.filter(guest=target).values_list("number", flat=True))
     GuestPhone.objects.filter(guest=source, number__in=target_phones).delete()
     GuestPhone.objects.filter(guest=source).update(guest=target)
-    target_prefs = set(GuestPreference.objects.filter(guest=target).values_list("category", "value"))
-    for pref in GuestPreference.objects.filter(guest=source):
-        if (pref.category, pref.value) in target_prefs:
-            pref.delete()
-        else:
-            pref.guest = target
-            pref.save(update_fields=["guest"])
+    # Preferences the target already has are dropped; the rest move over (two queries, no loop).
+    duplicate_prefs = GuestPreference.objects.filter(
+        guest=target, category=OuterRef("category"), value=OuterRef("value")
+    )
+    GuestPreference.objects.filter(guest=source).filter(Exists(duplicate_prefs)).delete()
+    GuestPreference.objects.filter(guest=source).update(guest=target)
     ProfileAccess.objects.filter(guest=source).update(guest=target)
     GuestEvent.objects.filter(guest=source).update(guest=target)
     # Fill what the target lacks from the source; never overwrite what the target has.
