@@ -271,3 +271,29 @@ def test_text_contrast_meets_wcag_aa(page_for, hotel):
         "document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color:#bbb\">pale</p>')"
     )
     assert any('"pale"' in failure for failure in page.evaluate(CONTRAST_JS))
+
+
+def test_logging_a_complaint_works_by_keyboard_alone(page_for, hotel):
+    # Given the log form, opened from the in-house list
+    page = page_for("desk", factories.PASSWORD, width=768)
+    base = page.url.split("/rooms/")[0]
+    page.goto(base + f"/complaints/new/?stay={hotel['stay'].pk}")
+    # When the clerk only types, tabs and presses keys
+    page.focus("#id_guest_words")
+    page.keyboard.type("The minibar was not restocked.")
+    page.keyboard.press("Tab")  # to the department
+    page.keyboard.type("Housekeeping")  # typing selects the matching option
+    page.focus("#id_restated_confirmed")
+    page.keyboard.press("Space")
+    page.focus("button:has-text('Log the case')")
+    page.keyboard.press("Enter")
+    # Then the case is logged and at the apology step
+    page.wait_for_selector("[aria-current=step]:has-text('2 · Apologising')")
+    case = Complaint.objects.get()
+    assert case.department.code == "housekeeping" and case.restated_confirmed
+    # and the next step is reachable by keyboard too
+    page.focus("#id_method")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[aria-current=step]:has-text('3 · Resolving')")
