@@ -717,12 +717,13 @@ def complaint_assign(*, complaint: Complaint, actor, expected_version: int | Non
         note=f"{previous.get_username()} → {assignee.get_username()}",
         data={"from": previous.pk, "to": assignee.pk},
     )
-    # The step's reminders follow the case to its new assignee.
+    # The step's reminders follow the case to its new assignee, and so do those of
+    # follow-up actions that have no assignee of their own (the case owner answers for them).
     Reminder.objects.filter(
+        Q(action__isnull=True) | Q(action__assignee__isnull=True),
         complaint=complaint,
         kind=ReminderKind.DUE,
         recipient=previous,
-        action__isnull=True,
         status=ReminderStatus.PENDING,
     ).update(recipient=assignee)
     return complaint

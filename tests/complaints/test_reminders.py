@@ -294,6 +294,34 @@ def test_reassigning_moves_the_pending_reminders_to_the_new_assignee(sha, clerk,
     assert recipients(case, K.ESCALATION) == {grm}
 
 
+def test_reassigning_moves_reminders_of_actions_without_an_assignee_but_not_of_assigned_ones(
+    sha, clerk, grm, dept
+):
+    # Given a case in follow-up with one action nobody owns and one owned by an engineer
+    case = factories.log_case(sha, clerk)
+    to_resolving(case, clerk)
+    answer(case, clerk, make_offer(case, clerk), accepted=True)
+    engineer = factories.front_desk_at(sha, username="engineer")
+    unowned = act(
+        services.action_add, case, clerk, description="Call the guest", due_at=timezone.now() + HOUR
+    )
+    owned = act(
+        services.action_add,
+        case,
+        clerk,
+        description="Fix the tap",
+        due_at=timezone.now() + HOUR,
+        assignee=engineer,
+    )
+    assert only(case, K.DUE, f"action:{unowned.pk}").recipient == clerk
+    # When the GRM hands the case to a colleague
+    colleague = factories.front_desk_at(sha, username="colleague")
+    act(services.complaint_assign, case, grm, assignee=colleague)
+    # Then the unowned action's reminder follows the case; the engineer keeps theirs
+    assert only(case, K.DUE, f"action:{unowned.pk}").recipient == colleague
+    assert only(case, K.DUE, f"action:{owned.pk}").recipient == engineer
+
+
 # --- claiming and delivering ------------------------------------------------------------
 
 
