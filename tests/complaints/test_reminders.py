@@ -167,6 +167,27 @@ def test_the_hotels_own_rules_replace_the_defaults_with_its_vip_rule_for_vips(sh
     assert only(later, K.DUE).due_at == later.reported_at + 30 * MIN
 
 
+def test_with_only_a_regular_rule_a_vip_gets_half_of_it(sha, clerk, grm, dept):
+    # Given the hotel's own rule for medium cases and no VIP rule
+    ServiceLevelRule.objects.create(
+        property=sha,
+        severity="medium",
+        vip=False,
+        apologise_minutes=40,
+        first_offer_minutes=60,
+        action_minutes=60,
+        verify_minutes=60,
+        escalate_after_minutes=20,
+        escalate_again_after_minutes=50,
+    )
+    # When a VIP complains, the hotel's rule is halved for them; a regular guest gets it whole
+    vip_case = factories.log_case(sha, clerk, severity="medium", guest=factories.make_guest(vip_level=1))
+    regular = factories.log_case(sha, clerk, severity="medium")
+    assert only(vip_case, K.DUE).due_at == vip_case.reported_at + 20 * MIN
+    assert only(vip_case, K.ESCALATION).due_at == vip_case.reported_at + 30 * MIN
+    assert only(regular, K.DUE).due_at == regular.reported_at + 40 * MIN
+
+
 def test_a_due_time_after_the_guest_leaves_is_pulled_to_an_hour_before_noon_checkout(sha, clerk, dept):
     # Given a guest who checks out tomorrow (noon, hotel time)
     departure = sha.today() + DAY
