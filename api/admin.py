@@ -55,9 +55,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ApiTokenForm
-            return super().get_form(request, obj, change, **kwargs)
-        form = super().get_form(request, obj, change, fields=["name", "requests_per_minute"], **kwargs)
-        return form
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

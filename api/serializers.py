@@ -97,6 +97,12 @@ class GuestInputSerializer(serializers.Serializer):
     )
     preferences = PreferenceSerializer(many=True, required=False, max_length=50)
 
+    def validate(self, attrs):
+        names = ("family_name_cjk", "given_name_cjk", "family_name_latin", "given_name_latin")
+        if not self.partial and not any(attrs.get(n, "").strip() for n in names):
+            raise serializers.ValidationError(_("Enter the guest's name, in Chinese or Latin letters."))
+        return attrs
+
     def validate_phones(self, value: list[str]) -> list[str]:
         from guests.phones import InvalidPhone, normalise_phone
 

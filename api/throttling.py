@@ -21,4 +21,4 @@ class TokenRateThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:
-        return f"throttle_api_token_{request.auth.pk}"
+        return f"throttle_api_token_{request.auth.prefix}"
