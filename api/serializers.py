@@ -36,8 +36,15 @@ class PreferenceSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=80)
 
 
+# Choice fields that may be blank are plain strings on the way out (an enum would forbid "").
+_BLANKABLE = {"read_only": True, "help_text": _("Empty when not recorded.")}
+
+
 class GuestSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True)
+    salutation = serializers.CharField(**_BLANKABLE)
+    preferred_language = serializers.CharField(**_BLANKABLE)
+    email = serializers.CharField(**_BLANKABLE)
     phones = serializers.SerializerMethodField()
     preferences = serializers.SerializerMethodField()
 
@@ -215,6 +222,10 @@ class ComplaintSerializer(serializers.ModelSerializer):
     stay = serializers.IntegerField(source="stay_id", read_only=True, allow_null=True)
     assignee = serializers.CharField(source="assignee.get_username", read_only=True)
     complainant = serializers.CharField(read_only=True)
+    kind = serializers.CharField(**_BLANKABLE)
+    mood = serializers.CharField(**_BLANKABLE)
+    guest_type = serializers.CharField(**_BLANKABLE)
+    verdict = serializers.CharField(**_BLANKABLE)
 
     class Meta:
         model = Complaint
@@ -279,6 +290,8 @@ class ActionSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.get_username", read_only=True)
+    from_status = serializers.CharField(**_BLANKABLE)
+    to_status = serializers.CharField(**_BLANKABLE)
 
     class Meta:
         model = ComplaintEvent

@@ -5,7 +5,8 @@ Every view is exempt from LoginRequiredMiddleware: the API answers 401/403 in JS
 """
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
@@ -68,4 +69,6 @@ urlpatterns = [
     ),
     path("complaints/<int:pk>/verify/", _open(views.VerifyView), name="verify"),
     path("complaints/<int:pk>/withdraw/", _open(views.WithdrawView), name="withdraw"),
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
+    re_path(r"^(?P<rest>.*)$", csrf_exempt(login_not_required(views.not_found)), name="not_found"),
 ]

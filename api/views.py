@@ -48,6 +48,12 @@ class ApiView(APIView):
         return self.request._request.property
 
 
+def not_found(request, rest: str = ""):
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": _("No such API address."), "code": "not_found"}, status=404)
+
+
 # --- Guests ----------------------------------------------------------------------------------
 
 
