@@ -33,7 +33,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         user = token.user
         # What CurrentPropertyMiddleware does for a browser session (it ran before the token was read).
         user.active_role_ids = tuple(
-            StaffMembership.objects.filter(user=user, property=token.property).values_list("role_id", flat=True)
+            StaffMembership.objects.filter(user=user, property=token.property).values_list(
+                "role_id", flat=True
+            )
         )
         request._request.property = token.property
         timezone.activate(token.property.tzinfo)

@@ -62,7 +62,9 @@ def idempotent(handler):
             with transaction.atomic():
                 try:
                     response = handler(view, request, *args, **kwargs)
-                except Exception as exc:  # noqa: BLE001 - turned into the response the client sees, then kept
+                except Exception as exc:
+                    # A refusal (409, 400…) is kept and replayed like a success; anything the handler
+                    # does not turn into a response is re-raised by handle_exception (500, not kept).
                     response = view.handle_exception(exc)
                 if response.status_code >= 500:
                     return response

@@ -1,4 +1,4 @@
-"""What goes over the wire: output shapes of guests, stays, rooms and cases; input checked before a service."""
+"""What goes over the wire: guests, stays, rooms and cases out; input checked before a service call."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -99,9 +99,7 @@ class GuestInputSerializer(serializers.Serializer):
     preference_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     marketing_consent = serializers.BooleanField(required=False)
-    phones = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=10
-    )
+    phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=10)
     preferences = PreferenceSerializer(many=True, required=False, max_length=50)
 
     def validate(self, attrs):
@@ -280,7 +278,9 @@ class OfferSerializer(serializers.ModelSerializer):
 
 
 class ActionSerializer(serializers.ModelSerializer):
-    department = serializers.CharField(source="department.code", read_only=True, allow_null=True, default=None)
+    department = serializers.CharField(
+        source="department.code", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = FollowUpAction
@@ -311,7 +311,9 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
 class ComplaintCreateSerializer(serializers.Serializer):
     guest_words = serializers.CharField(max_length=4000, help_text=_("What the guest said, in their words."))
-    department = serializers.SlugField(max_length=20, help_text=_("The department's code, e.g. housekeeping."))
+    department = serializers.SlugField(
+        max_length=20, help_text=_("The department's code, e.g. housekeeping.")
+    )
     category = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     guest = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True)
@@ -325,9 +327,13 @@ class ComplaintCreateSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
     reported_at = serializers.DateTimeField(required=False, allow_null=True)
     people_involved = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    kind = serializers.ChoiceField(choices=ComplaintKind.choices, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(
+        choices=ComplaintKind.choices, required=False, allow_blank=True, default=""
+    )
     mood = serializers.ChoiceField(choices=Mood.choices, required=False, allow_blank=True, default="")
-    guest_type = serializers.ChoiceField(choices=GuestType.choices, required=False, allow_blank=True, default="")
+    guest_type = serializers.ChoiceField(
+        choices=GuestType.choices, required=False, allow_blank=True, default=""
+    )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IN_PERSON)
     restated_confirmed = serializers.BooleanField(default=False)
 
@@ -377,9 +383,15 @@ class ApologySerializer(VersionedSerializer):
 class OfferInputSerializer(VersionedSerializer):
     remedy_type = serializers.ChoiceField(choices=RemedyType.choices)
     description = serializers.CharField(max_length=300)
-    value = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000, default=0)
+    value = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000, default=0
+    )
     reason = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default="", help_text=_("Why, if approval is needed.")
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Why, if approval is needed."),
     )
 
 

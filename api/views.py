@@ -143,7 +143,11 @@ class GuestDetail(ApiView):
         form.is_valid(raise_exception=True)
         if "version" not in form.validated_data:
             return Response(
-                {"detail": _("Send the version you read."), "code": "invalid", "errors": {"version": [_("Required.")]}},
+                {
+                    "detail": _("Send the version you read."),
+                    "code": "invalid",
+                    "errors": {"version": [_("Required.")]},
+                },
                 status=status.HTTP_400_BAD_REQUEST,
             )
         data = _guest_data(form.validated_data, base=guest_services.guest_data_of(guest))
@@ -259,7 +263,11 @@ class RoomStatusView(ApiView):
         form.is_valid(raise_exception=True)
         d = form.validated_data
         room_services.room_set_status(
-            room=room, actor=request.user, status=d["status"], reason=d["reason"], expected_version=d["version"]
+            room=room,
+            actor=request.user,
+            status=d["status"],
+            reason=d["reason"],
+            expected_version=d["version"],
         )
         return Response(s.RoomSerializer(_room_or_404(self.property(), number)).data)
 
@@ -322,7 +330,9 @@ class ComplaintList(generics.ListAPIView, ApiView):
         form.is_valid(raise_exception=True)
         d = form.validated_data
         errors = {}
-        department = Department.objects.for_property(prop).filter(code=d["department"], is_active=True).first()
+        department = (
+            Department.objects.for_property(prop).filter(code=d["department"], is_active=True).first()
+        )
         if department is None:
             errors["department"] = [_("No such department in this hotel.")]
         category = None

@@ -122,15 +122,23 @@ def deliver(*, delivery_id: int, now: dt.datetime | None = None) -> WebhookDeliv
     code, error = _post(delivery, now)
     delivery.last_status_code = code
     if code is not None and 200 <= code < 300:
-        delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.DELIVERED, timezone.now(), ""
+        delivery.status, delivery.delivered_at, delivery.last_error = (
+            DeliveryStatus.DELIVERED,
+            timezone.now(),
+            "",
+        )
     else:
         delivery.last_error = error or f"HTTP {code}"
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED
         else:
             delivery.next_attempt_at = now + backoff(delivery.attempts)
-        log.info("Webhook %s to %s failed (%s)", delivery.uuid, delivery.subscription.url, delivery.last_error)
-    delivery.save(update_fields=["status", "delivered_at", "last_error", "last_status_code", "next_attempt_at"])
+        log.info(
+            "Webhook %s to %s failed (%s)", delivery.uuid, delivery.subscription.url, delivery.last_error
+        )
+    delivery.save(
+        update_fields=["status", "delivered_at", "last_error", "last_status_code", "next_attempt_at"]
+    )
     return delivery
 
 

@@ -110,7 +110,9 @@ def test_browser_session_uses_the_current_property_and_role(login, clerk, sha):
     # a group director (read-only) may read but not change a room's status
     director = factories.make_staff("dir", group_role="Group Director")
     response = login(director).put(
-        "/api/v1/rooms/2101/status/", {"status": "vacant_dirty", "version": 1}, content_type="application/json"
+        "/api/v1/rooms/2101/status/",
+        {"status": "vacant_dirty", "version": 1},
+        content_type="application/json",
     )
     assert response.status_code == 403
 

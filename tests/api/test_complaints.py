@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _log(api, **extra):
-    body = {"guest_words": "The bathroom was not cleaned.", "department": "housekeeping", "complainant_name": "Mr Li", **extra}
+    body = {
+        "guest_words": "The bathroom was not cleaned.",
+        "department": "housekeeping",
+        "complainant_name": "Mr Li",
+        **extra,
+    }
     return api.post("/api/v1/complaints/", body)
 
 
@@ -90,7 +95,9 @@ def test_the_whole_cycle(api, department, sha):
         "verification",
         "verified",
     ]
-    assert set(ComplaintEvent.objects.filter(complaint_id=pk).values_list("actor", flat=True)) == {api.token.user.pk}
+    assert set(ComplaintEvent.objects.filter(complaint_id=pk).values_list("actor", flat=True)) == {
+        api.token.user.pk
+    }
 
 
 def test_illegal_step_and_stale_version_are_409(api, department):
@@ -108,15 +115,24 @@ def test_illegal_step_and_stale_version_are_409(api, department):
 
 def test_offer_beyond_the_tokens_authority_asks_a_manager(api, department, sha):
     # given Front Desk may grant 100 on a case, and a duty manager 2,000
-    AuthorityLimit.objects.create(property=sha, role=Group.objects.get(name="Front Desk"), per_case=100, per_day=500)
-    AuthorityLimit.objects.create(property=sha, role=Group.objects.get(name="Duty Manager"), per_case=2000, per_day=5000)
+    AuthorityLimit.objects.create(
+        property=sha, role=Group.objects.get(name="Front Desk"), per_case=100, per_day=500
+    )
+    AuthorityLimit.objects.create(
+        property=sha, role=Group.objects.get(name="Duty Manager"), per_case=2000, per_day=5000
+    )
     manager = factories.make_staff("duty", roles_at={sha: "Duty Manager"})
     case = _log(api, restated_confirmed=True).json()
     api.post(f"/api/v1/complaints/{case['id']}/apologise/", {"method": "phone"})
     # when the token (acting as Front Desk) offers 300
     case = api.post(
         f"/api/v1/complaints/{case['id']}/offers/",
-        {"remedy_type": "refund", "description": "One night refunded", "value": "300.00", "reason": "Second time"},
+        {
+            "remedy_type": "refund",
+            "description": "One night refunded",
+            "value": "300.00",
+            "reason": "Second time",
+        },
     ).json()
     # then, exactly as in the UI, the offer waits for approval and the manager is asked
     assert case["offers"][-1]["status"] == OfferStatus.AWAITING_APPROVAL
@@ -129,7 +145,9 @@ def test_offer_beyond_the_tokens_authority_asks_a_manager(api, department, sha):
     assert "approval" in refused.json()["detail"]
 
 
-def test_list_with_the_ui_filters_and_a_fixed_query_count(api, department, sha, django_assert_max_num_queries):
+def test_list_with_the_ui_filters_and_a_fixed_query_count(
+    api, department, sha, django_assert_max_num_queries
+):
     staff = factories.make_staff(roles_at={sha: "Front Desk"})
     high = factories.log_case(sha, staff, severity="high")
     factories.log_case(sha, staff, severity="low")
@@ -159,11 +177,17 @@ def test_acting_on_a_case_needs_the_write_scope(make_token, department, sha):
     response = reader.post(f"/api/v1/complaints/{case.pk}/withdraw/", {"reason": "Duplicate"})
     assert response.status_code == 403
     writer = make_token(scopes=["complaints:write", "complaints:read"], name="Writer")
-    assert writer.post(f"/api/v1/complaints/{case.pk}/withdraw/", {"reason": "Duplicate"}).json()["status"] == "withdrawn"
+    assert (
+        writer.post(f"/api/v1/complaints/{case.pk}/withdraw/", {"reason": "Duplicate"}).json()["status"]
+        == "withdrawn"
+    )
 
 
 def test_decimal_value_is_kept_exactly(api, department):
     case = _log(api, restated_confirmed=True).json()
     api.post(f"/api/v1/complaints/{case['id']}/apologise/", {"method": "phone"})
-    case = api.post(f"/api/v1/complaints/{case['id']}/offers/", {"remedy_type": "fb_credit", "description": "Dinner", "value": "88.50"}).json()
+    case = api.post(
+        f"/api/v1/complaints/{case['id']}/offers/",
+        {"remedy_type": "fb_credit", "description": "Dinner", "value": "88.50"},
+    ).json()
     assert Decimal(case["offers"][-1]["value"]) == Decimal("88.50")

@@ -28,7 +28,9 @@ def test_repeat_returns_the_first_response_without_a_second_case(api, department
 
 def test_same_key_with_another_body_is_422(api, department):
     api.post("/api/v1/complaints/", CASE, headers={"Idempotency-Key": "k-1"})
-    response = api.post("/api/v1/complaints/", {**CASE, "severity": "high"}, headers={"Idempotency-Key": "k-1"})
+    response = api.post(
+        "/api/v1/complaints/", {**CASE, "severity": "high"}, headers={"Idempotency-Key": "k-1"}
+    )
     assert response.status_code == 422
     assert "different request" in response.json()["detail"]
     assert Complaint.objects.count() == 1
@@ -51,8 +53,12 @@ def test_a_refused_action_is_replayed_too_and_a_lifecycle_action_runs_once(api, 
     assert Offer.objects.count() == 1
     # without a key the second offer is refused by the workflow (the guest has not answered)
     assert api.post(f"/api/v1/complaints/{case['id']}/offers/", body).status_code == 409
-    refused = api.post(f"/api/v1/complaints/{case['id']}/offers/", body, headers={"Idempotency-Key": "offer-2"})
-    replay = api.post(f"/api/v1/complaints/{case['id']}/offers/", body, headers={"Idempotency-Key": "offer-2"})
+    refused = api.post(
+        f"/api/v1/complaints/{case['id']}/offers/", body, headers={"Idempotency-Key": "offer-2"}
+    )
+    replay = api.post(
+        f"/api/v1/complaints/{case['id']}/offers/", body, headers={"Idempotency-Key": "offer-2"}
+    )
     assert refused.status_code == replay.status_code == 409
     assert replay.json() == refused.json()
 

@@ -31,7 +31,9 @@ def test_create_read_update_a_guest(api):
     assert api.get(f"/api/v1/guests/{guest.pk}/").json()["display_name"] == guest.display_name
     assert ProfileAccess.objects.filter(guest=guest, user=api.token.user).count() == 1
     # when it is updated with the version read
-    updated = api.patch(f"/api/v1/guests/{guest.pk}/", {"email": "Zhang@Example.com", "version": body["version"]})
+    updated = api.patch(
+        f"/api/v1/guests/{guest.pk}/", {"email": "Zhang@Example.com", "version": body["version"]}
+    )
     assert updated.status_code == 200, updated.content
     assert updated.json()["email"] == "zhang@example.com"
     assert updated.json()["phones"] == ["+8613812345678"]  # untouched fields stay
@@ -109,8 +111,12 @@ def stay_today(sha):
 
 def test_the_same_pms_message_twice_makes_one_stay(api, sha, room, stay_today):
     guest = factories.make_guest()
-    first = _push(api, "opera-123", guest, room, arrival=stay_today, departure=stay_today + dt.timedelta(days=2))
-    again = _push(api, "OPERA-123", guest, room, arrival=stay_today, departure=stay_today + dt.timedelta(days=2))
+    first = _push(
+        api, "opera-123", guest, room, arrival=stay_today, departure=stay_today + dt.timedelta(days=2)
+    )
+    again = _push(
+        api, "OPERA-123", guest, room, arrival=stay_today, departure=stay_today + dt.timedelta(days=2)
+    )
     assert (first.status_code, again.status_code) == (201, 200), (first.content, again.content)
     assert Stay.objects.filter(property=sha).count() == 1
     assert again.json()["version"] == first.json()["version"]  # nothing changed the second time
@@ -145,16 +151,39 @@ def test_pushed_changes_and_cancellation(api, sha, room, stay_today):
     dates = {"arrival": stay_today + dt.timedelta(days=5), "departure": stay_today + dt.timedelta(days=7)}
     _push(api, "R2", guest, room, **dates)
     # a room change and a longer stay before arrival are applied to the same stay
-    response = _push(api, "R2", guest, other_room, arrival=dates["arrival"], departure=dates["arrival"] + dt.timedelta(days=4))
+    response = _push(
+        api,
+        "R2",
+        guest,
+        other_room,
+        arrival=dates["arrival"],
+        departure=dates["arrival"] + dt.timedelta(days=4),
+    )
     assert response.status_code == 200, response.content
     assert response.json()["room"] == "2102"
     assert response.json()["departure_date"] == str(dates["arrival"] + dt.timedelta(days=4))
     # a check-in before the arrival day goes through the same rule as the front desk
-    early = _push(api, "R2", guest, other_room, status="in_house", arrival=dates["arrival"], departure=dates["arrival"] + dt.timedelta(days=4))
+    early = _push(
+        api,
+        "R2",
+        guest,
+        other_room,
+        status="in_house",
+        arrival=dates["arrival"],
+        departure=dates["arrival"] + dt.timedelta(days=4),
+    )
     assert early.status_code == 409
     assert "cannot be checked in earlier" in early.json()["detail"]
     # the cancellation
-    cancelled = _push(api, "R2", guest, other_room, status="cancelled", arrival=dates["arrival"], departure=dates["arrival"] + dt.timedelta(days=4))
+    cancelled = _push(
+        api,
+        "R2",
+        guest,
+        other_room,
+        status="cancelled",
+        arrival=dates["arrival"],
+        departure=dates["arrival"] + dt.timedelta(days=4),
+    )
     assert cancelled.status_code == 200
     assert Stay.objects.get(confirmation_number="R2").status == StayStatus.CANCELLED
     assert Stay.objects.count() == 1
@@ -167,7 +196,12 @@ def test_stay_push_bad_input(api, room, stay_today):
     assert "departure_date" in backwards.json()["errors"]
     no_room = api.put(
         "/api/v1/stays/R3/",
-        {"guest": guest.pk, "room": "9999", "arrival_date": str(stay_today), "departure_date": str(stay_today + dt.timedelta(days=1))},
+        {
+            "guest": guest.pk,
+            "room": "9999",
+            "arrival_date": str(stay_today),
+            "departure_date": str(stay_today + dt.timedelta(days=1)),
+        },
     )
     assert no_room.status_code == 409
     assert "9999" in no_room.json()["detail"]
@@ -187,14 +221,18 @@ def test_stay_read(api, room, stay_today):
 def test_room_status_goes_through_the_service_with_the_version_check(api, room):
     read = api.get("/api/v1/rooms/2101/").json()
     assert read["status"] == "vacant_clean"
-    changed = api.put("/api/v1/rooms/2101/status/", {"status": "out_of_order", "reason": "Leak", "version": read["version"]})
+    changed = api.put(
+        "/api/v1/rooms/2101/status/", {"status": "out_of_order", "reason": "Leak", "version": read["version"]}
+    )
     assert changed.status_code == 200, changed.content
     assert changed.json()["status"] == "out_of_order"
     assert Room.objects.get(pk=room.pk).status_changed_by == api.token.user
     stale = api.put("/api/v1/rooms/2101/status/", {"status": "vacant_clean", "version": read["version"]})
     assert stale.status_code == 409
     assert "changed by someone else" in stale.json()["detail"]
-    no_reason = api.put("/api/v1/rooms/2101/status/", {"status": "out_of_order", "version": read["version"] + 1})
+    no_reason = api.put(
+        "/api/v1/rooms/2101/status/", {"status": "out_of_order", "version": read["version"] + 1}
+    )
     assert no_reason.status_code == 409
     assert "out of order" in no_reason.json()["detail"]
 

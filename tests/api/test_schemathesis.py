@@ -43,7 +43,11 @@ def world(make_token, sha):
 
 def test_the_schema_lists_every_resource():
     paths = {operation.path for operation in OPERATIONS}
-    assert {"/api/v1/guests/", "/api/v1/stays/{confirmation_number}/", "/api/v1/rooms/{number}/status/"} <= paths
+    assert {
+        "/api/v1/guests/",
+        "/api/v1/stays/{confirmation_number}/",
+        "/api/v1/rooms/{number}/status/",
+    } <= paths
     assert "/api/v1/complaints/{id}/offers/{offer_id}/accept/" in paths
 
 

@@ -1,4 +1,4 @@
-"""Outbound webhooks: written with the change, signed per subscriber, delivered by Celery, retried with backoff.
+"""Outbound webhooks: written with the change, signed per subscriber, sent by Celery, retried with backoff.
 
 The receiver is a real HTTP server on localhost that checks the signature the way the README tells
 subscribers to.
@@ -36,12 +36,19 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 timestamp = self.headers["X-HotelCRM-Timestamp"]
-                expected = "sha256=" + hmac.new(
-                    receiver.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-                ).hexdigest()
+                expected = (
+                    "sha256="
+                    + hmac.new(
+                        receiver.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+                    ).hexdigest()
+                )
                 valid = hmac.compare_digest(expected, self.headers["X-HotelCRM-Signature"])
                 receiver.received.append(
-                    {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": json.loads(body), "valid": valid}
+                    {
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": json.loads(body),
+                        "valid": valid,
+                    }
                 )
                 code = receiver.plan.pop(0) if receiver.plan else (200 if valid else 401)
                 self.send_response(code)
@@ -111,7 +118,9 @@ def test_case_events_are_signed_and_delivered_after_commit(
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
 
 
-def test_closing_a_case_sends_step_changed_and_closed(api, department, sha, receiver, eager_celery, django_capture_on_commit_callbacks):
+def test_closing_a_case_sends_step_changed_and_closed(
+    api, department, sha, receiver, eager_celery, django_capture_on_commit_callbacks
+):
     hook = receiver()
     _subscribe(sha, hook.url, ["complaint.closed"])
     staff = factories.make_staff(roles_at={sha: "Front Desk"})
@@ -123,8 +132,12 @@ def test_closing_a_case_sends_step_changed_and_closed(api, department, sha, rece
     assert hook.received == []  # withdrawn is not closed
     case2 = factories.log_case(sha, staff, restated_confirmed=True)
     services.complaint_apologise(complaint=case2, actor=staff, expected_version=None, method="phone")
-    offer = services.offer_make(complaint=case2, actor=staff, expected_version=None, remedy_type="amenity", description="Tea")
-    services.offer_answer(complaint=case2, offer_id=offer.pk, actor=staff, expected_version=None, accepted=True)
+    offer = services.offer_make(
+        complaint=case2, actor=staff, expected_version=None, remedy_type="amenity", description="Tea"
+    )
+    services.offer_answer(
+        complaint=case2, offer_id=offer.pk, actor=staff, expected_version=None, accepted=True
+    )
     services.complaint_request_verification(complaint=case2, actor=staff, expected_version=None)
     with django_capture_on_commit_callbacks(execute=True):
         services.complaint_verify(complaint=case2, actor=staff, expected_version=None, verdict="satisfied")
@@ -137,12 +150,16 @@ def test_rolled_back_change_sends_nothing(api, sha, receiver, django_capture_on_
     _subscribe(sha, hook.url, ["complaint.created"])
     # a case that the service refuses (no department of this hotel) writes no delivery
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = api.post("/api/v1/complaints/", {"guest_words": "x", "department": "nope", "complainant_name": "A"})
+        response = api.post(
+            "/api/v1/complaints/", {"guest_words": "x", "department": "nope", "complainant_name": "A"}
+        )
     assert response.status_code == 400
     assert callbacks == [] and not WebhookDelivery.objects.exists()
 
 
-def test_guest_erased_goes_to_every_propertys_subscribers(sha, hgh, receiver, eager_celery, django_capture_on_commit_callbacks):
+def test_guest_erased_goes_to_every_propertys_subscribers(
+    sha, hgh, receiver, eager_celery, django_capture_on_commit_callbacks
+):
     hook = receiver()
     _subscribe(sha, hook.url, ["guest.erased"])
     _subscribe(hgh, hook.url, ["guest.erased"])
