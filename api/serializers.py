@@ -46,7 +46,6 @@ class GuestSerializer(serializers.ModelSerializer):
     preferred_language = serializers.CharField(**_BLANKABLE)
     email = serializers.CharField(**_BLANKABLE)
     phones = serializers.SerializerMethodField()
-    preferences = serializers.SerializerMethodField()
 
     class Meta:
         model = Guest
@@ -66,7 +65,6 @@ class GuestSerializer(serializers.ModelSerializer):
             "vip_level",
             "marketing_consent",
             "phones",
-            "preferences",
             "erased_at",
             "created_at",
             "updated_at",
@@ -77,10 +75,15 @@ class GuestSerializer(serializers.ModelSerializer):
     def get_phones(self, guest) -> list[str]:
         return [p.number for p in guest.phones.all()]
 
-    def get_preferences(self, guest) -> list[dict[str, str]]:
-        if "preferences" not in getattr(guest, "_prefetched_objects_cache", {}):
-            return []
-        return [{"category": p.category, "value": p.value} for p in guest.preferences.all()]
+
+class GuestDetailSerializer(GuestSerializer):
+    """One profile: with preferences and notes (lists leave them out)."""
+
+    preferences = PreferenceSerializer(many=True, read_only=True)
+
+    class Meta(GuestSerializer.Meta):
+        fields = [*GuestSerializer.Meta.fields, "preference_notes", "notes", "preferences"]
+        read_only_fields = fields
 
 
 class GuestInputSerializer(serializers.Serializer):

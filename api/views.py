@@ -44,7 +44,7 @@ def _errors(*codes: int) -> dict:
 
 
 class ApiView(APIView):
-    def property(self):
+    def hotel(self):
         return self.request._request.property
 
 
@@ -81,7 +81,7 @@ class GuestList(generics.ListAPIView, ApiView):
     serializer_class = s.GuestSerializer
 
     def get_queryset(self):
-        return guest_selectors.guest_rows(prop=self.property()).filter(merged_into__isnull=True)
+        return guest_selectors.guest_rows(prop=self.hotel()).filter(merged_into__isnull=True)
 
     @extend_schema(responses={200: s.GuestSerializer(many=True), **_errors(400, 401, 403, 429)})
     def get(self, request, *args, **kwargs):
@@ -90,14 +90,14 @@ class GuestList(generics.ListAPIView, ApiView):
     @extend_schema(
         request=s.GuestInputSerializer,
         parameters=[IDEMPOTENCY],
-        responses={201: s.GuestSerializer, **_errors(400, 401, 403, 409, 422, 429)},
+        responses={201: s.GuestDetailSerializer, **_errors(400, 401, 403, 409, 422, 429)},
     )
     @idempotent
     def post(self, request):
         form = s.GuestInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         guest = guest_services.guest_create(data=_guest_data(form.validated_data), actor=request.user)
-        return Response(s.GuestSerializer(_guest_or_404(guest.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(s.GuestDetailSerializer(_guest_or_404(guest.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class GuestSearch(ApiView):
@@ -109,7 +109,7 @@ class GuestSearch(ApiView):
     )
     def get(self, request):
         """The search box of the UI: names in any script, pinyin, phone, email, room or confirmation."""
-        result = guest_selectors.guest_search(prop=self.property(), query=request.query_params.get("q", ""))
+        result = guest_selectors.guest_search(prop=self.hotel(), query=request.query_params.get("q", ""))
         return Response(
             {
                 "query": result.query,
@@ -125,16 +125,16 @@ class GuestDetail(ApiView):
         "PATCH": ("guests:write", "guests.change_guest"),
     }
 
-    @extend_schema(responses={200: s.GuestSerializer, **_errors(401, 403, 404, 429)})
+    @extend_schema(responses={200: s.GuestDetailSerializer, **_errors(401, 403, 404, 429)})
     def get(self, request, pk: int):
         guest = _guest_or_404(pk)
         # As when the profile page opens: who read the guest's data is kept (PIPL / GDPR).
-        guest_services.profile_access_record(guest=guest, user=request.user, prop=self.property())
-        return Response(s.GuestSerializer(guest).data)
+        guest_services.profile_access_record(guest=guest, user=request.user, prop=self.hotel())
+        return Response(s.GuestDetailSerializer(guest).data)
 
     @extend_schema(
         request=s.GuestUpdateSerializer,
-        responses={200: s.GuestSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+        responses={200: s.GuestDetailSerializer, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def patch(self, request, pk: int):
         """Change the fields sent; `version` must be the one read (409 if someone saved since)."""
@@ -154,7 +154,7 @@ class GuestDetail(ApiView):
         guest_services.guest_update(
             guest=guest, data=data, actor=request.user, expected_version=form.validated_data["version"]
         )
-        return Response(s.GuestSerializer(_guest_or_404(pk)).data)
+        return Response(s.GuestDetailSerializer(_guest_or_404(pk)).data)
 
 
 # --- Stays -----------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ class StayList(generics.ListAPIView, ApiView):
     serializer_class = s.StaySerializer
 
     def get_queryset(self):
-        return Stay.objects.for_property(self.property()).select_related("room")
+        return Stay.objects.for_property(self.hotel()).select_related("room")
 
     @extend_schema(responses={200: s.StaySerializer(many=True), **_errors(400, 401, 403, 429)})
     def get(self, request, *args, **kwargs):
@@ -181,7 +181,7 @@ class StayDetail(ApiView):
     @extend_schema(responses={200: s.StaySerializer, **_errors(401, 403, 404, 429)})
     def get(self, request, confirmation_number: str):
         stay = (
-            Stay.objects.for_property(self.property())
+            Stay.objects.for_property(self.hotel())
             .select_related("room")
             .filter(confirmation_number=confirmation_number.strip().upper())
             .first()
@@ -203,7 +203,7 @@ class StayDetail(ApiView):
         form.is_valid(raise_exception=True)
         d = form.validated_data
         stay, created = stay_push(
-            prop=self.property(),
+            prop=self.hotel(),
             actor=request.user,
             push=StayPush(
                 confirmation_number=confirmation_number,
@@ -234,7 +234,7 @@ class RoomList(generics.ListAPIView, ApiView):
     serializer_class = s.RoomSerializer
 
     def get_queryset(self):
-        return room_selectors.rooms_for(self.property())
+        return room_selectors.rooms_for(self.hotel())
 
     @extend_schema(responses={200: s.RoomSerializer(many=True), **_errors(400, 401, 403, 429)})
     def get(self, request, *args, **kwargs):
@@ -246,7 +246,7 @@ class RoomDetail(ApiView):
 
     @extend_schema(responses={200: s.RoomSerializer, **_errors(401, 403, 404, 429)})
     def get(self, request, number: str):
-        return Response(s.RoomSerializer(_room_or_404(self.property(), number)).data)
+        return Response(s.RoomSerializer(_room_or_404(self.hotel(), number)).data)
 
 
 class RoomStatusView(ApiView):
@@ -258,7 +258,7 @@ class RoomStatusView(ApiView):
     )
     def put(self, request, number: str):
         """Set the housekeeping status; `version` must be the one read (409 if it changed since)."""
-        room = _room_or_404(self.property(), number)
+        room = _room_or_404(self.hotel(), number)
         form = s.RoomStatusSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         d = form.validated_data
@@ -269,7 +269,7 @@ class RoomStatusView(ApiView):
             reason=d["reason"],
             expected_version=d["version"],
         )
-        return Response(s.RoomSerializer(_room_or_404(self.property(), number)).data)
+        return Response(s.RoomSerializer(_room_or_404(self.hotel(), number)).data)
 
 
 # --- Complaints ------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ class ComplaintList(generics.ListAPIView, ApiView):
         query = s.ComplaintListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = complaint_selectors.ComplaintFilters(**query.validated_data)
-        return complaint_selectors.complaint_list(prop=self.property(), filters=filters)
+        return complaint_selectors.complaint_list(prop=self.hotel(), filters=filters)
 
     def paginate_queryset(self, queryset):
         self.paginator.ordering = ("-reported_at", "-pk")
@@ -325,7 +325,7 @@ class ComplaintList(generics.ListAPIView, ApiView):
     @idempotent
     def post(self, request):
         """Log a case (step 1, listen), as the case form does."""
-        prop = self.property()
+        prop = self.hotel()
         form = s.ComplaintCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         d = form.validated_data
@@ -395,7 +395,7 @@ class ComplaintDetail(ApiView):
     @extend_schema(responses={200: s.ComplaintDetailSerializer, **_errors(401, 403, 404, 429)})
     def get(self, request, pk: int):
         """The case with its offers, follow-up actions and timeline."""
-        return Response(_case_document(_case_or_404(self.property(), pk)))
+        return Response(_case_document(_case_or_404(self.hotel(), pk)))
 
 
 class CaseAction(ApiView):
@@ -415,12 +415,12 @@ class CaseAction(ApiView):
 
     @idempotent
     def post(self, request, pk: int, **kwargs):
-        complaint = _case_or_404(self.property(), pk)
+        complaint = _case_or_404(self.hotel(), pk)
         form = self.input_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         with transaction.atomic():
             self.run(complaint, request.user, {"version": None, **form.validated_data}, **kwargs)
-        return Response(_case_document(_case_or_404(self.property(), pk)))
+        return Response(_case_document(_case_or_404(self.hotel(), pk)))
 
 
 def _action_view(action: Action, serializer, summary: str, run):

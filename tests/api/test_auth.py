@@ -44,6 +44,9 @@ def test_only_the_hash_is_stored_and_the_account_acts_in_the_tokens_property(api
     assert token.key_hash == token_hash(api.raw)
     assert token.user.memberships.get().property == sha
     assert not token.user.has_usable_password()
+    assert token.last_used_at is None
+    api.get("/api/v1/rooms/")
+    assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
 
 
 def test_token_sees_only_its_own_property(make_token, sha, hgh):

@@ -255,3 +255,50 @@ def test_cursor_pagination(api, sha):
     second = api.client.get(first["next"], headers={"Authorization": f"Bearer {api.raw}"}).json()
     seen = [r["number"] for r in first["results"] + second["results"]]
     assert len(set(seen)) == 4
+
+
+def test_guest_detail_has_preferences_and_notes(api):
+    created = api.post(
+        "/api/v1/guests/",
+        {
+            "family_name_latin": "Brown",
+            "notes": "Late riser",
+            "preferences": [{"category": "pillow", "value": "Soft"}],
+        },
+    ).json()
+    assert created["preferences"] == [{"category": "pillow", "value": "Soft"}]
+    detail = api.get(f"/api/v1/guests/{created['id']}/").json()
+    assert (detail["notes"], detail["preferences"]) == (
+        "Late riser",
+        [{"category": "pillow", "value": "Soft"}],
+    )
+    assert "notes" not in api.get("/api/v1/guests/").json()["results"][0]
+
+
+def test_search_and_stay_list_query_counts_do_not_grow(
+    api, sha, room, stay_today, django_assert_max_num_queries
+):
+    def seed(n, start):
+        for i in range(n):
+            guest = factories.make_guest(family_name_latin="Wang", given_name_latin=f"Li{start + i}")
+            _push(
+                api,
+                f"Q{start + i}",
+                guest,
+                room,
+                arrival=stay_today + dt.timedelta(days=10 + 3 * (start + i)),
+                departure=stay_today + dt.timedelta(days=11 + 3 * (start + i)),
+            )
+
+    seed(2, 0)
+    with django_assert_max_num_queries(20) as search_few:
+        assert len(api.get("/api/v1/guests/search/", q="wang").json()["results"]) == 2
+    search_queries = len(search_few.captured_queries)  # the next capture resets the log
+    with django_assert_max_num_queries(20) as stays_few:
+        assert len(api.get("/api/v1/stays/").json()["results"]) == 2
+    stay_queries = len(stays_few.captured_queries)
+    seed(20, 2)
+    with django_assert_max_num_queries(search_queries):
+        assert len(api.get("/api/v1/guests/search/", q="wang").json()["results"]) == 22
+    with django_assert_max_num_queries(stay_queries):
+        assert len(api.get("/api/v1/stays/").json()["results"]) == 22
