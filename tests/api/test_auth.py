@@ -131,3 +131,21 @@ def test_session_writes_need_csrf(clerk, sha):
     )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+def test_anonymous_callers_get_401_json_on_every_api_path_but_the_docs():
+    from tests.urlwalk import all_paths
+
+    public = {"/api/v1/schema/", "/api/v1/docs/", "/api/v1/redoc/"}
+    paths = [p for p in all_paths() if p.startswith("/api/v1/") and p not in public]
+    assert "/api/v1/complaints/1/verify/" in paths
+    client = Client()
+    for path in paths:
+        for method in (client.get, client.post, client.put):
+            response = method(path)
+            assert response.status_code in (401, 404), f"{method.__name__} {path}: {response.status_code}"
+            assert response["Content-Type"] == "application/json", path
+            if response.status_code == 401:
+                assert response["WWW-Authenticate"] == "Bearer"
+    for path in public:
+        assert client.get(path).status_code == 200
