@@ -69,3 +69,35 @@ def test_expired_keys_no_longer_replay(api, department):
     api.post("/api/v1/complaints/", CASE, headers={"Idempotency-Key": "old"})
     assert Complaint.objects.count() == 2
     assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_requests_at_the_same_moment_make_one_case(make_token, department):
+    """The key row commits with the change: the loser of the race rolls back and replays the winner."""
+    import threading
+
+    from django.db import connection
+
+    from tests.api.conftest import ApiClient
+
+    api = make_token()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def send():
+        try:
+            client = ApiClient(api.raw)  # one test client per thread
+            barrier.wait()
+            response = client.post("/api/v1/complaints/", CASE, headers={"Idempotency-Key": "race"})
+            results.append((response.status_code, response.json()["id"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [code for code, _ in results] == [201, 201]
+    assert len({pk for _, pk in results}) == 1
+    assert Complaint.objects.count() == 1
