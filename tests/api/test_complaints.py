@@ -191,3 +191,20 @@ def test_decimal_value_is_kept_exactly(api, department):
         {"remedy_type": "fb_credit", "description": "Dinner", "value": "88.50"},
     ).json()
     assert Decimal(case["offers"][-1]["value"]) == Decimal("88.50")
+
+
+def test_case_detail_query_count_does_not_grow_with_the_timeline(
+    api, department, sha, django_assert_max_num_queries
+):
+    case = _log(api, restated_confirmed=True).json()
+    with django_assert_max_num_queries(40) as few:
+        api.get(f"/api/v1/complaints/{case['id']}/")
+    short = len(few.captured_queries)
+    from complaints.services import complaint_add_note
+
+    for n in range(15):
+        complaint_add_note(
+            complaint=Complaint.objects.get(pk=case["id"]), actor=api.token.user, note=f"Note {n}"
+        )
+    with django_assert_max_num_queries(short):
+        assert len(api.get(f"/api/v1/complaints/{case['id']}/").json()["timeline"]) == 17
