@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from complaints import authority, reminders, selectors, workflow
+from complaints import authority, reminders, selectors, signals, workflow
 from complaints.models import (
     ApprovalRequest,
     Area,
@@ -153,6 +153,11 @@ def _move(
     _save(complaint, "status", *fields)
     _event(complaint, kind, actor, note=note, data=data, from_status=source, to_status=target)
     reminders.reschedule(complaint)
+    signals.complaint_step_changed.send(
+        sender=Complaint, complaint=complaint, actor=actor, from_status=source, to_status=target
+    )
+    if target == Status.CLOSED:
+        signals.complaint_closed.send(sender=Complaint, complaint=complaint, actor=actor)
 
 
 def _next_reference(prop: Property, now: dt.datetime) -> str:
@@ -259,6 +264,7 @@ def complaint_log(
         raise
     _event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
     reminders.reschedule(complaint, now)
+    signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
     if reason:
         _event(complaint, EventKind.REPEAT_FLAGGED, actor, note=reason)
     if courtesy_check is not None:

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "rooms",
     "guests",
     "complaints",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -177,9 +181,58 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("REMINDER_DISPATCH_SECONDS", default=10),
     },
     "digest": {"task": "complaints.digest_schedule", "schedule": 300.0},
+    # Webhook deliveries whose message was lost or whose retry is due; expired idempotency keys.
+    "webhooks": {"task": "api.webhooks_dispatch", "schedule": 30.0},
 }
 # Only for the crash tests: hold each delivery open this long so a worker can be killed mid-send.
 REMINDER_DELIVERY_PAUSE_SECONDS = env.float("REMINDER_DELIVERY_PAUSE_SECONDS", default=0)
+
+# --- Cache: per process unless REDIS_URL is set. The API's per-token rate limit counts in the
+# cache, so with several web processes it only holds across them on Redis.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# --- REST API (api app): tokens or the browser session, JSON errors, cursor pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "api.authentication.PropertySessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per minute a token may make unless its own limit says otherwise.
+API_TOKEN_RATE_PER_MINUTE = env.int("API_TOKEN_RATE_PER_MINUTE", default=600)
+API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "hotel_crm API",
+    "DESCRIPTION": "Guests, stays, rooms and the complaint cycle, for the PMS and other integrations.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "complaints.workflow.Status.choices",
+        "StayStatusEnum": "guests.models.StayStatus.choices",
+        "RoomStatusEnum": "rooms.models.RoomStatus.choices",
+        "OfferStatusEnum": "complaints.models.OfferStatus.choices",
+        "ComplaintKindEnum": "complaints.models.ComplaintKind.choices",
+        "EventKindEnum": "complaints.models.EventKind.choices",
+    },
+}
 
 # --- Email: printed to the console in development; in production SMTP via
 # EMAIL_URL (e.g. smtp+tls://user:pass@mail.hotel.example:587), by default the

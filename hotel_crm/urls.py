@@ -14,5 +14,6 @@ urlpatterns = [
     path("rooms/", include("rooms.urls")),
     path("guests/", include("guests.urls")),
     path("complaints/", include("complaints.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
