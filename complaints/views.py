@@ -9,7 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from complaints import coaching, csv_export, dashboard, forms, selectors, services, workflow
+from complaints import (
+    coaching,
+    csv_export,
+    dashboard,
+    forms,
+    guest_views,
+    guest_voice,
+    selectors,
+    services,
+    workflow,
+)
 from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
 from complaints.workflow import Action
 from guests.models import Guest, Stay, StayStatus
@@ -214,6 +224,7 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
         "now": timezone.now(),
         "steps": [(s.value, s.label) for s in workflow.Status if s != workflow.Status.WITHDRAWN],
         "Action": {a.name: a.value for a in Action},
+        "guest_link": guest_views.link_panel(request, complaint),
     }
     return render(request, "complaints/complaint_detail.html", context, status=status)
 
@@ -300,6 +311,8 @@ def _run(action: str, complaint, user, d):
         return services.complaint_add_note(complaint=complaint, actor=user, note=d["note"])
     if action == "delight":
         return services.complaint_record_delight(complaint=complaint, actor=user, note=d["note"])
+    if action == "guest_link":
+        return guest_voice.guest_check_issue(complaint=complaint, actor=user)
     raise Http404
 
 
@@ -318,6 +331,7 @@ FORMS = {
     "details": forms.DetailsForm,
     "note": forms.NoteForm,
     "delight": forms.NoteForm,
+    "guest_link": forms.GuestLinkForm,
 }
 
 
