@@ -18,6 +18,7 @@ from complaints.models import (
     Remedy,
     RemedyType,
     Severity,
+    VerdictSource,
 )
 from complaints.workflow import Status, Verdict
 from rooms.models import Room
@@ -286,6 +287,12 @@ class ListFilterForm(forms.Form):
         choices=[("", _("Any")), ("any", _("Verified")), *Verdict.choices],
     )
     came_back = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    verdict_source = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), *VerdictSource.choices]
+    )
+    guest_answer = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), ("any", "any"), *Verdict.choices]
+    )
     departing = forms.BooleanField(label=_("Departing today"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),

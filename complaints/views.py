@@ -56,6 +56,8 @@ def complaint_list(request, mine: bool = False):
             floor=d["floor"],
             verdict=d["verdict"] or None,
             came_back=d["came_back"],
+            verdict_source=d["verdict_source"] or None,
+            guest_answer=d["guest_answer"] or None,
             departing=d["departing"],
         )
     if mine:
@@ -541,6 +543,7 @@ def review_dashboard(request):
             "tiles": dashboard.now_tiles(prop),
             "breakdowns": dashboard.breakdowns(prop, period),
             "recurring": dashboard.recurring_problems(prop, period),
+            "guest_unhappy": dashboard.guest_unhappy_answers(prop, period),
             "trend": trend,
             "peak": peak,
             "table": dashboard.kpi_table(kpis),
