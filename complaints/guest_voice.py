@@ -163,29 +163,37 @@ def _new_check(complaint: Complaint, kind: str, actor, now: dt.datetime) -> Gues
     )
 
 
-def _link_note(check: GuestCheck) -> str:
+def link_note(check: GuestCheck) -> str:
     if check.sent_to:
         return _("Emailed to %(email)s.") % {"email": check.sent_to}
     return _("No email on file: show the QR code or print the link.")
 
 
-@transaction.atomic
-def guest_check_issue(*, complaint: Complaint, actor, now: dt.datetime | None = None) -> GuestCheck:
-    """Make a new verification link (older unanswered ones stop working) and queue its email."""
+def guest_check_create(*, complaint: Complaint, actor, now: dt.datetime | None = None) -> GuestCheck:
+    """Make a new verification link; older unanswered ones stop working. Call holding the case's row lock.
+
+    The dispatch task emails it (complaints.tasks.guest_checks_dispatch) when the guest has an address.
+    """
     now = now or timezone.now()
-    complaint = services._lock(complaint, None)
-    if complaint.status != Status.VERIFYING:
-        raise services.ComplaintError(_("The guest's link is only for a case at the verifying step."))
-    if complaint.guest_id and complaint.guest.erased_at:
-        raise services.ComplaintError(_("This guest's data was erased: no link can be sent."))
     GuestCheck.objects.filter(
         complaint=complaint,
         kind=GuestCheckKind.VERIFICATION,
         used_at__isnull=True,
         revoked_at__isnull=True,
     ).update(revoked_at=now)
-    check = _new_check(complaint, GuestCheckKind.VERIFICATION, actor, now)
-    services._event(complaint, EventKind.GUEST_LINK, actor, note=_link_note(check), data={"check": check.pk})
+    return _new_check(complaint, GuestCheckKind.VERIFICATION, actor, now)
+
+
+@transaction.atomic
+def guest_check_issue(*, complaint: Complaint, actor, now: dt.datetime | None = None) -> GuestCheck:
+    """Staff send the guest a new link (the button on the case page); it goes on the timeline."""
+    complaint = services._lock(complaint, None)
+    if complaint.status != Status.VERIFYING:
+        raise services.ComplaintError(_("The guest's link is only for a case at the verifying step."))
+    if complaint.guest_id and complaint.guest.erased_at:
+        raise services.ComplaintError(_("This guest's data was erased: no link can be sent."))
+    check = guest_check_create(complaint=complaint, actor=actor, now=now)
+    services._event(complaint, EventKind.GUEST_LINK, actor, note=link_note(check), data={"check": check.pk})
     return check
 
 
@@ -336,7 +344,7 @@ def post_stay_checks_create(*, now: dt.datetime | None = None, batch: int = 200)
             with transaction.atomic():
                 check = _new_check(complaint, GuestCheckKind.POST_STAY, None, now)
                 services._event(
-                    complaint, EventKind.GUEST_LINK, None, note=_link_note(check), data={"check": check.pk}
+                    complaint, EventKind.GUEST_LINK, None, note=link_note(check), data={"check": check.pk}
                 )
         except IntegrityError:  # another scan made it first
             continue

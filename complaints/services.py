@@ -599,12 +599,14 @@ def complaint_request_verification(*, complaint: Complaint, actor, expected_vers
     """Everything promised has happened: go back to the guest."""
     complaint = _lock(complaint, expected_version)
     _check(complaint, Action.REQUEST_VERIFICATION)
-    _move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED)
+    note, data = "", None
     if not (complaint.guest_id and complaint.guest.erased_at):
         from complaints import guest_voice  # it builds on this module
 
         # The guest's own answer: emailed when there is an address, a QR code on the case page always.
-        guest_voice.guest_check_issue(complaint=complaint, actor=actor)
+        check = guest_voice.guest_check_create(complaint=complaint, actor=actor)
+        note, data = guest_voice.link_note(check), {"check": check.pk}
+    _move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED, note=note, data=data)
     return complaint
 
 
