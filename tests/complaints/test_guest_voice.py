@@ -1,4 +1,4 @@
-"""The guest's own voice (complaints.guest_voice): links, answers driving the case, post-stay checks, figures."""
+"""The guest's own voice (complaints.guest_voice): links, answers, post-stay checks, figures."""
 
 import datetime as dt
 from decimal import Decimal
@@ -60,7 +60,9 @@ def to_verifying(case, actor):
     """Listen, apologise, an accepted offer, then "everything is done: verify with the guest"."""
     act(services.complaint_confirm_restatement, case, actor, confirmed=True)
     act(services.complaint_apologise, case, actor, method="in_person")
-    offer = act(services.offer_make, case, actor, remedy_type="amenity", description="Fruit", value=Decimal(0))
+    offer = act(
+        services.offer_make, case, actor, remedy_type="amenity", description="Fruit", value=Decimal(0)
+    )
     act(services.offer_answer, case, actor, offer_id=offer.pk, accepted=True)
     act(services.complaint_request_verification, case, actor)
     case.refresh_from_db()
@@ -235,7 +237,9 @@ def test_ok_or_dissatisfied_reopens_to_resolving_and_alerts_owner_and_managers(
     mail.outbox.clear()
     # When the guest answers "OK" (or "dissatisfied") with a comment
     with django_capture_on_commit_callbacks(execute=True):  # staff email leaves after the commit
-        guest_voice.guest_check_answer(token=token_of(case), answer=answer, comment="The smell is still there")
+        guest_voice.guest_check_answer(
+            token=token_of(case), answer=answer, comment="The smell is still there"
+        )
     # Then the case is back at resolving, the guest's answer recorded as theirs
     case.refresh_from_db()
     assert case.status == Status.RESOLVING and case.closed_at is None
@@ -244,7 +248,9 @@ def test_ok_or_dissatisfied_reopens_to_resolving_and_alerts_owner_and_managers(
     assert (event.from_status, event.to_status) == (Status.VERIFYING, Status.RESOLVING)
     assert event.note == "The smell is still there" and event.actor is None
     # And the owner and the guest relations manager hear about it: the bell, and email where there is one
-    alerted = set(Notification.objects.filter(url=f"/complaints/{case.pk}/").values_list("recipient", flat=True))
+    alerted = set(
+        Notification.objects.filter(url=f"/complaints/{case.pk}/").values_list("recipient", flat=True)
+    )
     assert alerted == {clerk.pk, grm.pk}
     assert [m.to for m in mail.outbox] == [["grm@hotel.example"]]
     assert "The smell is still there" in mail.outbox[0].body
