@@ -312,7 +312,10 @@ def _alert(complaint: Complaint, check: GuestCheck, *, moved: bool, diagnosis: b
 
     def send() -> None:
         for subject, body, address in mails:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+            try:
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+            except OSError:  # the bell already has it; a mail server outage must not fail the guest's answer
+                log.warning("Could not email the guest's answer on %s to %s", complaint.reference, address)
 
     transaction.on_commit(send)
 
