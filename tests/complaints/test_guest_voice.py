@@ -115,6 +115,22 @@ def test_reaching_verifying_makes_one_link_and_the_beat_emails_it_once(sha, cler
     assert "wang.fang@example.com" in event.note and event.data == {"check": check.pk}
 
 
+def test_the_email_is_in_the_guests_language(sha, clerk, dept):
+    # Given a guest who prefers Chinese, and a category with a Chinese name
+    dept.categories.update(name_zh="房间不干净")
+    case = verifying_case(sha, clerk, dept, language="zh-hans")
+    # When the link is emailed
+    dispatch()
+    # Then the hotel and the problem are named in Chinese, in the text and the HTML
+    (message,) = mail.outbox
+    (html, _mimetype), *_ = message.alternatives
+    assert link_of(case).language == "zh-hans"
+    for text in (message.subject, message.body, html):
+        assert "上海君廷大酒店" in text and "Grand Plaza" not in text
+    assert "房间不干净" in message.body and "房间不干净" in html
+    assert '<html lang="zh-hans">' in html
+
+
 def test_a_guest_without_email_still_gets_a_link_for_the_desk_but_no_mail(sha, clerk, dept):
     case = verifying_case(sha, clerk, dept, email="")
     check = link_of(case)
