@@ -302,7 +302,8 @@ def _alert(complaint: Complaint, check: GuestCheck, *, moved: bool, diagnosis: b
     for user in recipients:
         with translation.override(languages.get(user.pk) or settings.LANGUAGE_CODE):
             text = _alert_text(complaint, check, moved=moved, diagnosis=diagnosis)
-            body = f"{text}\n\n{_('Their comment:')} {check.comment}" if check.comment else text
+            label = _("Their comment:")
+            body = f"{text}\n\n{label} {check.comment}" if check.comment else text
         notifications.append(
             Notification(recipient=user, property=complaint.property, text=text[:300], url=url)
         )
