@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
     "digest": {"task": "complaints.digest_schedule", "schedule": 300.0},
     # Webhook deliveries whose message was lost or whose retry is due; expired idempotency keys.
     "webhooks": {"task": "api.webhooks_dispatch", "schedule": 30.0},
+    # The guest's links: makes post-stay checks that are due and emails links waiting to go.
+    "guest-checks": {
+        "task": "complaints.guest_checks_dispatch",
+        "schedule": env.float("GUEST_CHECK_DISPATCH_SECONDS", default=60),
+    },
 }
 # Only for the crash tests: hold each delivery open this long so a worker can be killed mid-send.
 REMINDER_DELIVERY_PAUSE_SECONDS = env.float("REMINDER_DELIVERY_PAUSE_SECONDS", default=0)
@@ -276,3 +281,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- The guest's own voice (complaints.guest_voice) ------------------------------
+# Links in emails are built on this address (https://crm.hotel.example); the case page
+# uses its own host when it is empty.
+GUEST_LINK_BASE_URL = env("GUEST_LINK_BASE_URL", default="")
+GUEST_CHECK_VALID_DAYS = env.int("GUEST_CHECK_VALID_DAYS", default=7)
+POST_STAY_CHECK_DELAY_MINUTES = env.int("POST_STAY_CHECK_DELAY_MINUTES", default=120)
+# The public page: hits per client IP and per link in one window, shared by all web processes.
+GUEST_PAGE_HITS_PER_IP = env.int("GUEST_PAGE_HITS_PER_IP", default=30)
+GUEST_PAGE_HITS_PER_LINK = env.int("GUEST_PAGE_HITS_PER_LINK", default=10)
+GUEST_PAGE_RATE_WINDOW_SECONDS = env.int("GUEST_PAGE_RATE_WINDOW_SECONDS", default=600)
