@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from hotel_crm.models import Property, StaffMembership, StaffProfile
+from hotel_crm.models import AuditEvent, Property, StaffMembership, StaffProfile, TOTPDevice
+from hotel_crm.scoping import PropertyScopedAdminMixin
 
 
 @admin.register(Property)
@@ -56,3 +57,43 @@ class StaffAdmin(UserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser", "memberships__property", "memberships__role"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(PropertyScopedAdminMixin, admin.ModelAdmin):
+    """The audit trail, read-only for everyone: nobody may add, change or delete a record."""
+
+    list_display = ["at", "action", "actor_label", "target_label", "property", "ip"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "at", "property"]
+    date_hierarchy = "at"
+    search_fields = ["actor_label", "target_label", "target_id", "ip"]
+    list_select_related = ["property"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    """Authenticators: a superuser may remove a lost one, so its owner enrols again at next login."""
+
+    list_display = ["user", "confirmed_at"]
+    search_fields = ["user__username"]
+    fields = ["user", "confirmed_at"]
+    readonly_fields = ["user", "confirmed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
