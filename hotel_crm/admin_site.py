@@ -5,8 +5,10 @@ from functools import update_wrapper
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +27,7 @@ class HotelAdminSite(admin.AdminSite):
 
         return update_wrapper(guarded, inner)
 
+    @method_decorator(login_not_required)
     def login(self, request, extra_context=None):
         """Send visitors to the app's login page: one login, throttled and with the second factor."""
         if request.user.is_authenticated and not self.has_permission(request):
