@@ -3,7 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from hotel_crm.models import AuditEvent, Property, StaffMembership, StaffProfile, TOTPDevice
+from hotel_crm import login_throttle
+from hotel_crm.audit import audit_record
+from hotel_crm.models import AuditEvent, LoginLock, Property, StaffMembership, StaffProfile, TOTPDevice
 from hotel_crm.scoping import PropertyScopedAdminMixin
 
 
@@ -97,3 +99,41 @@ class TOTPDeviceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(LoginLock)
+class LoginLockAdmin(admin.ModelAdmin):
+    """Login locks in force; a superuser may lift one (deleting it) for a person they have vouched for."""
+
+    list_display = ["scope", "username", "ip", "created", "until"]
+    list_filter = ["scope"]
+    search_fields = ["username", "ip"]
+    readonly_fields = ["scope", "username", "ip", "created", "until"]
+
+    def get_queryset(self, request):
+        from django.utils import timezone
+
+        return super().get_queryset(request).filter(until__gt=timezone.now())
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        locks = list(queryset)
+        login_throttle.login_locks_lift(locks=locks)
+        for lock in locks:
+            audit_record(
+                AuditEvent.Action.PERMISSION_CHANGED,
+                target_type="hotel_crm.loginlock",
+                target_label=f"{lock.username}@{lock.ip or '*'}",
+                details={"login_lock": "lifted", "scope": lock.scope},
+            )

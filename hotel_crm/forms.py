@@ -20,9 +20,9 @@ def _locked_message(lock: LoginLock) -> str:
         # The same words whether or not the username exists.
         return ngettext(
             "Too many failed logins for this username at this terminal. Try again in %(minutes)d minute, "
-            "or ask a manager to reset your password.",
+            "or ask an administrator to lift the lock.",
             "Too many failed logins for this username at this terminal. Try again in %(minutes)d minutes, "
-            "or ask a manager to reset your password.",
+            "or ask an administrator to lift the lock.",
             minutes,
         ) % {"minutes": minutes}
     return ngettext(

@@ -108,3 +108,16 @@ def login_success_record(*, username: str, ip: str) -> None:
     LoginAttempt.objects.filter(username=username, ip=ip).delete()
     LoginAttempt.objects.filter(succeeded=True, at__lt=now - dt.timedelta(days=KNOWN_ORIGIN_DAYS)).delete()
     LoginAttempt.objects.create(username=username, ip=ip, succeeded=True, at=now)
+
+
+@transaction.atomic
+def login_locks_lift(*, locks) -> None:
+    """End these locks now, with the failures that led to them (an administrator vouched for the person)."""
+    for lock in locks:
+        attempts = LoginAttempt.objects.filter(succeeded=False)
+        if lock.username:
+            attempts = attempts.filter(username=lock.username)
+        if lock.ip:
+            attempts = attempts.filter(ip=lock.ip)
+        attempts.delete()
+        LoginLock.objects.filter(pk=lock.pk).delete()

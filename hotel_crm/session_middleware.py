@@ -43,9 +43,12 @@ class StaffSessionMiddleware:
         state = session.get(staff_sessions.MFA_STATE)
         if state is None:
             state = session[staff_sessions.MFA_STATE] = mfa.mfa_state_for(request.user)
-        if state != mfa.MFA_OK and not self._open_while_pending(request):
-            target = "mfa_enrol" if state == mfa.MFA_ENROL else "mfa_verify"
-            return self._redirect(request, reverse(target), {"next": request.get_full_path()})
+        if state != mfa.MFA_OK:
+            if not self._open_while_pending(request):
+                target = "mfa_enrol" if state == mfa.MFA_ENROL else "mfa_verify"
+                return self._redirect(request, reverse(target), {"next": request.get_full_path()})
+            # The pages show no navigation: nothing else opens yet.
+            request.mfa_pending = True
 
         if stamp - session[staff_sessions.SEEN_AT] >= staff_sessions.SEEN_RESOLUTION_SECONDS:
             staff_sessions.staff_session_touch(request, now)

@@ -227,3 +227,11 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows_even_in_raw_sql(cler
         ):
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == Action.LOGIN
+
+
+def test_deleting_a_staff_member_keeps_their_audit_history(sha):
+    leaver = factories.make_staff("leaver", roles_at={sha: roles.FRONT_DESK})
+    event = audit_record(Action.LOGIN, actor=leaver)
+    leaver.delete()
+    kept = AuditEvent.objects.get(pk=event.pk)
+    assert kept.actor_id == event.actor_id and kept.actor_label == "leaver"

@@ -339,3 +339,19 @@ def test_recovery_codes_are_renewed_only_with_a_current_code(sha, clerk, login):
     renewed = client.post("/account/security/recovery-codes/", {"code": totp.now()})
     assert renewed.status_code == 200 and len(renewed.context["codes"]) == 10
     assert RecoveryCode.objects.filter(user=clerk, used_at__isnull=True).count() == 10
+
+
+def test_a_superuser_lifts_a_lock_in_the_admin_and_the_count_starts_again(sha):
+    factories.front_desk_at(sha, username="desk1")
+    _fail(10, "desk1")
+    lock = LoginLock.objects.get(username="desk1")
+    root = factories.make_staff("root", is_superuser=True, is_staff=True)
+    admin = Client()
+    admin.force_login(root)
+    assert "desk1" in admin.get("/admin/hotel_crm/loginlock/").content.decode()
+    assert admin.post(f"/admin/hotel_crm/loginlock/{lock.pk}/delete/", {"post": "yes"}).status_code == 302
+    # One more typo does not lock again at once: the failures went with the lock
+    _fail(1, "desk1")
+    assert _login(Client(), "desk1", factories.PASSWORD).status_code == 302
+    lifted = AuditEvent.objects.get(details__login_lock="lifted")
+    assert lifted.actor == root and lifted.target_label == f"desk1@{DESK_IP}"
