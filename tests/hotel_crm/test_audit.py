@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guests.services import guest_erase
@@ -235,3 +236,18 @@ def test_deleting_a_staff_member_keeps_their_audit_history(sha):
     leaver.delete()
     kept = AuditEvent.objects.get(pk=event.pk)
     assert kept.actor_id == event.actor_id and kept.actor_label == "leaver"
+
+
+def test_the_audit_list_query_count_does_not_grow_with_rows(sha, hgh, clerk):
+    root = factories.make_staff("root", is_superuser=True, is_staff=True)
+    admin = Client()
+    admin.force_login(root)
+    audit_record(Action.LOGIN, actor=clerk, prop=sha)
+    admin.get("/admin/hotel_crm/auditevent/")
+    with CaptureQueriesContext(connection) as few:
+        assert admin.get("/admin/hotel_crm/auditevent/").status_code == 200
+    for n in range(40):
+        audit_record(Action.PROFILE_VIEWED, actor=clerk, prop=sha if n % 2 else hgh, target_label=f"#{n}")
+    with CaptureQueriesContext(connection) as many:
+        assert admin.get("/admin/hotel_crm/auditevent/").status_code == 200
+    assert len(many) == len(few)

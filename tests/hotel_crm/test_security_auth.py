@@ -117,7 +117,11 @@ def test_a_spray_from_one_ip_is_slowed_but_staff_who_log_in_there_are_not(sha, s
     assert "Too many failed logins. Try again in 1 minute." in response.content.decode()
     # ...but the clerk who works at this terminal still logs in
     assert _login(Client(), "regular", factories.PASSWORD).status_code == 302
-    # And after the short lock the next failure locks again: the spray keeps being slowed
+    # When the short lock is over, the next failure of the spray locks again at once
+    _shift_throttle_clock(dt.timedelta(seconds=61))
+    _fail(1, "guess-again")
+    assert "Try again in 1 minute." in _login(Client(), "newcomer", factories.PASSWORD).content.decode()
+    # Then, a minute later, the newcomer gets through
     _shift_throttle_clock(dt.timedelta(seconds=61))
     assert _login(Client(), "newcomer", factories.PASSWORD).status_code == 302
 

@@ -185,3 +185,11 @@ def test_the_security_page_query_count_does_not_grow_with_sessions(clerk):
     with CaptureQueriesContext(connection) as many:
         assert desk.get("/account/security/").status_code == 200
     assert len(many) == len(one)
+
+
+def test_an_htmx_panel_of_an_idle_session_asks_for_a_full_page_login(clerk):
+    client = _password_login("clerk")
+    _age_session(client, idle=16 * 60)
+    response = client.get("/rooms/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/login/?reason=idle")
