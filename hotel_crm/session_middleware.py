@@ -32,9 +32,8 @@ class StaffSessionMiddleware:
         now = timezone.now()
         stamp = now.timestamp()
         if session.get(staff_sessions.AUTH_AT) is None:
-            # A session from before this middleware existed: its clocks start now.
-            session[staff_sessions.AUTH_AT] = stamp
-            session[staff_sessions.SEEN_AT] = stamp
+            # A session from before this middleware existed: untracked, so end it once.
+            return self._end(request, "expired")
         if stamp - session[staff_sessions.SEEN_AT] > settings.SESSION_IDLE_SECONDS:
             return self._end(request, "idle")
         if stamp - session[staff_sessions.AUTH_AT] > settings.SESSION_ABSOLUTE_SECONDS:

@@ -40,7 +40,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 
 def remember_user_flags(sender, instance, **kwargs):
-    instance._audit_flags = {name: getattr(instance, name, None) for name in _WATCHED_USER_FLAGS}
+    # Read __dict__, not the attributes: a deferred field (.only()) would cost a query per user.
+    instance._audit_flags = {
+        name: instance.__dict__[name] for name in _WATCHED_USER_FLAGS if name in instance.__dict__
+    }
 
 
 def on_user_saved(sender, instance, created, update_fields=None, **kwargs):
@@ -52,12 +55,14 @@ def on_user_saved(sender, instance, created, update_fields=None, **kwargs):
         changed = {
             name: [before.get(name), getattr(instance, name)]
             for name in _WATCHED_USER_FLAGS
-            if before.get(name) != getattr(instance, name)
+            if name in before and before[name] != getattr(instance, name)
         }
-    instance._audit_flags = {name: getattr(instance, name) for name in _WATCHED_USER_FLAGS}
+    remember_user_flags(sender, instance)
     if changed:
         audit_record(Action.PERMISSION_CHANGED, target=instance, details={"user": changed})
-    if not created and "is_active" in changed and not instance.is_active:
+    # Whatever the flag was before (it may not have been loaded), an inactive user keeps no session;
+    # a flag never loaded (a deferred field) was not changed here.
+    if not created and instance.__dict__.get("is_active") is False:
         ended = staff_sessions.staff_sessions_end(user=instance)
         if ended:
             audit_record(

@@ -193,3 +193,22 @@ def test_an_htmx_panel_of_an_idle_session_asks_for_a_full_page_login(clerk):
     response = client.get("/rooms/", HTTP_HX_REQUEST="true")
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith("/login/?reason=idle")
+
+
+def test_a_session_from_before_tracking_existed_is_ended_once(clerk):
+    client = _password_login("clerk")
+    session = client.session
+    del session[AUTH_AT]
+    session.save()
+    assert client.get("/rooms/")["Location"].startswith("/login/?reason=expired")
+    assert _password_login("clerk").get("/rooms/").status_code == 200
+
+
+def test_deactivating_a_partly_loaded_user_still_ends_their_sessions(clerk):
+    terminal = _password_login("clerk")
+    from django.contrib.auth import get_user_model
+
+    partial = get_user_model().objects.only("pk").get(pk=clerk.pk)
+    partial.is_active = False
+    partial.save()
+    assert terminal.get("/rooms/").status_code == 302
