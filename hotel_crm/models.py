@@ -167,10 +167,10 @@ class LoginAttempt(models.Model):
     success is kept, so the throttle knows the places a staff member logs in from.
     """
 
-    username = models.CharField(max_length=150)
-    ip = models.GenericIPAddressField()
-    succeeded = models.BooleanField(default=False)
-    at = models.DateTimeField(default=timezone.now)
+    username = models.CharField(_("username"), max_length=150)
+    ip = models.GenericIPAddressField(_("IP address"))
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
         verbose_name = _("login attempt")
@@ -194,11 +194,11 @@ class LoginLock(models.Model):
         IP = "ip", _("every username from one IP")
         USER = "user", _("one username from every IP")
 
-    scope = models.CharField(max_length=8, choices=Scope.choices)
-    username = models.CharField(max_length=150, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    until = models.DateTimeField()
+    scope = models.CharField(_("applies to"), max_length=8, choices=Scope.choices)
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created = models.DateTimeField(_("locked at"), default=timezone.now)
+    until = models.DateTimeField(_("locked until"))
 
     class Meta:
         verbose_name = _("login lock")
@@ -216,10 +216,10 @@ class TOTPDevice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device", verbose_name=_("user")
     )
     # Base32; the server must read it to check codes, so it cannot be hashed.
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField(default=timezone.now)
+    secret = models.CharField(_("secret"), max_length=64)
+    confirmed_at = models.DateTimeField(_("set up"), default=timezone.now)
     # The last time step accepted: a code of this step or an earlier one is a replay.
-    last_step = models.BigIntegerField(default=0)
+    last_step = models.BigIntegerField(_("last time step used"), default=0)
 
     class Meta:
         verbose_name = _("authenticator")
@@ -238,8 +238,8 @@ class RecoveryCode(models.Model):
         related_name="recovery_codes",
         verbose_name=_("user"),
     )
-    code_hash = models.CharField(max_length=128)
-    used_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(_("code hash"), max_length=128)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("recovery code")
