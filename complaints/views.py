@@ -23,6 +23,8 @@ from complaints import (
 from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
 from complaints.workflow import Action
 from guests.models import Guest, Stay, StayStatus
+from hotel_crm.audit import Action as AuditAction
+from hotel_crm.audit import audit_record
 from hotel_crm.permissions import property_permission_required
 
 PAGE_SIZE = 50
@@ -63,6 +65,12 @@ def complaint_list(request, mine: bool = False):
     if mine:
         filters = selectors.ComplaintFilters(**{**filters.__dict__, "assignee": request.user.pk})
     if request.GET.get("format") == "csv":
+        audit_record(
+            AuditAction.EXPORTED,
+            target_type="complaints.complaint",
+            target_label="cases.csv",
+            details={"export": "cases_csv", "mine": mine, "query": request.GET.urlencode()[:500]},
+        )
         return csv_export.cases_csv(selectors.complaint_list(prop=request.property, filters=filters))
     page = Paginator(selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -529,6 +537,12 @@ def review_dashboard(request):
     period = _period(request)
     kpis = dashboard.kpis(prop, period)
     if request.GET.get("format") == "csv":
+        audit_record(
+            AuditAction.EXPORTED,
+            target_type="complaints.dashboard",
+            target_label="kpis.csv",
+            details={"export": "kpi_csv", "start": str(period.start), "end": str(period.end)},
+        )
         return csv_export.kpi_csv(
             dashboard.kpi_table(kpis), f"kpis-{prop.code}-{period.start}-{period.end}.csv"
         )

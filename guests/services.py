@@ -21,6 +21,8 @@ from guests.models import (
     StayStatus,
 )
 from guests.phones import phone_tokens
+from hotel_crm.audit import Action as AuditAction
+from hotel_crm.audit import audit_record
 from hotel_crm.models import Property
 from rooms.models import Room, RoomStatus
 from rooms.services import room_mark_checked_in, room_mark_checked_out
@@ -157,8 +159,16 @@ def guest_update(*, guest: Guest, data: GuestData, actor: AbstractBaseUser, expe
 def profile_access_record(
     *, guest: Guest, user: AbstractBaseUser, prop: Property | None, action: str = "view"
 ) -> None:
-    """Note that `user` opened (or exported) the guest's full profile."""
+    """Note that `user` opened (or exported) the guest's full profile, in its log and in the audit trail."""
     ProfileAccess.objects.create(guest=guest, user=user, property=prop, action=action)
+    audit_record(
+        AuditAction.EXPORTED if action == "export" else AuditAction.PROFILE_VIEWED,
+        actor=user,
+        target=guest,
+        target_label=f"#{guest.pk}",
+        prop=prop,
+        details={"export": "guest_json"} if action == "export" else None,
+    )
 
 
 @transaction.atomic
@@ -242,6 +252,13 @@ def guest_erase(*, guest: Guest, actor: AbstractBaseUser, reason: str) -> Guest:
     # Earlier events may quote the name (a merge note); scrub them too.
     GuestEvent.objects.filter(guest=locked).update(note="")
     GuestEvent.objects.create(guest=locked, kind=GuestEvent.Kind.ERASED, actor=actor, note=reason[:500])
+    audit_record(
+        AuditAction.ERASED,
+        actor=actor,
+        target=locked,
+        target_label=f"#{locked.pk}",
+        details={"reason": reason[:500]},
+    )
     locked.refresh_from_db()
     signals.guest_erased.send(sender=Guest, guest=locked, actor=actor)
     return locked

@@ -8,6 +8,7 @@ class HotelCrmConfig(AppConfig):
     verbose_name = _("Hotel group and staff")
 
     def ready(self) -> None:
-        from hotel_crm import roles
+        from hotel_crm import roles, signals
 
+        signals.connect()
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="hotel_crm.sync_roles")

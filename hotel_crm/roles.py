@@ -90,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.add_preventionrule",
         "complaints.change_preventionrule",
         "complaints.view_preventionrule",
+        "hotel_crm.view_auditevent",
     ],
     # Read-only across the group by default.
     GROUP_DIRECTOR: [

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hotel_crm.audit.AuditContextMiddleware",
+    "hotel_crm.session_middleware.StaffSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "hotel_crm.middleware.CurrentPropertyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -113,13 +115,29 @@ AUTHENTICATION_BACKENDS = ["hotel_crm.auth_backends.PropertyRoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Length, not composition (NIST SP 800-63B, ADR 0008): no upper bound, no "must contain a digit".
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+# Login throttling (hotel_crm.login_throttle): per username and IP, and a short lock against sprays.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+LOGIN_SPRAY_FAILURE_LIMIT = env.int("LOGIN_SPRAY_FAILURE_LIMIT", default=30)
+LOGIN_SPRAY_LOCK_SECONDS = env.int("LOGIN_SPRAY_LOCK_SECONDS", default=60)
+# The client IP: REMOTE_ADDR unless the app is behind your own proxy, e.g. HTTP_X_FORWARDED_FOR.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=1)
+# Second factor (TOTP): required for these roles (group names, plus "superuser"); optional for others.
+MFA_REQUIRED_ROLES = env.list(
+    "MFA_REQUIRED_ROLES", default=["Guest Relations Manager", "Property Administrator", "superuser"]
+)
+MFA_ISSUER = env("MFA_ISSUER", default="hotel_crm")
+# Sessions: shared terminals log out when idle; every session ends after one shift.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=SESSION_ABSOLUTE_SECONDS)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -12,6 +12,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 os.environ.setdefault("HEARTBEAT_SECONDS", "1")
+# The suite logs staff in with force_login and the demo password; the MFA tests switch it on.
+os.environ.setdefault("MFA_REQUIRED_ROLES", "")
 
 from hotel_crm.settings import *  # noqa: F403
 

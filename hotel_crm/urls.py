@@ -3,13 +3,26 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from complaints import guest_views
-from hotel_crm import views
+from hotel_crm import security_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", security_views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/security/", security_views.account_security, name="account_security"),
+    path(
+        "account/security/end-other-sessions/",
+        security_views.account_sessions_end_others,
+        name="account_sessions_end_others",
+    ),
+    path(
+        "account/security/recovery-codes/",
+        security_views.account_recovery_codes_renew,
+        name="account_recovery_codes_renew",
+    ),
+    path("account/mfa/enrol/", security_views.mfa_enrol, name="mfa_enrol"),
+    path("account/mfa/verify/", security_views.mfa_verify, name="mfa_verify"),
     path("property/switch/", views.switch_property, name="switch_property"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("rooms/", include("rooms.urls")),
