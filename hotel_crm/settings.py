@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "api",
+    "hotel_crm.api",
 ]
 
 MIDDLEWARE = [
@@ -218,12 +218,12 @@ if REDIS_URL:
 # --- REST API (api app): tokens or the browser session, JSON errors, cursor pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.ApiTokenAuthentication",
-        "api.authentication.PropertySessionAuthentication",
+        "hotel_crm.api.authentication.ApiTokenAuthentication",
+        "hotel_crm.api.authentication.PropertySessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopePermission"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_PERMISSION_CLASSES": ["hotel_crm.api.permissions.ScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["hotel_crm.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "hotel_crm.api.pagination.Cursor",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "hotel_crm.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Requests per minute a token may make unless its own limit says otherwise.

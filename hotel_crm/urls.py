@@ -28,7 +28,7 @@ urlpatterns = [
     path("rooms/", include("rooms.urls")),
     path("guests/", include("guests.urls")),
     path("complaints/", include("complaints.urls")),
-    path("api/v1/", include("api.urls")),
+    path("api/v1/", include("hotel_crm.api.urls")),
     path("admin/", admin.site.urls),
     # The guest's own answer: public, short enough for a QR code.
     path("g/thanks/", guest_views.guest_thanks, name="guest_thanks"),

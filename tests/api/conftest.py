@@ -2,9 +2,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from api.models import Scope
-from api.services import api_token_issue
 from hotel_crm import roles
+from hotel_crm.api.models import Scope
+from hotel_crm.api.services import api_token_issue
 from tests import factories
 
 

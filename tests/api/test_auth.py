@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from api.models import ApiToken
-from api.services import api_token_revoke, token_hash
+from hotel_crm.api.models import ApiToken
+from hotel_crm.api.services import api_token_revoke, token_hash
 from tests import factories
 
 pytestmark = pytest.mark.django_db

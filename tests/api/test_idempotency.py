@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from api.models import IdempotencyKey
 from complaints.models import Complaint, Offer
 from guests.models import Guest
+from hotel_crm.api.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 

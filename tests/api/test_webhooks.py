@@ -14,9 +14,9 @@ import threading
 import pytest
 from django.utils import timezone
 
-from api import webhooks
-from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from guests.services import guest_erase
+from hotel_crm.api import webhooks
+from hotel_crm.api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from hotel_crm.celery import app as celery_app
 from tests import factories
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from api.models import DeliveryStatus, IdempotencyKey, WebhookDelivery, WebhookSubscription
+from hotel_crm.api.models import DeliveryStatus, IdempotencyKey, WebhookDelivery, WebhookSubscription
 from hotel_crm.models import Property
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def enqueue(*, prop: Property | None, event: str, data: dict) -> list[WebhookDel
         }
     WebhookDelivery.objects.bulk_update(deliveries, ["payload"])
     if deliveries:
-        from api.tasks import webhook_deliver
+        from hotel_crm.api.tasks import webhook_deliver
 
         ids = [d.pk for d in deliveries]
         transaction.on_commit(lambda: [webhook_deliver.delay(pk) for pk in ids])

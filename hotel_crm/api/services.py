@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import ApiToken, Scope
 from guests import services as guest_services
 from guests.models import Guest, Stay, StayStatus
 from guests.services import GuestError
+from hotel_crm.api.models import ApiToken, Scope
 from hotel_crm.models import Property, StaffMembership
 from rooms.models import Room
 

@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
-    name = "api"
+    name = "hotel_crm.api"
+    label = "api"
     verbose_name = _("REST API")
 
     def ready(self) -> None:
-        from api import receivers
+        from hotel_crm.api import receivers
 
         receivers.connect()

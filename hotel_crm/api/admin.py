@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from api import services
-from api.models import ApiToken, Scope, WebhookDelivery, WebhookEvent, WebhookSubscription
 from hotel_crm import roles
+from hotel_crm.api import services
+from hotel_crm.api.models import ApiToken, Scope, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
 class ApiTokenForm(forms.ModelForm):

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from api import webhooks
-from api.models import DeliveryStatus
+from hotel_crm.api import webhooks
+from hotel_crm.api.models import DeliveryStatus
 
 
 @shared_task(name="api.webhook_deliver", ignore_result=True, acks_late=True)

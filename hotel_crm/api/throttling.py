@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from api.models import ApiToken
+from hotel_crm.api.models import ApiToken
 
 
 class TokenRateThrottle(SimpleRateThrottle):

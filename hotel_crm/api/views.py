@@ -8,9 +8,6 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import serializers as s
-from api.idempotency import idempotent
-from api.services import StayPush, stay_push
 from complaints import selectors as complaint_selectors
 from complaints import services as complaint_services
 from complaints.models import Category, Department
@@ -18,6 +15,9 @@ from complaints.workflow import Action
 from guests import selectors as guest_selectors
 from guests import services as guest_services
 from guests.models import Guest, Stay
+from hotel_crm.api import serializers as s
+from hotel_crm.api.idempotency import idempotent
+from hotel_crm.api.services import StayPush, stay_push
 from rooms import selectors as room_selectors
 from rooms import services as room_services
 

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import permissions
 
-from api.models import ApiToken
+from hotel_crm.api.models import ApiToken
 
 SAFE = permissions.SAFE_METHODS
 

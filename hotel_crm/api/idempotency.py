@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
-from api.errors import Unprocessable
-from api.models import IdempotencyKey
+from hotel_crm.api.errors import Unprocessable
+from hotel_crm.api.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEEP = dt.timedelta(hours=24)

@@ -1,9 +1,9 @@
 """Turn the apps' signals into webhook deliveries (in the same transaction: an outbox)."""
 
-from api import webhooks
-from api.models import WebhookEvent
 from complaints import signals as complaint_signals
 from guests import signals as guest_signals
+from hotel_crm.api import webhooks
+from hotel_crm.api.models import WebhookEvent
 
 
 def _case(complaint) -> dict:

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from api import services
-from api.models import ApiToken
+from hotel_crm.api import services
+from hotel_crm.api.models import ApiToken
 from hotel_crm.models import StaffMembership
 
 

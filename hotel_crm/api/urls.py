@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from api import views
+from hotel_crm.api import views
 
 app_name = "api"
 
