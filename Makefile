@@ -58,6 +58,10 @@ demo: migrate ## Load the demo hotel group, rooms and staff (idempotent)
 run: demo ## Set up everything and start web server, Celery worker and beat (Ctrl-C stops all)
 	$(DEV) $(PY) manage.py runall --host $(HOST) --port $(PORT)
 
+.PHONY: demo-code
+demo-code: install ## Print the current authenticator code of the demo's grm, roomsadmin and admin
+	@$(DEV) $(PY) manage.py demo_code
+
 .PHONY: test
 test: install ## Run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	$(PY) -m pytest $(PYTEST_ARGS)

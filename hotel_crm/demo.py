@@ -11,10 +11,15 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from hotel_crm import roles
-from hotel_crm.models import Property, StaffMembership, StaffProfile
+from hotel_crm.mfa import mfa_required_for
+from hotel_crm.models import Property, StaffMembership, StaffProfile, TOTPDevice
 from rooms.models import BedConfiguration, Facility, FloorZone, Room, RoomStatus, RoomType, ZonePrivilege
 
 DEMO_PASSWORD = "hotel-demo-2026"
+# The demo staff who must use a second factor (MFA_REQUIRED_ROLES) share this published
+# authenticator secret, so the demo can be tried without a phone: `manage.py demo_code`
+# prints the current code. Like the demo password, it is for the demo hotel only.
+DEMO_TOTP_SECRET = "HOTELCRMDEMOAUTHENTICATORSECRET2"
 
 FACILITIES = [
     ("desk", "Large executive desk", "大型办公桌"),
@@ -261,6 +266,8 @@ def _users() -> None:
             )
             for code, role in demo.memberships:
                 StaffMembership.objects.create(user=user, property=properties[code], role=groups[role])
+        if mfa_required_for(user):
+            TOTPDevice.objects.get_or_create(user=user, defaults={"secret": DEMO_TOTP_SECRET})
 
 
 @transaction.atomic

@@ -107,3 +107,39 @@ def test_demo_guests_are_in_house_in_occupied_rooms_with_history_and_vips():
         Guest.objects.exclude(family_name_cjk="").exists()
         and Guest.objects.exclude(family_name_latin="").exists()
     )
+
+
+def test_demo_staff_who_need_a_second_factor_are_enrolled_with_the_published_demo_secret(client, settings):
+    import pyotp
+    from django.core.management import call_command
+
+    from hotel_crm.demo import DEMO_TOTP_SECRET
+    from hotel_crm.models import TOTPDevice
+
+    settings.MFA_REQUIRED_ROLES = ["Guest Relations Manager", "Property Administrator", "superuser"]
+    load_demo()
+    # Those the setting names get the demo authenticator; front desk does not
+    enrolled = set(TOTPDevice.objects.values_list("user__username", flat=True))
+    assert {"grm", "roomsadmin", "admin"} <= enrolled
+    assert "frontdesk" not in enrolled
+    assert set(TOTPDevice.objects.values_list("secret", flat=True)) == {DEMO_TOTP_SECRET}
+    # The password alone is not enough: the GRM is asked for a code
+    response = client.post("/login/", {"username": "grm", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    held = client.get("/complaints/")
+    assert held.status_code == 302 and held["Location"].startswith("/account/mfa/verify/")
+    # The code `make demo-code` prints lets them in
+    out = __import__("io").StringIO()
+    call_command("demo_code", stdout=out)
+    code = out.getvalue().split()[0]
+    assert code == pyotp.TOTP(DEMO_TOTP_SECRET).now()
+    response = client.post("/account/mfa/verify/", {"code": code})
+    assert response.status_code == 302
+    assert client.get("/complaints/").status_code == 200
+
+
+def test_without_required_roles_the_demo_enrols_nobody():
+    from hotel_crm.models import TOTPDevice
+
+    load_demo()
+    assert not TOTPDevice.objects.exists()
