@@ -108,6 +108,7 @@ class Command(BaseCommand):
             f"  Open   http://{shown_host}:{port}/",
             f"  Demo logins (password for all: {DEMO_PASSWORD}):",
             *[f"    {u.username:<11} {u.description}" for u in DEMO_USERS],
+            "  Staff who need a second factor (grm, roomsadmin, admin): `make demo-code` prints their code.",
             f"  Data   {settings.DATABASES['default']['NAME']}",
             f"  Broker {settings.CELERY_BROKER_URL.split('@')[-1]}",
             "  Press Ctrl-C to stop all three.",
