@@ -169,7 +169,9 @@ def _next_reference(prop: Property, now: dt.datetime) -> str:
         .values_list("reference", flat=True)
         .first()
     )
-    newest = Complaint.objects.filter(property=prop).order_by("-pk").values_list("reference", flat=True).first()
+    newest = (
+        Complaint.objects.filter(property=prop).order_by("-pk").values_list("reference", flat=True).first()
+    )
     number = 1 + max(
         (int(ref.rsplit("-", 1)[1]) for ref in (last_by_text, newest) if ref and ref.startswith(prefix)),
         default=0,

@@ -2,7 +2,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from complaints import coaching, csv_export, dashboard, forms, selectors, servic
 from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
 from complaints.workflow import Action
 from guests.models import Guest, Stay, StayStatus
+from hotel_crm.pagination import CappedPaginator
 from hotel_crm.permissions import property_permission_required
 
 PAGE_SIZE = 50
@@ -52,9 +52,9 @@ def complaint_list(request, mine: bool = False):
         filters = selectors.ComplaintFilters(**{**filters.__dict__, "assignee": request.user.pk})
     if request.GET.get("format") == "csv":
         return csv_export.cases_csv(selectors.complaint_list(prop=request.property, filters=filters))
-    page = Paginator(selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(
+        selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
