@@ -267,11 +267,18 @@ def now_tiles(prop: Property) -> dict:
     overdue_actions = FollowUpAction.objects.filter(
         complaint=OuterRef("pk"), done_at__isnull=True, due_at__lt=now
     )
+    # One primary-key probe per open case, not a join that would read every guest and stay.
+    from guests.models import Guest
+
+    vip_guest = Guest.objects.filter(pk=OuterRef("guest_id"), vip_level__gt=0)
+    departing_stay = Stay.objects.filter(
+        pk=OuterRef("stay_id"), departure_date=today, status=StayStatus.IN_HOUSE
+    )
     counts = cases.aggregate(
         open=Count("pk"),
-        vip=Count("pk", filter=Q(guest__vip_level__gt=0)),
+        vip=Count("pk", filter=Exists(vip_guest)),
         repeat=Count("pk", filter=Q(is_repeat=True)),
-        departing=Count("pk", filter=Q(stay__departure_date=today, stay__status=StayStatus.IN_HOUSE)),
+        departing=Count("pk", filter=Exists(departing_stay)),
     )
     counts["overdue"] = cases.filter(Q(step_due_at__lt=now) | Exists(overdue_actions)).count()
     counts["approvals"] = ApprovalRequest.objects.for_property(prop).filter(state="pending").count()
