@@ -9,7 +9,9 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Count,
     DurationField,
     Exists,
@@ -83,9 +85,25 @@ def _percentile(queryset: QuerySet, expression, fraction: float, count: int) -> 
     return values[0] if values else None
 
 
+class _NearestRank(Aggregate):
+    """PostgreSQL's percentile_disc: the value at `fraction` of the sorted values (nearest rank)."""
+
+    function = "percentile_disc"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+    def __init__(self, expression, fraction: float):
+        super().__init__(expression, fraction=float(fraction))
+
+
 def _timing(queryset: QuerySet, start_field: str, end_field: str) -> dict:
     expression = ExpressionWrapper(F(end_field) - F(start_field), output_field=DurationField())
     done = queryset.filter(**{f"{end_field}__isnull": False})
+    if connection.vendor == "postgresql":
+        # One pass over the period's cases instead of a count and two sorts.
+        return done.aggregate(
+            count=Count("pk"), median=_NearestRank(expression, 0.5), p90=_NearestRank(expression, 0.9)
+        )
     count = done.count()
     return {
         "count": count,

@@ -16,6 +16,7 @@ import random
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -113,7 +114,9 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 120)))
         parser.add_argument("--warmup", type=int, default=5, help="requests per page before measuring")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-        parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("BENCH_PORT", 0)), help="default: a free port"
+        )
         parser.add_argument("--out", default=os.environ.get("BENCH_OUT", "bench/results.json"))
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
@@ -149,6 +152,13 @@ class Command(BaseCommand):
             check=True,
             cwd=settings.BASE_DIR,
         )
+        if not options["port"]:
+            with socket.socket() as probe:
+                probe.bind((HOST, 0))
+                options["port"] = probe.getsockname()[1]
+        with socket.socket() as probe:
+            if probe.connect_ex((HOST, options["port"])) == 0:
+                raise CommandError(f"Port {options['port']} is taken by another server; choose --port.")
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         server = subprocess.Popen(
             [
