@@ -40,20 +40,118 @@ CHINESE_GIVEN = (
     "佳琪梓涵子轩浩然雨萱一诺梦瑶晨思博文嘉宏志建国海波丹云飞雪梅春晓东亮成金鑫婷慧颖琳倩晶淑珍翠"
 )
 LATIN_SURNAMES = [
-    "Smith", "Müller", "García", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Rodríguez",
-    "Martínez", "Hernández", "López", "González", "Wilson", "Anderson", "Taylor", "Thomas", "Moore",
-    "Jackson", "Martin", "Lee", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-    "Dubois", "Bernard", "Rossi", "Russo", "Ferrari", "Tanaka", "Suzuki", "Sato", "Kim", "Park", "Nguyen",
-    "Ivanov", "Petrov", "Silva", "Santos", "O'Brien", "Kowalski", "Novák", "Andersson", "Johansson",
-    "Dupont", "Lefèvre", "Moreau", "Costa", "Fernández", "Pérez", "Sánchez", "Romano", "Colombo", "Hoffmann",
-]  # fmt: skip
+    "Smith",
+    "Müller",
+    "García",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Rodríguez",
+    "Martínez",
+    "Hernández",
+    "López",
+    "González",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Dubois",
+    "Bernard",
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Tanaka",
+    "Suzuki",
+    "Sato",
+    "Kim",
+    "Park",
+    "Nguyen",
+    "Ivanov",
+    "Petrov",
+    "Silva",
+    "Santos",
+    "O'Brien",
+    "Kowalski",
+    "Novák",
+    "Andersson",
+    "Johansson",
+    "Dupont",
+    "Lefèvre",
+    "Moreau",
+    "Costa",
+    "Fernández",
+    "Pérez",
+    "Sánchez",
+    "Romano",
+    "Colombo",
+    "Hoffmann",
+]
 LATIN_GIVEN = [
-    "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "David", "Elizabeth",
-    "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Daniel", "Karen",
-    "Anna", "Lukas", "Sophie", "Jonas", "Emma", "Léa", "Hugo", "Chloé", "Lucas", "Marie", "José", "Lucía",
-    "Sofía", "Mateo", "Giulia", "Marco", "Yuki", "Haruto", "Min-jun", "Seo-yeon", "Olga", "Dmitri",
-    "Ingrid", "Lars", "Piotr", "Zofia", "Ahmed", "Fatima", "Raj", "Priya",
-]  # fmt: skip
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Daniel",
+    "Karen",
+    "Anna",
+    "Lukas",
+    "Sophie",
+    "Jonas",
+    "Emma",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Marie",
+    "José",
+    "Lucía",
+    "Sofía",
+    "Mateo",
+    "Giulia",
+    "Marco",
+    "Yuki",
+    "Haruto",
+    "Min-jun",
+    "Seo-yeon",
+    "Olga",
+    "Dmitri",
+    "Ingrid",
+    "Lars",
+    "Piotr",
+    "Zofia",
+    "Ahmed",
+    "Fatima",
+    "Raj",
+    "Priya",
+]
 RARE_SYLLABLES = ["ka", "ro", "vel", "min", "dor", "tas", "ib", "or", "ul", "zen", "bra", "quo", "fen", "wik"]
 NATIONALITIES = ["US", "GB", "DE", "FR", "ES", "IT", "JP", "KR", "AU", "CA", "RU", "SG", "NL", "SE"]
 GUEST_WORDS = [
@@ -104,7 +202,7 @@ def _zipf(count: int, exponent: float = 0.9) -> list[float]:
 
 def _ts(epoch: float) -> str:
     """A UTC timestamp for COPY, to the second (cheaper to format than isoformat())."""
-    return "%04d-%02d-%02d %02d:%02d:%02d+00" % time.gmtime(epoch)[:6]
+    return "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}+00".format(*time.gmtime(epoch)[:6])
 
 
 def _text(value: str) -> str:
@@ -170,14 +268,13 @@ class Copier:
 
 
 def _next_id(cursor, table: str) -> int:
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a name from BIG_TABLES)
     return cursor.fetchone()[0] + 1
 
 
 def _advance_sequence(cursor, table: str) -> None:
-    cursor.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(COALESCE(MAX(id), 0), 1)) FROM {table}"
-    )
+    sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(MAX(id), 1)) FROM {table}"  # noqa: S608
+    cursor.execute(sql)
 
 
 BIG_TABLES = [
@@ -261,7 +358,7 @@ def _property_data(prop: Property) -> PropertyData:
 class Generator:
     def __init__(self, *, guests: int, complaints: int, seed: int, years: int, log: Callable[[str], None]):
         self.n_guests, self.n_complaints, self.years = guests, complaints, years
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # noqa: S311 (test data, reproducible from the seed)
         self.log = log
         self.report = Report()
         self.now = time.time()
@@ -300,11 +397,26 @@ class Generator:
         first_guest, first_phone = _next_id(cursor, "guests_guest"), _next_id(cursor, "guests_guestphone")
         self.guest_ids = range(first_guest, first_guest + self.n_guests)
         guest_columns = [
-            "id", "family_name_cjk", "given_name_cjk", "family_name_latin", "given_name_latin",
-            "romanised_name", "salutation", "nationality", "preferred_language", "email", "company",
-            "vip_level", "preference_notes", "notes", "marketing_consent", "search_tokens",
-            "created_at", "updated_at", "version",
-        ]  # fmt: skip
+            "id",
+            "family_name_cjk",
+            "given_name_cjk",
+            "family_name_latin",
+            "given_name_latin",
+            "romanised_name",
+            "salutation",
+            "nationality",
+            "preferred_language",
+            "email",
+            "company",
+            "vip_level",
+            "preference_notes",
+            "notes",
+            "marketing_consent",
+            "search_tokens",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
         r = self.random
         self.vip: set[int] = set()
         recent: list[tuple[str, str, str, str, bool]] = []
@@ -352,12 +464,27 @@ class Generator:
                 created = _ts(self.start - r.random() * 3 * 365 * DAY)
                 guests.row(
                     (
-                        str(guest_id), family_cjk, given_cjk, _text(family_latin), given_latin, romanised,
-                        r.choice(["mr", "ms", ""]), "CN" if chinese else r.choice(NATIONALITIES),
-                        "zh-hans" if chinese else "en", email, "", str(vip), "", "", "f", tokens,
-                        created, created, "1",
+                        str(guest_id),
+                        family_cjk,
+                        given_cjk,
+                        _text(family_latin),
+                        given_latin,
+                        romanised,
+                        r.choice(["mr", "ms", ""]),
+                        "CN" if chinese else r.choice(NATIONALITIES),
+                        "zh-hans" if chinese else "en",
+                        email,
+                        "",
+                        str(vip),
+                        "",
+                        "",
+                        "f",
+                        tokens,
+                        created,
+                        created,
+                        "1",
                     )
-                )  # fmt: skip
+                )
                 for number in numbers:
                     phones.row((str(phone_id), str(guest_id), number, "mobile"))
                     phone_id += 1
@@ -375,10 +502,21 @@ class Generator:
         first = stay_id
         regulars = [r.choice(self.guest_ids) for _ in range(max(1, self.n_guests // 200))]
         columns = [
-            "id", "property_id", "guest_id", "room_id", "arrival_date", "departure_date",
-            "confirmation_number", "status", "checked_in_at", "checked_out_at", "adults", "notes",
-            "created_at", "version",
-        ]  # fmt: skip
+            "id",
+            "property_id",
+            "guest_id",
+            "room_id",
+            "arrival_date",
+            "departure_date",
+            "confirmation_number",
+            "status",
+            "checked_in_at",
+            "checked_out_at",
+            "adults",
+            "notes",
+            "created_at",
+            "version",
+        ]
         today = dt.date.today()
         with Copier(cursor, "guests_stay", columns) as out:
             for data in properties:
@@ -415,11 +553,22 @@ class Generator:
                         checked_out = leave_at.isoformat() if status == StayStatus.CHECKED_OUT else "\\N"
                         out.row(
                             (
-                                str(stay_id), str(data.prop.pk), str(guest), str(room), arrival.isoformat(),
-                                departure.isoformat(), f"G{stay_id:09d}", status, checked_in, checked_out,
-                                str(r.choice([1, 1, 2])), "", (arrive_at - dt.timedelta(days=20)).isoformat(), "1",
+                                str(stay_id),
+                                str(data.prop.pk),
+                                str(guest),
+                                str(room),
+                                arrival.isoformat(),
+                                departure.isoformat(),
+                                f"G{stay_id:09d}",
+                                status,
+                                checked_in,
+                                checked_out,
+                                str(r.choice([1, 1, 2])),
+                                "",
+                                (arrive_at - dt.timedelta(days=20)).isoformat(),
+                                "1",
                             )
-                        )  # fmt: skip
+                        )
                         if status != StayStatus.NO_SHOW:
                             stays.append((arrive_at.timestamp(), leave_at.timestamp(), stay_id, guest))
                         stay_id += 1
@@ -439,20 +588,55 @@ class Generator:
         )
         numbers: dict[tuple[int, int], int] = {}
         cursor.execute(
-            "SELECT property_id, reference FROM complaints_complaint WHERE reference ~ '^[A-Z0-9]+-[0-9]{4}-[0-9]+$'"
+            "SELECT property_id, reference FROM complaints_complaint"
+            " WHERE reference ~ '^[A-Z0-9]+-[0-9]{4}-[0-9]+$'"
         )
         for prop_id, reference in cursor.fetchall():
             _code, year, number = reference.rsplit("-", 2)
             key = (prop_id, int(year))
             numbers[key] = max(numbers.get(key, 0), int(number))
         complaint_columns = [
-            "id", "property_id", "reference", "guest_id", "stay_id", "complainant_name", "area", "room_id",
-            "location_detail", "occurred_at", "reported_at", "people_involved", "department_id", "category_id",
-            "severity", "kind", "mood", "guest_type", "guest_words", "channel", "owner_id", "assignee_id",
-            "status", "restated_confirmed", "apologised_by_id", "apologised_via", "apologised_at", "verdict",
-            "verified_at", "is_repeat", "repeat_reason", "root_cause", "preventive_action", "withdrawn_reason",
-            "step_due_at", "closed_at", "submission_key", "created_at", "updated_at", "version",
-        ]  # fmt: skip
+            "id",
+            "property_id",
+            "reference",
+            "guest_id",
+            "stay_id",
+            "complainant_name",
+            "area",
+            "room_id",
+            "location_detail",
+            "occurred_at",
+            "reported_at",
+            "people_involved",
+            "department_id",
+            "category_id",
+            "severity",
+            "kind",
+            "mood",
+            "guest_type",
+            "guest_words",
+            "channel",
+            "owner_id",
+            "assignee_id",
+            "status",
+            "restated_confirmed",
+            "apologised_by_id",
+            "apologised_via",
+            "apologised_at",
+            "verdict",
+            "verified_at",
+            "is_repeat",
+            "repeat_reason",
+            "root_cause",
+            "preventive_action",
+            "withdrawn_reason",
+            "step_due_at",
+            "closed_at",
+            "submission_key",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
         event_columns = [
             "id",
             "complaint_id",
@@ -465,20 +649,54 @@ class Generator:
             "data",
         ]
         offer_columns = [
-            "id", "complaint_id", "remedy_type", "remedy_id", "description", "value", "currency", "status",
-            "offered_by_id", "authorised_by_id", "business_day", "offered_at", "decided_at", "guest_response",
-        ]  # fmt: skip
+            "id",
+            "complaint_id",
+            "remedy_type",
+            "remedy_id",
+            "description",
+            "value",
+            "currency",
+            "status",
+            "offered_by_id",
+            "authorised_by_id",
+            "business_day",
+            "offered_at",
+            "decided_at",
+            "guest_response",
+        ]
         action_columns = [
-            "id", "complaint_id", "description", "department_id", "assignee_id", "due_at", "created_by_id",
-            "created_at", "done_at", "done_by_id", "done_note",
-        ]  # fmt: skip
-        reminder_columns = [
-            "id", "property_id", "complaint_id", "action_id", "kind", "subject", "recipient_id", "due_at",
-            "status", "attempts", "idempotency_key", "claimed_at", "lease_until", "sent_at", "last_error",
+            "id",
+            "complaint_id",
+            "description",
+            "department_id",
+            "assignee_id",
+            "due_at",
+            "created_by_id",
             "created_at",
-        ]  # fmt: skip
+            "done_at",
+            "done_by_id",
+            "done_note",
+        ]
+        reminder_columns = [
+            "id",
+            "property_id",
+            "complaint_id",
+            "action_id",
+            "kind",
+            "subject",
+            "recipient_id",
+            "due_at",
+            "status",
+            "attempts",
+            "idempotency_key",
+            "claimed_at",
+            "lease_until",
+            "sent_at",
+            "last_error",
+            "created_at",
+        ]
         severities = [s for s, w in WEIGHTED_SEVERITIES for _ in range(w)]
-        steps_seen = dict.fromkeys(OPEN_STEPS + ["closed", "withdrawn"], 0)
+        steps_seen = dict.fromkeys([*OPEN_STEPS, "closed", "withdrawn"], 0)
         N = "\\N"
         with (
             Copier(cursor, "complaints_reminder", reminder_columns) as reminders,
@@ -567,47 +785,102 @@ class Generator:
                 repeat = r.random() < 0.03
                 complaints.row(
                     (
-                        str(complaint_id), str(prop.pk), reference, guest, stay, complainant, area, room, "",
-                        _ts(reported - r.uniform(0, 2) * HOUR), _ts(reported), "", str(department), str(category),
-                        severity, r.choice(KINDS), r.choice(MOODS), r.choice(GUEST_TYPES), _text(words),
-                        r.choice(CHANNELS), str(owner), str(assignee), status, "t" if (reached or 0) > 0 else "f",
-                        apologised_by, apologised_via, apologised_at, verdict, verified_at, "t" if repeat else "f",
+                        str(complaint_id),
+                        str(prop.pk),
+                        reference,
+                        guest,
+                        stay,
+                        complainant,
+                        area,
+                        room,
+                        "",
+                        _ts(reported - r.uniform(0, 2) * HOUR),
+                        _ts(reported),
+                        "",
+                        str(department),
+                        str(category),
+                        severity,
+                        r.choice(KINDS),
+                        r.choice(MOODS),
+                        r.choice(GUEST_TYPES),
+                        _text(words),
+                        r.choice(CHANNELS),
+                        str(owner),
+                        str(assignee),
+                        status,
+                        "t" if (reached or 0) > 0 else "f",
+                        apologised_by,
+                        apologised_via,
+                        apologised_at,
+                        verdict,
+                        verified_at,
+                        "t" if repeat else "f",
                         "3 cases of this kind in this room within 30 days." if repeat else "",
                         "Ageing compressor." if repeat and status == "closed" else "",
                         "Service every unit on the floor." if repeat and status == "closed" else "",
-                        withdrawn_reason, step_due, closed_at, "", _ts(reported), _ts(at), str(len(event_rows)),
+                        withdrawn_reason,
+                        step_due,
+                        closed_at,
+                        "",
+                        _ts(reported),
+                        _ts(at),
+                        str(len(event_rows)),
                     )
-                )  # fmt: skip
+                )
                 for kind, actor, when, source, target, note in event_rows:
                     events.row(
                         (
-                            str(ids["complaints_complaintevent"]), str(complaint_id), kind, str(actor), _ts(when),
-                            source, target, _text(note), "{}",
+                            str(ids["complaints_complaintevent"]),
+                            str(complaint_id),
+                            kind,
+                            str(actor),
+                            _ts(when),
+                            source,
+                            target,
+                            _text(note),
+                            "{}",
                         )
-                    )  # fmt: skip
+                    )
                     ids["complaints_complaintevent"] += 1
                 for offered, decided, offer_status in offer_rows:
                     remedy, remedy_kind, value = r.choice(data.remedies)
                     offers.row(
                         (
-                            str(ids["complaints_offer"]), str(complaint_id), remedy_kind, str(remedy),
-                            "As agreed with the guest", value, prop.currency, offer_status, str(owner),
+                            str(ids["complaints_offer"]),
+                            str(complaint_id),
+                            remedy_kind,
+                            str(remedy),
+                            "As agreed with the guest",
+                            value,
+                            prop.currency,
+                            offer_status,
+                            str(owner),
                             str(owner) if offer_status == "accepted" else N,
-                            dt.datetime.fromtimestamp(offered, prop.tzinfo).date().isoformat(), _ts(offered),
-                            _ts(decided) if decided else N, "",
+                            dt.datetime.fromtimestamp(offered, prop.tzinfo).date().isoformat(),
+                            _ts(offered),
+                            _ts(decided) if decided else N,
+                            "",
                         )
-                    )  # fmt: skip
+                    )
                     ids["complaints_offer"] += 1
                 for created, due in action_rows:
                     done = status in ("verifying", "closed")
                     done_at = _ts(min(due, self.now - 30)) if done else N
                     actions.row(
                         (
-                            str(ids["complaints_followupaction"]), str(complaint_id), "Repair and test the unit",
-                            str(r.choice(data.departments)), N, _ts(due), str(owner), _ts(created), done_at,
-                            str(owner) if done else N, "Done and checked" if done else "",
+                            str(ids["complaints_followupaction"]),
+                            str(complaint_id),
+                            "Repair and test the unit",
+                            str(r.choice(data.departments)),
+                            N,
+                            _ts(due),
+                            str(owner),
+                            _ts(created),
+                            done_at,
+                            str(owner) if done else N,
+                            "Done and checked" if done else "",
                         )
-                    )  # fmt: skip
+                    )
                     ids["complaints_followupaction"] += 1
                 # The reminder of the first step: cancelled in time (goal met), or sent (missed);
                 # a case still in an open step has one pending for that step.
@@ -632,18 +905,31 @@ class Generator:
                 kind, subject, due, reminder_status, sent = reminder
                 reminders.row(
                     (
-                        str(reminder_id), str(prop.pk), str(complaint_id), N, kind, subject, str(assignee), due,
-                        reminder_status, "1" if sent != N else "0", f"gen:c{complaint_id}:{subject}:{kind}",
-                        N, N, sent, "", _ts(reported),
+                        str(reminder_id),
+                        str(prop.pk),
+                        str(complaint_id),
+                        N,
+                        kind,
+                        subject,
+                        str(assignee),
+                        due,
+                        reminder_status,
+                        "1" if sent != N else "0",
+                        f"gen:c{complaint_id}:{subject}:{kind}",
+                        N,
+                        N,
+                        sent,
+                        "",
+                        _ts(reported),
                     )
-                )  # fmt: skip
+                )
                 ids["complaints_reminder"] += 1
         for table, first in firsts.items():
             self.report.counts[table.removeprefix("complaints_")] = ids[table] - first
         self.report.counts.update({f"status {k}": v for k, v in steps_seen.items()})
 
     def _status(self, age: float) -> str:
-        """Old cases are closed (or withdrawn); recent ones are still moving; a few old ones were forgotten."""
+        """Old cases are closed (or withdrawn), recent ones still moving; a few old ones were forgotten."""
         r = self.random
         open_share = 0.8 if age < DAY else 0.5 if age < 3 * DAY else 0.2 if age < 14 * DAY else 0.015
         if r.random() < open_share:

@@ -26,9 +26,8 @@ class Command(BaseCommand):
             )
         if options["guests"] < 1 or options["complaints"] < 0:
             raise CommandError("--guests must be at least 1 and --complaints at least 0.")
-        self.stdout.write(
-            f"Generating {options['guests']:,} guests and {options['complaints']:,} cases (seed {options['seed']})"
-        )
+        guests, complaints, seed = options["guests"], options["complaints"], options["seed"]
+        self.stdout.write(f"Generating {guests:,} guests and {complaints:,} cases (seed {seed})")
         report = bulk_data.generate(
             guests=options["guests"],
             complaints=options["complaints"],
