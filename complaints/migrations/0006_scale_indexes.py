@@ -16,6 +16,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='complaint',
+            index=models.Index(models.F('property'), models.F('department'), models.OrderBy(models.F('reported_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'apologising'), ('status', 'following_up'), ('status', 'listening'), ('status', 'resolving'), ('status', 'verifying'), _connector='OR'), name='complaint_open_dept_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='complaint',
             index=models.Index(condition=models.Q(('status', 'apologising'), ('status', 'following_up'), ('status', 'listening'), ('status', 'resolving'), ('status', 'verifying'), _connector='OR'), fields=['property', 'step_due_at'], name='complaint_open_due_idx'),
         ),
         migrations.AddIndex(

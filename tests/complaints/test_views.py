@@ -324,6 +324,23 @@ def test_case_list_query_count_does_not_grow_with_rows(sha, clerk, login, depts,
     assert many == one
 
 
+def test_case_page_query_count_does_not_grow_with_categories_or_events(sha, clerk, login, depts, in_house):
+    # Given a case, its page's query count
+    client = login(clerk)
+    case = _log(client, depts, in_house)
+    one, _ = _list_queries(client, f"/complaints/{case.pk}/")
+    # When the hotel adds categories (the forms list them with their department) and the case grows
+    from complaints.models import Category
+
+    for n in range(10):
+        Category.objects.create(department=depts["engineering"], name_en=f"Extra {n}")
+        ComplaintEvent.objects.create(complaint=case, kind="note", actor=clerk, note=f"note {n}")
+    many, response = _list_queries(client, f"/complaints/{case.pk}/")
+    # Then the page costs the same number of queries
+    assert "Extra 9" in response.content.decode()
+    assert many == one
+
+
 def test_long_case_lists_count_to_a_cap_and_page_on_with_next(
     sha, clerk, login, depts, in_house, monkeypatch
 ):
