@@ -93,7 +93,6 @@ BENCH_SMOKE_DATABASE_URL ?= postgres://hotel_crm@127.0.0.1:5432/hc_bench_smoke
 
 .PHONY: bench
 bench: install ## Benchmark the main pages at 1M guests/cases under gunicorn (PostgreSQL; docs/performance.md)
-	DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=1 $(PY) manage.py migrate --no-input -v0
 	env -u DEBUG DATABASE_URL="$(BENCH_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
 	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_pages
 

@@ -132,8 +132,7 @@ class Command(BaseCommand):
                 "(default in the Makefile: postgres://hotel_crm@127.0.0.1:5432/hc_bench)."
             )
         self.random = random.Random(options["seed"])  # noqa: S311 (page order, not secrets)
-        if options["recreate_database"]:
-            self._recreate_database()
+        self._prepare_database(recreate=options["recreate_database"])
         self._ensure_data(options)
         samples = self._samples()
         static_root = Path(settings.BASE_DIR) / "var" / "bench-static"
@@ -195,13 +194,17 @@ class Command(BaseCommand):
 
     # --- set-up --------------------------------------------------------------------------
 
-    def _recreate_database(self) -> None:
+    def _prepare_database(self, *, recreate: bool) -> None:
+        """Create the database if it is missing (or afresh), then migrate: `make bench` on a fresh clone."""
         name = connection.settings_dict["NAME"]
-        self.stdout.write(f"Recreating the database {name}")
         connection.close()
         with connection._nodb_cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cursor.execute(f'CREATE DATABASE "{name}"')
+            if recreate:
+                self.stdout.write(f"Recreating the database {name}")
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if not cursor.fetchone():
+                cursor.execute(f'CREATE DATABASE "{name}"')
         call_command("migrate", verbosity=0)
 
     def _ensure_data(self, options) -> None:
@@ -389,6 +392,7 @@ class Command(BaseCommand):
                 "p95_ms": round(_percentile(page.latencies, 0.95), 1) if n else None,
                 "p99_ms": round(_percentile(page.latencies, 0.99), 1) if n else None,
                 "requests_per_s": round(rps, 1),
+                "_rps": rps,
                 "queries": max(page.queries) if page.queries else None,
                 "errors": page.errors[:5],
                 "error_count": len(page.errors),
@@ -399,7 +403,7 @@ class Command(BaseCommand):
                 row["target_vs_h1"] = share_target
             rows.append(row)
         for row in rows:
-            row["vs_h1"] = round(row["requests_per_s"] / floor_rps, 3) if floor_rps else None
+            row["vs_h1"] = round(row.pop("_rps") / floor_rps, 3) if floor_rps else None
             if "target_p95_ms" in row and row["p95_ms"] is not None:
                 row["meets_targets"] = bool(
                     row["p95_ms"] <= row["target_p95_ms"] and (row["vs_h1"] or 0) >= row["target_vs_h1"]
