@@ -143,6 +143,9 @@ class Command(BaseCommand):
             "BENCH_QUERY_COUNT": "1",
             "STATIC_ROOT": str(static_root),
             "LOG_LEVEL": "WARNING",
+            # The pages are measured, not the second factor: no role needs TOTP on this server
+            # (main's MFA_REQUIRED_ROLES; ignored where that setting does not exist).
+            "MFA_REQUIRED_ROLES": "none (benchmark)",
         }
         self.stdout.write("Collecting static files for production mode")
         subprocess.run(
@@ -335,6 +338,12 @@ class Command(BaseCommand):
         )
         if response.status != 302 or "sessionid" not in client.cookies:
             raise CommandError(f"Signing in as {BENCH_USER} failed (HTTP {response.status}).")
+        response, _content, _elapsed = client.request("GET", "/ping/")
+        if response.status != 200:
+            raise CommandError(
+                f"Signed in as {BENCH_USER}, but /ping/ answers HTTP {response.status} "
+                f"(to {response.headers.get('Location', '?')}): a second step after the password?"
+            )
 
     # --- measuring -----------------------------------------------------------------------
 
