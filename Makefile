@@ -91,6 +91,21 @@ bench-reminders: migrate ## Benchmark: drain 10,000 due reminders with real work
 	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  ALLOWED_HOSTS=localhost $(PY) manage.py bench_reminders --count $${COUNT:-10000} --workers $${WORKERS:-2}
 
+# The page benchmark's database: its own, so the data set survives between runs.
+BENCH_DATABASE_URL ?= $${DATABASE_URL:-postgres://hotel_crm@127.0.0.1:5432/hc_bench}
+BENCH_SMOKE_DATABASE_URL ?= postgres://hotel_crm@127.0.0.1:5432/hc_bench_smoke
+
+.PHONY: bench
+bench: install ## Benchmark the main pages at 1M guests/cases under gunicorn (PostgreSQL; docs/performance.md)
+	env -u DEBUG DATABASE_URL="$(BENCH_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
+	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_pages
+
+.PHONY: bench-smoke
+bench-smoke: install ## The benchmark harness at 10k guests/cases for a few seconds (CI; recreates its database)
+	env -u DEBUG DATABASE_URL="$(BENCH_SMOKE_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
+	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_pages --recreate-database \
+	  --guests 10000 --complaints 10000 --seconds $${BENCH_SECONDS:-8} --warmup 2 --out var/bench-smoke.json
+
 .PHONY: shell
 shell: install ## Open a Django shell
 	$(DEV) $(PY) manage.py shell

@@ -9,7 +9,9 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Count,
     DurationField,
     Exists,
@@ -93,9 +95,25 @@ def _percentile(queryset: QuerySet, expression, fraction: float, count: int) -> 
     return values[0] if values else None
 
 
+class _NearestRank(Aggregate):
+    """PostgreSQL's percentile_disc: the value at `fraction` of the sorted values (nearest rank)."""
+
+    function = "percentile_disc"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+    def __init__(self, expression, fraction: float):
+        super().__init__(expression, fraction=float(fraction))
+
+
 def _timing(queryset: QuerySet, start_field: str, end_field: str) -> dict:
     expression = ExpressionWrapper(F(end_field) - F(start_field), output_field=DurationField())
     done = queryset.filter(**{f"{end_field}__isnull": False})
+    if connection.vendor == "postgresql":
+        # One pass over the period's cases instead of a count and two sorts.
+        return done.aggregate(
+            count=Count("pk"), median=_NearestRank(expression, 0.5), p90=_NearestRank(expression, 0.9)
+        )
     count = done.count()
     return {
         "count": count,
@@ -318,11 +336,18 @@ def now_tiles(prop: Property) -> dict:
     overdue_actions = FollowUpAction.objects.filter(
         complaint=OuterRef("pk"), done_at__isnull=True, due_at__lt=now
     )
+    # One primary-key probe per open case, not a join that would read every guest and stay.
+    from guests.models import Guest
+
+    vip_guest = Guest.objects.filter(pk=OuterRef("guest_id"), vip_level__gt=0)
+    departing_stay = Stay.objects.filter(
+        pk=OuterRef("stay_id"), departure_date=today, status=StayStatus.IN_HOUSE
+    )
     counts = cases.aggregate(
         open=Count("pk"),
-        vip=Count("pk", filter=Q(guest__vip_level__gt=0)),
+        vip=Count("pk", filter=Exists(vip_guest)),
         repeat=Count("pk", filter=Q(is_repeat=True)),
-        departing=Count("pk", filter=Q(stay__departure_date=today, stay__status=StayStatus.IN_HOUSE)),
+        departing=Count("pk", filter=Exists(departing_stay)),
     )
     counts["overdue"] = cases.filter(Q(step_due_at__lt=now) | Exists(overdue_actions)).count()
     counts["approvals"] = ApprovalRequest.objects.for_property(prop).filter(state="pending").count()

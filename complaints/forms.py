@@ -65,7 +65,9 @@ class ComplaintLogForm(forms.Form):
         self.has_guest = has_guest
         departments = Department.objects.for_property(prop).filter(is_active=True)
         self.fields["department"].queryset = departments
-        self.fields["category"].queryset = Category.objects.filter(department__in=departments, is_active=True)
+        self.fields["category"].queryset = Category.objects.filter(
+            department__in=departments, is_active=True
+        ).select_related("department")  # the label shows it: one query, not one per category
         self.fields["category"].label_from_instance = lambda c: f"{c.department.name} · {c.name}"
         self.fields["room"].queryset = Room.objects.for_property(prop).order_by("floor", "number")
         if not self.is_bound:
@@ -116,7 +118,9 @@ class DetailsForm(VersionedForm):
         super().__init__(*args, **kwargs)
         departments = Department.objects.for_property(prop).filter(is_active=True)
         self.fields["department"].queryset = departments
-        self.fields["category"].queryset = Category.objects.filter(department__in=departments, is_active=True)
+        self.fields["category"].queryset = Category.objects.filter(
+            department__in=departments, is_active=True
+        ).select_related("department")  # the label shows it: one query, not one per category
         self.fields["category"].label_from_instance = lambda c: f"{c.department.name} · {c.name}"
         self.fields["room"].queryset = Room.objects.for_property(prop).order_by("floor", "number")
 

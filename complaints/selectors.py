@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -145,7 +146,17 @@ def complaint_list(
                 default=Value(False),
                 output_field=BooleanField(),
             ),
-            open_actions=Count("actions", filter=Q(actions__done_at__isnull=True), distinct=True),
+            # A subquery per listed row, not a join and GROUP BY over every matching case.
+            open_actions=Coalesce(
+                Subquery(
+                    FollowUpAction.objects.filter(complaint=OuterRef("pk"), done_at__isnull=True)
+                    .order_by()
+                    .values("complaint")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
             severity_rank=Case(
                 *[When(severity=s, then=Value(r)) for s, r in SEVERITY_RANK.items()],
                 output_field=IntegerField(),

@@ -171,13 +171,22 @@ def _next_reference(prop: Property, now: dt.datetime) -> str:
     Property.objects.select_for_update().get(pk=prop.pk)
     year = prop.today(now).year
     prefix = f"{prop.code}-{year}-"
-    last = (
+    # Text order finds the highest number up to 99,999 (then "-100000" sorts before "-99999");
+    # the property's newest case has the highest number of its year however long the number
+    # is, since numbers are given out under this lock in insertion order. Both are one index probe.
+    last_by_text = (
         Complaint.objects.filter(property=prop, reference__startswith=prefix)
         .order_by("-reference")
         .values_list("reference", flat=True)
         .first()
     )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    newest = (
+        Complaint.objects.filter(property=prop).order_by("-pk").values_list("reference", flat=True).first()
+    )
+    number = 1 + max(
+        (int(ref.rsplit("-", 1)[1]) for ref in (last_by_text, newest) if ref and ref.startswith(prefix)),
+        default=0,
+    )
     return f"{prefix}{number:05d}"
 
 

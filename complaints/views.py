@@ -2,7 +2,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +24,7 @@ from complaints.workflow import Action
 from guests.models import Guest, Stay, StayStatus
 from hotel_crm.audit import Action as AuditAction
 from hotel_crm.audit import audit_record
+from hotel_crm.pagination import CappedPaginator
 from hotel_crm.permissions import property_permission_required
 
 PAGE_SIZE = 50
@@ -72,9 +72,9 @@ def complaint_list(request, mine: bool = False):
             details={"export": "cases_csv", "mine": mine, "query": request.GET.urlencode()[:500]},
         )
         return csv_export.cases_csv(selectors.complaint_list(prop=request.property, filters=filters))
-    page = Paginator(selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(
+        selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -1,5 +1,8 @@
 """Sets the property the staff member is working in, its time zone and their role there."""
 
+import contextlib
+
+from django.db import connections
 from django.utils import timezone, translation
 
 from hotel_crm.selectors import property_access_for
@@ -44,3 +47,29 @@ class CurrentPropertyMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class QueryCountMiddleware:
+    """Benchmark only (BENCH_QUERY_COUNT=1): the number of SQL queries a request ran, in X-Query-Count.
+
+    Outermost, so it counts what every other middleware runs too (session, user, property).
+    Off by default: production never sends the header.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with contextlib.ExitStack() as stack:
+            for connection in connections.all():
+                stack.enter_context(connection.execute_wrapper(counter))
+            response = self.get_response(request)
+        response["X-Query-Count"] = str(count)
+        return response

@@ -71,6 +71,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# Benchmark only (`make bench`): count each request's SQL queries in an X-Query-Count header.
+if env.bool("BENCH_QUERY_COUNT", default=False):
+    MIDDLEWARE.insert(0, "hotel_crm.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "hotel_crm.urls"
 WSGI_APPLICATION = "hotel_crm.wsgi.application"

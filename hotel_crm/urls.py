@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", security_views.StaffLoginView.as_view(), name="login"),
+    path("ping/", views.ping, name="ping"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/security/", security_views.account_security, name="account_security"),
     path(

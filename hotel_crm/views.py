@@ -2,8 +2,9 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -24,6 +25,18 @@ def home(request):
     if request.user.has_perm("rooms.view_room_board"):
         return redirect("rooms:board")
     return render(request, "hotel_crm/home.html")
+
+
+@never_cache
+@require_GET
+def ping(request):
+    """A signed-in page with nothing on it: every middleware runs, the view does no work.
+
+    The benchmark's floor (H1, docs/performance.md): other pages are measured against it.
+    Rendered without the page chrome's context processors, so it shows what Django and our
+    middleware cost on their own.
+    """
+    return HttpResponse(render_to_string("hotel_crm/ping.html", {"user": request.user}))
 
 
 @require_POST

@@ -228,6 +228,18 @@ def test_reference_numbers_run_per_property_and_local_year(sha, hgh, clerk):
     assert after == "SHA-2026-00004"
 
 
+def test_reference_numbers_go_on_past_99999_in_a_year(sha, clerk):
+    # Given a hotel whose cases this year reached 100,000 (text order puts "-100000" before "-99999")
+    when = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
+    for reference in ["SHA-2026-99999", "SHA-2026-100000"]:
+        case = factories.log_case(sha, clerk, now=when)
+        Complaint.objects.filter(pk=case.pk).update(reference=reference)
+    # When the next case is logged
+    case = factories.log_case(sha, clerk, now=when)
+    # Then it gets the next number, not a duplicate of 100000
+    assert case.reference == "SHA-2026-100001"
+
+
 def test_the_same_submission_key_twice_returns_the_same_case(sha, clerk, dept, in_house):
     # Given a case logged with a submission key (the form's hidden token)
     first = factories.log_case(sha, clerk, department=dept, guest=in_house.guest, submission_key="k-123")

@@ -1,0 +1,73 @@
+"""Pages of a long list without counting a million rows or walking them to reach page 900."""
+
+from functools import cached_property
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.formats import number_format
+
+COUNT_CAP = 10_000
+
+
+class CappedPage(Page):
+    """A page that knows whether another follows from one extra row, not from the total."""
+
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows ("10,000+") and fetches a page in two short queries.
+
+    1. the page's primary keys: an index-only walk to the offset, no joins or annotations;
+    2. those rows with everything the list shows (select_related, annotations).
+    Page numbers work as before; past the cap the last page is not known, so "Next"
+    appears while one more row exists.
+    """
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None):
+        super().__init__(object_list, per_page)
+        self.cap = cap or COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def cap_display(self) -> str:
+        return number_format(self.cap, force_grouping=True)
+
+    def validate_number(self, number):
+        if not self.capped:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        return max(number, 1)
+
+    def page(self, number) -> CappedPage:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1])
+        if not keys and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        shown = keys[: self.per_page]
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=shown)} if shown else {}
+        return CappedPage([rows[k] for k in shown if k in rows], number, self, more=len(keys) > self.per_page)
+
+    def get_page(self, number) -> CappedPage:
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            # Past the end: the last page when it is known, else the first.
+            return self.page(1 if self.capped else self.num_pages)
