@@ -97,7 +97,7 @@ def test_main_pages_run_under_the_csp_with_htmx_working(page_for, live_server, h
     _visit(page, f"{base}/rooms/{room.pk}/", problems)
     _visit(page, base + "/complaints/", problems)
     _visit(page, f"{base}/complaints/{case.pk}/", problems)
-    _visit(page, base + "/complaints/new/?guest=%d" % guest.pk, problems)
+    _visit(page, f"{base}/complaints/new/?guest={guest.pk}", problems)
     _visit(page, base + "/complaints/dashboard/", problems)
     _visit(page, base + "/complaints/review/", problems)
     _visit(page, base + "/guests/", problems)
