@@ -1,0 +1,49 @@
+import hashlib
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from hotel_crm.demo import load_demo
+
+# Sessions change on every request (the current property is kept there); they are not app data.
+NOT_APP_DATA = {"sessions.session"}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo hotel group, loaded once per module (tests must leave it as they found it)."""
+    with django_db_blocker.unblock():
+        load_demo()
+    yield
+    with django_db_blocker.unblock():
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False)
+
+
+def client_for(username: str | None, **kwargs) -> Client:
+    client = Client(**kwargs)
+    if username:
+        client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def _app_models():
+    return [m for m in apps.get_models() if m._meta.label_lower not in NOT_APP_DATA]
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table of the app (sessions aside)."""
+    return {m._meta.label_lower: m._default_manager.count() for m in _app_models()}
+
+
+def fingerprint() -> str:
+    """A hash of every row of every table: any insert, update or delete changes it."""
+    digest = hashlib.sha256()
+    for model in _app_models():
+        digest.update(model._meta.label_lower.encode())
+        for row in model._default_manager.order_by("pk").values_list():
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
