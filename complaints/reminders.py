@@ -343,7 +343,8 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
             time.sleep(pause)
         if reminder.recipient.email:
             send_mail(
-                subject=f"[{reminder.property.code}] {text[:120]}",
+                # One line: a line break typed into a name must not fail the send (or add a header).
+                subject=" ".join(f"[{reminder.property.code}] {text[:120]}".split()),
                 message=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[reminder.recipient.email],
