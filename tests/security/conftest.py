@@ -35,8 +35,18 @@ def _app_models():
 
 
 def row_counts() -> dict[str, int]:
-    """Rows in every table of the app (sessions aside)."""
-    return {m._meta.label_lower: m._default_manager.count() for m in _app_models()}
+    """Rows in every table of the app (sessions aside), in one query."""
+    from django.db import connection
+
+    models = _app_models()
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(
+        f"SELECT {i}, COUNT(*) FROM {quote(m._meta.db_table)}" for i, m in enumerate(models)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        counts = dict(cursor.fetchall())
+    return {m._meta.label_lower: counts[i] for i, m in enumerate(models)}
 
 
 def fingerprint() -> str:
