@@ -23,7 +23,7 @@ from tests.test_crawl import _paths
 
 pytestmark = pytest.mark.django_db
 
-RANDOM_POSTS = 1000
+RANDOM_POSTS = 900
 # Logging out ends the session the fuzzer posts with; failed logins are the audit trail's business.
 NOT_FUZZED = {"/logout/", "/login/"}
 
