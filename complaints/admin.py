@@ -12,6 +12,7 @@ from complaints.models import (
     ComplaintEvent,
     Department,
     DigestSetting,
+    GuestCheck,
     PreventionRule,
     Remedy,
     Reminder,
@@ -154,3 +155,15 @@ class ReminderAdmin(
     ]
     list_filter = ["status", "kind"]
     list_select_related = ["complaint", "recipient", "property"]
+
+
+@admin.register(GuestCheck)
+class GuestCheckAdmin(
+    ReadOnlyAdminMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
+):
+    """The guests' links, read-only: when each was made, emailed and answered (never the link itself)."""
+
+    list_display = ["created_at", "kind", "complaint", "sent_to", "sent_at", "used_at", "answer"]
+    list_filter = ["kind", "answer"]
+    list_select_related = ["complaint", "property"]
+    exclude = ["nonce"]

@@ -24,7 +24,17 @@ from django.db.models import (
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
-from complaints.models import Complaint, Offer, OfferStatus, Reminder, ReminderKind, ReminderStatus
+from complaints.models import (
+    Complaint,
+    GuestCheck,
+    Offer,
+    OfferStatus,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    VerdictSource,
+)
+from complaints.selectors import latest_guest_answer
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import Stay, StayStatus
 from hotel_crm.models import Property
@@ -103,6 +113,7 @@ def _first_accepted(queryset: QuerySet) -> QuerySet:
 def kpis(prop: Property, period: Period) -> dict:
     """The KPI table for a period and the one before it (a fixed number of queries)."""
     now = timezone.now()
+    staff = ~Q(verdict_source=VerdictSource.GUEST)
 
     def figures(p: Period) -> dict:
         cases = cases_in(prop, p)
@@ -113,6 +124,17 @@ def kpis(prop: Property, period: Period) -> dict:
             ok=Count("pk", filter=Q(verdict=Verdict.SATISFIED)),
             dissatisfied=Count("pk", filter=Q(verdict=Verdict.DISSATISFIED)),
             complainants=Count("guest", distinct=True),
+            # Verdicts recorded by staff (older ones have no source: staff recorded every one of them).
+            staff_verified=Count("pk", filter=~Q(verdict="") & staff),
+            staff_recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED) & staff),
+            staff_ok=Count("pk", filter=Q(verdict=Verdict.SATISFIED) & staff),
+        )
+        # What guests said themselves, through their link or the post-stay check: their last word per case.
+        guest = cases.annotate(answer=latest_guest_answer()).aggregate(
+            guest_answered=Count("pk", filter=Q(answer__isnull=False)),
+            guest_recovered=Count("pk", filter=Q(answer=Verdict.VERY_SATISFIED)),
+            guest_ok=Count("pk", filter=Q(answer=Verdict.SATISFIED)),
+            guest_dissatisfied=Count("pk", filter=Q(answer=Verdict.DISSATISFIED)),
         )
         later_stay = Stay.objects.filter(
             guest=OuterRef("guest"),
@@ -145,8 +167,13 @@ def kpis(prop: Property, period: Period) -> dict:
         decided = goal_counts["met"] + goal_counts["missed"]
         return {
             **counts,
+            **guest,
             "recovery_rate": _share(counts["recovered"], counts["verified"]),
             "ok_share": _share(counts["ok"], counts["verified"]),
+            "staff_recovery_rate": _share(counts["staff_recovered"], counts["staff_verified"]),
+            "staff_ok_share": _share(counts["staff_ok"], counts["staff_verified"]),
+            "guest_recovery_rate": _share(guest["guest_recovered"], guest["guest_answered"]),
+            "guest_ok_share": _share(guest["guest_ok"], guest["guest_answered"]),
             "came_back": came_back,
             "came_back_share": _share(came_back, counts["complainants"]),
             "granted": granted,
@@ -170,8 +197,39 @@ def kpis(prop: Property, period: Period) -> dict:
             "ok": {**base, "status": "all", "verdict": Verdict.SATISFIED},
             "dissatisfied": {**base, "status": "all", "verdict": Verdict.DISSATISFIED},
             "came_back": {**base, "status": "all", "came_back": "on"},
+            "staff_verified": {**base, "status": "all", "verdict": "any", "verdict_source": "staff"},
+            "staff_recovered": {
+                **base,
+                "status": "all",
+                "verdict": Verdict.VERY_SATISFIED,
+                "verdict_source": "staff",
+            },
+            "staff_ok": {**base, "status": "all", "verdict": Verdict.SATISFIED, "verdict_source": "staff"},
+            "guest_answered": {**base, "status": "all", "guest_answer": "any"},
+            "guest_recovered": {**base, "status": "all", "guest_answer": Verdict.VERY_SATISFIED},
+            "guest_ok": {**base, "status": "all", "guest_answer": Verdict.SATISFIED},
+            "guest_dissatisfied": {**base, "status": "all", "guest_answer": Verdict.DISSATISFIED},
         },
     }
+
+
+def guest_unhappy_answers(*, user, prop: Property, period: Period, limit: int = 20) -> list[GuestCheck]:
+    """Guests who answered "OK" or "dissatisfied" themselves in the period, newest first (one query).
+
+    Answers about a case `user` may not see (a sensitive category, ADR 0009) are left out.
+    """
+    from complaints.selectors import complaints_visible_to
+
+    start, _ = prop.day_bounds(period.start)
+    _, end = prop.day_bounds(period.end)
+    visible = Q(complaint__isnull=True) | Q(complaint__in=complaints_visible_to(user=user, property=prop))
+    return list(
+        GuestCheck.objects.for_property(prop)
+        .filter(visible)
+        .filter(used_at__gte=start, used_at__lt=end, answer__in=[Verdict.SATISFIED, Verdict.DISSATISFIED])
+        .select_related("complaint__guest", "complaint__assignee")
+        .order_by("-used_at", "-pk")[:limit]
+    )
 
 
 def breakdowns(prop: Property, period: Period) -> dict:
@@ -293,6 +351,18 @@ def kpi_table(kpis: dict) -> list[tuple[str, object, object]]:
         (_("Verified"), cur["verified"], prev["verified"]),
         (_("Recovery rate (very satisfied), %"), cur["recovery_rate"], prev["recovery_rate"]),
         (_("Only OK (a flaw), %"), cur["ok_share"], prev["ok_share"]),
+        (
+            _("Recovery rate, verdicts recorded by staff, %"),
+            cur["staff_recovery_rate"],
+            prev["staff_recovery_rate"],
+        ),
+        (_("Only OK, verdicts recorded by staff, %"), cur["staff_ok_share"], prev["staff_ok_share"]),
+        (
+            _("Recovery rate, the guests' own answers, %"),
+            cur["guest_recovery_rate"],
+            prev["guest_recovery_rate"],
+        ),
+        (_("Only OK, the guests' own answers, %"), cur["guest_ok_share"], prev["guest_ok_share"]),
         (_("Customer service level, %"), cur["service_level"], prev["service_level"]),
         (_("Compensation granted"), cur["granted"], prev["granted"]),
         (_("Complainants who came back, %"), cur["came_back_share"], prev["came_back_share"]),

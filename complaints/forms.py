@@ -18,6 +18,7 @@ from complaints.models import (
     Remedy,
     RemedyType,
     Severity,
+    VerdictSource,
 )
 from complaints.workflow import Status, Verdict
 from rooms.models import Room
@@ -235,6 +236,24 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class GuestLinkForm(forms.Form):
+    """Send (or resend) the guest's verification link: no input, the case says everything."""
+
+
+class GuestAnswerForm(forms.Form):
+    """The guest's own answer on the public page (complaints.guest_views)."""
+
+    answer = forms.ChoiceField(
+        label=_("How satisfied are you now?"), choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us? (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 class CourtesyForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=CourtesyOutcome.choices)
     note = forms.CharField(label=_("What the guest said"), max_length=500, required=False)
@@ -268,6 +287,12 @@ class ListFilterForm(forms.Form):
         choices=[("", _("Any")), ("any", _("Verified")), *Verdict.choices],
     )
     came_back = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    verdict_source = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), *VerdictSource.choices]
+    )
+    guest_answer = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), ("any", "any"), *Verdict.choices]
+    )
     departing = forms.BooleanField(label=_("Departing today"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),

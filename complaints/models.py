@@ -140,6 +140,11 @@ class Area(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class VerdictSource(models.TextChoices):
+    STAFF = "staff", _("Recorded by staff")
+    GUEST = "guest", _("Given by the guest")
+
+
 class ApologyMethod(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PHONE = "phone", _("Phone")
@@ -251,6 +256,9 @@ class Complaint(models.Model):
         _("verdict"), max_length=15, choices=Verdict.choices, blank=True, editable=False
     )
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verdict_source = models.CharField(
+        _("verdict given by"), max_length=5, choices=VerdictSource.choices, blank=True, editable=False
+    )
     is_repeat = models.BooleanField(_("repeat"), default=False, editable=False)
     repeat_reason = models.CharField(max_length=300, blank=True, editable=False)
     root_cause = models.TextField(_("root cause"), max_length=2000, blank=True, editable=False)
@@ -592,6 +600,8 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REOPENED = "reopened", _("Reopened")
     REVIEWED = "reviewed", _("Reviewed by a manager")
+    GUEST_LINK = "guest_link", _("Link for the guest's answer")
+    GUEST_VERDICT = "guest_verdict", _("The guest's own answer")
 
 
 class ComplaintEvent(models.Model):
@@ -599,7 +609,10 @@ class ComplaintEvent(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=15, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the guest, answering through their link (no staff account acted).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     from_status = models.CharField(max_length=15, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=15, choices=Status.choices, blank=True)
@@ -773,3 +786,76 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} reviewed by {self.reviewer_id}"
+
+
+class GuestCheckKind(models.TextChoices):
+    VERIFICATION = "verification", _("Verification (step 5)")
+    POST_STAY = "post_stay", _("After the stay")
+
+
+class GuestCheck(models.Model):
+    """A link that lets the guest answer one question about one case, once, without an account.
+
+    The link is a signed value of this row's id and `nonce` (see complaints.guest_voice);
+    answering sets `used_at`, a newer link for the same case sets `revoked_at` on the older ones.
+    """
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="guest_checks")
+    kind = models.CharField(_("kind"), max_length=12, choices=GuestCheckKind.choices)
+    nonce = models.CharField(max_length=32, editable=False)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    sent_to = models.EmailField(_("sent to"), max_length=254, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    # Email delivery, claimed like a reminder: a lease so two dispatchers never send the same row.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=15, choices=Verdict.choices, blank=True)
+    comment = models.TextField(_("comment"), max_length=1000, blank=True)
+
+    objects = PropertyScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("guest check")
+        verbose_name_plural = _("guest checks")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The post-stay check goes out once per case, however often the scan runs.
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(kind="post_stay"), name="one_post_stay_check_per_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | ~Q(answer=""), name="guest_check_answered_when_used"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["sent_at", "lease_until"], name="guest_check_unsent_idx"),
+            models.Index(fields=["property", "used_at"], name="guest_check_answered_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RateLimitBucket(models.Model):
+    """Hits on a public page per key (an IP, a link) in one time window: shared by every web process."""
+
+    key = models.CharField(max_length=120)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="rate_limit_bucket_unique")
+        ]
+        indexes = [models.Index(fields=["window_start"], name="rate_limit_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start:%H:%M}: {self.hits}"

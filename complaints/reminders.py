@@ -11,7 +11,7 @@ often its message arrives.
 import datetime as dt
 import logging
 import statistics
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -69,7 +69,11 @@ DEFAULT_ALLOWANCES = {
 
 
 def allowance_for(complaint: Complaint) -> Allowance:
-    """The property's rule for this severity (its VIP rule for VIPs), else the defaults (halved for VIPs)."""
+    """The property's rule for this severity, else the defaults.
+
+    A VIP gets the property's VIP rule when it has one; otherwise the regular rule
+    (or the default) halved, so a hotel that sets only regular rules still serves VIPs faster.
+    """
     vip = bool(complaint.guest_id and complaint.guest.vip_level)
     rule = (
         ServiceLevelRule.objects.for_property(complaint.property)
@@ -77,8 +81,10 @@ def allowance_for(complaint: Complaint) -> Allowance:
         .order_by("-vip")
         .first()
     )
-    if rule is not None:
-        return Allowance(
+    if rule is None:
+        base = DEFAULT_ALLOWANCES[Severity(complaint.severity)]
+    else:
+        base = Allowance(
             *_minutes(
                 rule.apologise_minutes,
                 rule.first_offer_minutes,
@@ -88,22 +94,9 @@ def allowance_for(complaint: Complaint) -> Allowance:
                 rule.escalate_again_after_minutes,
             )
         )
-    base = DEFAULT_ALLOWANCES[Severity(complaint.severity)]
-    if not vip:
+    if not vip or (rule is not None and rule.vip):
         return base
-    return Allowance(
-        *(
-            max(dt.timedelta(minutes=1), value / 2)
-            for value in (
-                base.apologise,
-                base.first_offer,
-                base.action,
-                base.verify,
-                base.escalate,
-                base.escalate_again,
-            )
-        )
-    )
+    return Allowance(*(max(dt.timedelta(minutes=1), value / 2) for value in astuple(base)))
 
 
 def departure_deadline(complaint: Complaint) -> dt.datetime | None:

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,10 +15,12 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     FollowUpAction,
+    GuestCheck,
     Offer,
     OfferStatus,
     PreventionRule,
     Severity,
+    VerdictSource,
 )
 from complaints.workflow import OPEN, Status
 from hotel_crm.models import Property, StaffMembership
@@ -171,6 +173,8 @@ class ComplaintFilters:
     verdict: str | None = None  # a Verdict value, or "any" for every verified case
     came_back: bool = False
     departing: bool = False  # the guest checks out today
+    verdict_source: str | None = None  # "staff" (recorded by staff) or "guest" (the guest's own link)
+    guest_answer: str | None = None  # the guest's latest own answer: a Verdict value, or "any"
 
 
 SORTS = {
@@ -179,6 +183,15 @@ SORTS = {
     "-severity": ("-severity_rank", "-reported_at", "-pk"),
     "status": ("status_rank", "-reported_at", "-pk"),
 }
+
+
+def latest_guest_answer() -> Subquery:
+    """The guest's own last word on a case (verification link or post-stay check), for annotate()."""
+    return Subquery(
+        GuestCheck.objects.filter(complaint=OuterRef("pk"), used_at__isnull=False)
+        .order_by("-used_at", "-pk")
+        .values("answer")[:1]
+    )
 
 
 def complaint_list(
@@ -242,6 +255,18 @@ def complaint_list(
         queryset = queryset.exclude(verdict="")
     elif filters.verdict:
         queryset = queryset.filter(verdict=filters.verdict)
+    if filters.verdict_source == VerdictSource.GUEST:
+        queryset = queryset.filter(verdict_source=VerdictSource.GUEST)
+    elif (
+        filters.verdict_source == VerdictSource.STAFF
+    ):  # verdicts from before the guest's link count as staff
+        queryset = queryset.exclude(verdict_source=VerdictSource.GUEST)
+    if filters.guest_answer:
+        queryset = queryset.annotate(guest_answer=latest_guest_answer())
+        if filters.guest_answer == "any":
+            queryset = queryset.filter(guest_answer__isnull=False)
+        else:
+            queryset = queryset.filter(guest_answer=filters.guest_answer)
     if filters.departing:
         from guests.models import StayStatus as _StayStatus
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from complaints import authority, reminders, selectors, workflow
+from complaints import authority, reminders, selectors, signals, workflow
 from complaints.models import (
     ApprovalRequest,
     Area,
@@ -32,6 +32,7 @@ from complaints.models import (
     Reminder,
     ReminderKind,
     ReminderStatus,
+    VerdictSource,
 )
 from complaints.workflow import Action, InvalidTransition, Status, Verdict
 from guests.models import Guest, Stay, StayStatus
@@ -102,7 +103,12 @@ def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
             .order_by("-at", "-pk")
             .first()
         )
-        who = (last.actor.get_full_name() or last.actor.get_username()) if last else _("someone")
+        if last is None:
+            who = _("someone")
+        elif last.actor is None:  # the guest answered through their link
+            who = _("the guest")
+        else:
+            who = last.actor.get_full_name() or last.actor.get_username()
         when = date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT") if last else ""
         raise StaleComplaint(
             _(
@@ -153,6 +159,11 @@ def _move(
     _save(complaint, "status", *fields)
     _event(complaint, kind, actor, note=note, data=data, from_status=source, to_status=target)
     reminders.reschedule(complaint)
+    signals.complaint_step_changed.send(
+        sender=Complaint, complaint=complaint, actor=actor, from_status=source, to_status=target
+    )
+    if target == Status.CLOSED:
+        signals.complaint_closed.send(sender=Complaint, complaint=complaint, actor=actor)
 
 
 def _next_reference(prop: Property, now: dt.datetime) -> str:
@@ -259,6 +270,7 @@ def complaint_log(
         raise
     _event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
     reminders.reschedule(complaint, now)
+    signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
     if reason:
         _event(complaint, EventKind.REPEAT_FLAGGED, actor, note=reason)
     if courtesy_check is not None:
@@ -593,7 +605,14 @@ def complaint_request_verification(*, complaint: Complaint, actor, expected_vers
     """Everything promised has happened: go back to the guest."""
     complaint = _lock(complaint, expected_version)
     _check(complaint, Action.REQUEST_VERIFICATION)
-    _move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED)
+    note, data = "", None
+    if not (complaint.guest_id and complaint.guest.erased_at):
+        from complaints import guest_voice  # it builds on this module
+
+        # The guest's own answer: emailed when there is an address, a QR code on the case page always.
+        check = guest_voice.guest_check_create(complaint=complaint, actor=actor)
+        note, data = guest_voice.link_note(check), {"check": check.pk}
+    _move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED, note=note, data=data)
     return complaint
 
 
@@ -632,7 +651,9 @@ def complaint_verify(
         complaint.root_cause, complaint.preventive_action = root_cause.strip(), preventive_action.strip()
         fields += ["root_cause", "preventive_action"]
     complaint.verdict = verdict
+    complaint.verdict_source = VerdictSource.STAFF
     complaint.verified_at = timezone.now()
+    fields.append("verdict_source")
     _move(
         complaint,
         target,
@@ -685,6 +706,7 @@ def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | Non
     # The old verdict stays on the timeline; the reopened case is no longer recovered (or OK).
     complaint.closed_at = None
     complaint.verdict = ""
+    complaint.verdict_source = ""
     complaint.verified_at = None
     _move(
         complaint,
@@ -692,7 +714,7 @@ def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | Non
         actor,
         EventKind.REOPENED,
         note=reason.strip(),
-        fields=("closed_at", "verdict", "verified_at"),
+        fields=("closed_at", "verdict", "verdict_source", "verified_at"),
     )
     return complaint
 
@@ -717,12 +739,13 @@ def complaint_assign(*, complaint: Complaint, actor, expected_version: int | Non
         note=f"{previous.get_username()} → {assignee.get_username()}",
         data={"from": previous.pk, "to": assignee.pk},
     )
-    # The step's reminders follow the case to its new assignee.
+    # The step's reminders follow the case to its new assignee, and so do those of
+    # follow-up actions that have no assignee of their own (the case owner answers for them).
     Reminder.objects.filter(
+        Q(action__isnull=True) | Q(action__assignee__isnull=True),
         complaint=complaint,
         kind=ReminderKind.DUE,
         recipient=previous,
-        action__isnull=True,
         status=ReminderStatus.PENDING,
     ).update(recipient=assignee)
     return complaint

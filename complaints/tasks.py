@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from kombu.exceptions import OperationalError
 
-from complaints import reminders
+from complaints import guest_voice, rate_limit, reminders
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +40,17 @@ def reminder_deliver(reminder_id: int) -> None:
 @shared_task(name="complaints.digest_schedule", ignore_result=True)
 def digest_schedule() -> int:
     return reminders.digest_schedule()
+
+
+@shared_task(name="complaints.guest_checks_dispatch", ignore_result=True)
+def guest_checks_dispatch() -> int:
+    """Make the post-stay checks that are due, then email every link still waiting; safe to run twice."""
+    guest_voice.post_stay_checks_create()
+    rate_limit.rate_limit_prune()
+    sent = 0
+    for check_id in guest_voice.guest_checks_claim():
+        try:
+            sent += guest_voice.guest_check_deliver(check_id=check_id)
+        except Exception:  # one bad address must not stop the others; the row is retried after its lease
+            log.exception("Could not email guest check %s", check_id)
+    return sent

@@ -9,7 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from complaints import coaching, csv_export, dashboard, forms, selectors, services, workflow
+from complaints import (
+    coaching,
+    csv_export,
+    dashboard,
+    forms,
+    guest_views,
+    guest_voice,
+    selectors,
+    services,
+    workflow,
+)
 from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
 from complaints.workflow import Action
 from guests.models import Guest, Stay, StayStatus
@@ -46,6 +56,8 @@ def complaint_list(request, mine: bool = False):
             floor=d["floor"],
             verdict=d["verdict"] or None,
             came_back=d["came_back"],
+            verdict_source=d["verdict_source"] or None,
+            guest_answer=d["guest_answer"] or None,
             departing=d["departing"],
         )
     if mine:
@@ -216,6 +228,7 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
         "now": timezone.now(),
         "steps": [(s.value, s.label) for s in workflow.Status if s != workflow.Status.WITHDRAWN],
         "Action": {a.name: a.value for a in Action},
+        "guest_link": guest_views.link_panel(request, complaint),
     }
     return render(request, "complaints/complaint_detail.html", context, status=status)
 
@@ -302,6 +315,8 @@ def _run(action: str, complaint, user, d):
         return services.complaint_add_note(complaint=complaint, actor=user, note=d["note"])
     if action == "delight":
         return services.complaint_record_delight(complaint=complaint, actor=user, note=d["note"])
+    if action == "guest_link":
+        return guest_voice.guest_check_issue(complaint=complaint, actor=user)
     raise Http404
 
 
@@ -320,6 +335,7 @@ FORMS = {
     "details": forms.DetailsForm,
     "note": forms.NoteForm,
     "delight": forms.NoteForm,
+    "guest_link": forms.GuestLinkForm,
 }
 
 
@@ -536,6 +552,7 @@ def review_dashboard(request):
             "tiles": dashboard.now_tiles(prop),
             "breakdowns": dashboard.breakdowns(prop, period),
             "recurring": dashboard.recurring_problems(prop, period),
+            "guest_unhappy": dashboard.guest_unhappy_answers(user=request.user, prop=prop, period=period),
             "trend": trend,
             "peak": peak,
             "table": dashboard.kpi_table(kpis),

@@ -137,6 +137,15 @@ def target_after_verdict(verdict: Verdict | str) -> Status:
     return Status.RESOLVING if Verdict(verdict) == Verdict.DISSATISFIED else Status.CLOSED
 
 
+def target_after_guest_answer(verdict: Verdict | str) -> Status:
+    """The guest's own answer through their link: only very satisfied closes; OK reopens like dissatisfied.
+
+    Staff hear polite answers face to face; an "OK" the guest gives on their own is the flaw
+    domain.md warns about, so the case goes back to resolving.
+    """
+    return Status.CLOSED if Verdict(verdict) == Verdict.VERY_SATISFIED else Status.RESOLVING
+
+
 def available(status: Status | str, facts: Facts = Facts()) -> list[tuple[Transition, str | None]]:
     """Every action from this step, with the reason it is blocked (None if it can be taken now)."""
     return [(t, _blocker(t.action, facts)) for t in TRANSITIONS.values() if Status(status) in t.sources]

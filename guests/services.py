@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guests import names
+from guests import names, signals
 from guests.models import (
     Guest,
     GuestEvent,
@@ -243,6 +243,7 @@ def guest_erase(*, guest: Guest, actor: AbstractBaseUser, reason: str) -> Guest:
     GuestEvent.objects.filter(guest=locked).update(note="")
     GuestEvent.objects.create(guest=locked, kind=GuestEvent.Kind.ERASED, actor=actor, note=reason[:500])
     locked.refresh_from_db()
+    signals.guest_erased.send(sender=Guest, guest=locked, actor=actor)
     return locked
 
 
@@ -387,6 +388,46 @@ def stay_cancel(*, stay: Stay, actor: AbstractBaseUser, no_show: bool = False) -
     stay.status = StayStatus.NO_SHOW if no_show else StayStatus.CANCELLED
     stay.version += 1
     stay.save(update_fields=["status", "version"])
+    return stay
+
+
+@transaction.atomic
+def stay_amend(
+    *,
+    stay: Stay,
+    actor: AbstractBaseUser,
+    guest: Guest,
+    room: Room,
+    arrival: dt.date,
+    departure: dt.date,
+    adults: int,
+    notes: str,
+) -> Stay:
+    """Change a reservation (guest, room, dates); once in house only the departure, adults and notes."""
+    stay = _locked_stay(stay)
+    if departure <= arrival:
+        raise GuestError(_("The departure date must be after the arrival date."))
+    if room.property_id != stay.property_id:
+        raise GuestError(_("That room belongs to another hotel."))
+    moved = guest.pk != stay.guest_id or room.pk != stay.room_id or arrival != stay.arrival_date
+    if stay.status == StayStatus.IN_HOUSE and moved:
+        raise GuestError(
+            _("Stay %(number)s is in house: only its departure date can change here (a room move is not).")
+            % {"number": stay.confirmation_number}
+        )
+    if stay.status not in (StayStatus.RESERVED, StayStatus.IN_HOUSE):
+        raise GuestError(
+            _("Stay %(number)s is %(status)s and can no longer be changed.")
+            % {"number": stay.confirmation_number, "status": stay.get_status_display()}
+        )
+    if guest.pk != stay.guest_id and (guest.erased_at or guest.merged_into_id):
+        raise GuestError(_("This profile was erased or merged; book the stay on the current profile."))
+    if stay.status == StayStatus.IN_HOUSE and departure != stay.departure_date:
+        _assert_room_free(stay.room, arrival, departure, exclude=stay.pk)
+    stay.guest, stay.room, stay.arrival_date, stay.departure_date = guest, room, arrival, departure
+    stay.adults, stay.notes = adults, notes
+    stay.version += 1
+    stay.save(update_fields=["guest", "room", "arrival_date", "departure_date", "adults", "notes", "version"])
     return stay
 
 

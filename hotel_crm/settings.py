@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "rooms",
     "guests",
     "complaints",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -181,9 +185,63 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("REMINDER_DISPATCH_SECONDS", default=10),
     },
     "digest": {"task": "complaints.digest_schedule", "schedule": 300.0},
+    # Webhook deliveries whose message was lost or whose retry is due; expired idempotency keys.
+    "webhooks": {"task": "api.webhooks_dispatch", "schedule": 30.0},
+    # The guest's links: makes post-stay checks that are due and emails links waiting to go.
+    "guest-checks": {
+        "task": "complaints.guest_checks_dispatch",
+        "schedule": env.float("GUEST_CHECK_DISPATCH_SECONDS", default=60),
+    },
 }
 # Only for the crash tests: hold each delivery open this long so a worker can be killed mid-send.
 REMINDER_DELIVERY_PAUSE_SECONDS = env.float("REMINDER_DELIVERY_PAUSE_SECONDS", default=0)
+
+# --- Cache: per process unless REDIS_URL is set. The API's per-token rate limit counts in the
+# cache, so with several web processes it only holds across them on Redis.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# --- REST API (api app): tokens or the browser session, JSON errors, cursor pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "api.authentication.PropertySessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per minute a token may make unless its own limit says otherwise.
+API_TOKEN_RATE_PER_MINUTE = env.int("API_TOKEN_RATE_PER_MINUTE", default=600)
+API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "hotel_crm API",
+    "DESCRIPTION": "Guests, stays, rooms and the complaint cycle, for the PMS and other integrations.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "complaints.workflow.Status.choices",
+        "StayStatusEnum": "guests.models.StayStatus.choices",
+        "RoomStatusEnum": "rooms.models.RoomStatus.choices",
+        "OfferStatusEnum": "complaints.models.OfferStatus.choices",
+        "ComplaintKindEnum": "complaints.models.ComplaintKind.choices",
+        "EventKindEnum": "complaints.models.EventKind.choices",
+    },
+}
 
 # --- Email: printed to the console in development; in production SMTP via
 # EMAIL_URL (e.g. smtp+tls://user:pass@mail.hotel.example:587), by default the
@@ -222,11 +280,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy, enforced: only our own files; an inline <script> needs the request's
-# nonce ({{ csp_nonce }}); no inline styles at all (htmx's indicator style is off, see base.html).
+# nonce ({{ csp_nonce }}), so does an inline <style> (only the API docs pages have them); no style=""
+# attributes (htmx's indicator style is off, see base.html).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
@@ -241,3 +300,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- The guest's own voice (complaints.guest_voice) ------------------------------
+# Links in emails are built on this address (https://crm.hotel.example); the case page
+# uses its own host when it is empty.
+GUEST_LINK_BASE_URL = env("GUEST_LINK_BASE_URL", default="")
+GUEST_CHECK_VALID_DAYS = env.int("GUEST_CHECK_VALID_DAYS", default=7)
+POST_STAY_CHECK_DELAY_MINUTES = env.int("POST_STAY_CHECK_DELAY_MINUTES", default=120)
+# The public page: hits per client IP and per link in one window, shared by all web processes.
+GUEST_PAGE_HITS_PER_IP = env.int("GUEST_PAGE_HITS_PER_IP", default=30)
+GUEST_PAGE_HITS_PER_LINK = env.int("GUEST_PAGE_HITS_PER_LINK", default=10)
+GUEST_PAGE_RATE_WINDOW_SECONDS = env.int("GUEST_PAGE_RATE_WINDOW_SECONDS", default=600)

@@ -26,3 +26,6 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # No collectstatic in tests: serve from the source folders.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Rate-limit counters live in the cache (Redis in CI): keep one run's counters from meeting another's.
+if "CACHES" in globals():
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405

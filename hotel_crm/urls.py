@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from complaints import guest_views
 from hotel_crm import views
 
 urlpatterns = [
@@ -14,5 +15,9 @@ urlpatterns = [
     path("rooms/", include("rooms.urls")),
     path("guests/", include("guests.urls")),
     path("complaints/", include("complaints.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
+    # The guest's own answer: public, short enough for a QR code.
+    path("g/thanks/", guest_views.guest_thanks, name="guest_thanks"),
+    path("g/<str:token>/", guest_views.guest_check, name="guest_check"),
 ]

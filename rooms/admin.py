@@ -36,6 +36,14 @@ class RoomAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.Mo
     list_per_page = 100
     change_list_template = "admin/rooms/room/change_list.html"
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once a room exists its housekeeping status changes on the room board only, through
+        # the service that checks the version, so an admin cannot overwrite a clerk's change.
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["status", "out_of_order_reason"]
+        return fields
+
     def get_urls(self):
         custom = [
             path(

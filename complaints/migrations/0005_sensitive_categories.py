@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0003_alter_complaintevent_kind_review'),
+        ('complaints', '0004_guest_voice'),
     ]
 
     operations = [

@@ -23,3 +23,11 @@ def hours(value) -> str:
 @register.filter
 def pct(value) -> str:
     return "—" if value is None else f"{value:.1f}%"
+
+
+@register.filter
+def verdict_label(value: str) -> str:
+    """The verdict's label in the current language ("very_satisfied" → "Very satisfied")."""
+    from complaints.workflow import Verdict
+
+    return Verdict(value).label if value in Verdict.values else ""

@@ -167,6 +167,27 @@ def test_the_hotels_own_rules_replace_the_defaults_with_its_vip_rule_for_vips(sh
     assert only(later, K.DUE).due_at == later.reported_at + 30 * MIN
 
 
+def test_with_only_a_regular_rule_a_vip_gets_half_of_it(sha, clerk, grm, dept):
+    # Given the hotel's own rule for medium cases and no VIP rule
+    ServiceLevelRule.objects.create(
+        property=sha,
+        severity="medium",
+        vip=False,
+        apologise_minutes=40,
+        first_offer_minutes=60,
+        action_minutes=60,
+        verify_minutes=60,
+        escalate_after_minutes=20,
+        escalate_again_after_minutes=50,
+    )
+    # When a VIP complains, the hotel's rule is halved for them; a regular guest gets it whole
+    vip_case = factories.log_case(sha, clerk, severity="medium", guest=factories.make_guest(vip_level=1))
+    regular = factories.log_case(sha, clerk, severity="medium")
+    assert only(vip_case, K.DUE).due_at == vip_case.reported_at + 20 * MIN
+    assert only(vip_case, K.ESCALATION).due_at == vip_case.reported_at + 30 * MIN
+    assert only(regular, K.DUE).due_at == regular.reported_at + 40 * MIN
+
+
 def test_a_due_time_after_the_guest_leaves_is_pulled_to_an_hour_before_noon_checkout(sha, clerk, dept):
     # Given a guest who checks out tomorrow (noon, hotel time)
     departure = sha.today() + DAY
@@ -292,6 +313,34 @@ def test_reassigning_moves_the_pending_reminders_to_the_new_assignee(sha, clerk,
     assert (due.recipient, due.status) == (colleague, R.PENDING)
     assert recipients(case, K.DUE) == {colleague}
     assert recipients(case, K.ESCALATION) == {grm}
+
+
+def test_reassigning_moves_reminders_of_actions_without_an_assignee_but_not_of_assigned_ones(
+    sha, clerk, grm, dept
+):
+    # Given a case in follow-up with one action nobody owns and one owned by an engineer
+    case = factories.log_case(sha, clerk)
+    to_resolving(case, clerk)
+    answer(case, clerk, make_offer(case, clerk), accepted=True)
+    engineer = factories.front_desk_at(sha, username="engineer")
+    unowned = act(
+        services.action_add, case, clerk, description="Call the guest", due_at=timezone.now() + HOUR
+    )
+    owned = act(
+        services.action_add,
+        case,
+        clerk,
+        description="Fix the tap",
+        due_at=timezone.now() + HOUR,
+        assignee=engineer,
+    )
+    assert only(case, K.DUE, f"action:{unowned.pk}").recipient == clerk
+    # When the GRM hands the case to a colleague
+    colleague = factories.front_desk_at(sha, username="colleague")
+    act(services.complaint_assign, case, grm, assignee=colleague)
+    # Then the unowned action's reminder follows the case; the engineer keeps theirs
+    assert only(case, K.DUE, f"action:{unowned.pk}").recipient == colleague
+    assert only(case, K.DUE, f"action:{owned.pk}").recipient == engineer
 
 
 # --- claiming and delivering ------------------------------------------------------------

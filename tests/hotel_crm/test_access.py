@@ -9,11 +9,13 @@ from tests.urlwalk import all_paths
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/healthz", "/login/", "/admin/login/"}
+# The guest's answer page and its thank-you page are public by design (issue #13, ADR 0011).
+PUBLIC = {"/healthz", "/login/", "/admin/login/", "/g/thanks/", "/g/x/"}
 
 
 def test_anonymous_visitors_are_sent_to_login_from_every_page():
-    paths = [p for p in all_paths() if p not in PUBLIC and not p.startswith("/static/")]
+    # The REST API answers 401 in JSON instead of redirecting (tests/api/test_auth.py checks every path).
+    paths = [p for p in all_paths() if p not in PUBLIC and not p.startswith(("/static/", "/api/"))]
     assert "/rooms/" in paths and "/rooms/1/" in paths  # the crawl really reaches the app pages
     client = Client()
     for path in paths:
@@ -28,6 +30,12 @@ def test_anonymous_visitors_are_sent_to_login_from_every_page():
 def test_login_page_and_healthz_are_public():
     assert Client().get("/login/").status_code == 200
     assert Client().get("/healthz").status_code == 200
+
+
+def test_the_guests_pages_are_public_and_a_bad_link_is_not_found():
+    assert Client().get("/g/thanks/").status_code == 200
+    assert Client().get("/g/x/").status_code == 404
+    assert Client().post("/g/x/", {"answer": "very_satisfied"}).status_code == 404
 
 
 def test_demo_style_login_with_password_works_and_lands_on_the_room_board(sha):

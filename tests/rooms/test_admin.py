@@ -54,9 +54,31 @@ def test_admin_room_list_filters_and_searches(sha, property_admin, login):
     assert [r.number for r in client.get("/admin/rooms/room/?q=2101").context["cl"].result_list] == ["2101"]
 
 
-def test_admin_room_form_rejects_out_of_order_without_reason(sha, property_admin, login):
-    room = factories.make_room(sha, "2101")
+def test_admin_add_form_rejects_out_of_order_without_reason(sha, property_admin, login):
+    room_type = factories.make_room_type(sha, "DK")
     response = login(property_admin).post(
+        "/admin/rooms/room/add/",
+        {
+            "property": sha.pk,
+            "number": "2101",
+            "floor": 21,
+            "room_type": room_type.pk,
+            "status": "out_of_order",
+            "out_of_order_reason": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "Say why the room is out of order." in response.content.decode()
+    assert not Room.objects.exists()
+
+
+def test_admin_cannot_change_a_rooms_status_behind_the_boards_back(sha, property_admin, login):
+    # The board changes status through the service with a version check; the admin shows it read-only
+    room = factories.make_room(sha, "2101")
+    client = login(property_admin)
+    page = client.get(f"/admin/rooms/room/{room.pk}/change/").content.decode()
+    assert 'name="status"' not in page
+    response = client.post(
         f"/admin/rooms/room/{room.pk}/change/",
         {
             "property": sha.pk,
@@ -64,8 +86,9 @@ def test_admin_room_form_rejects_out_of_order_without_reason(sha, property_admin
             "floor": 21,
             "room_type": room.room_type_id,
             "status": "out_of_order",
-            "out_of_order_reason": "",
+            "out_of_order_reason": "Flood",
         },
     )
-    assert response.status_code == 200
-    assert "Say why the room is out of order." in response.content.decode()
+    assert response.status_code == 302
+    room.refresh_from_db()
+    assert (room.status, room.out_of_order_reason, room.version) == ("vacant_clean", "", 1)

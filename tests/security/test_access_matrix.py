@@ -84,6 +84,58 @@ MATRIX = {
     "complaints:notifications": ("GET", "/complaints/notifications/", (302, 200, 200, 200, 200, 200)),
     "complaints:dashboard": ("GET", "/complaints/dashboard/", (302, 403, 200, 200, 200, 200)),
     "complaints:review": ("GET", "/complaints/review/", (302, 403, 200, 200, 200, 200)),
+    # --- the guest's own page (a signed link; no login)
+    "guest_check": ("GET", "/g/not-a-real-token/", (404, 404, 404, 404, 404, 404)),
+    "guest_thanks": ("GET", "/g/thanks/", (200, 200, 200, 200, 200, 200)),
+    # --- the REST API, with the browser session (tokens are tested in tests/api)
+    "api:schema": ("GET", "/api/v1/schema/", (200, 200, 200, 200, 200, 200)),
+    "api:docs": ("GET", "/api/v1/docs/", (200, 200, 200, 200, 200, 200)),
+    "api:redoc": ("GET", "/api/v1/redoc/", (200, 200, 200, 200, 200, 200)),
+    "api:not_found": ("GET", "/api/v1/nothing-here/", (404, 404, 404, 404, 404, 404)),
+    "api:guests": ("GET", "/api/v1/guests/", (401, 200, 200, 200, 200, 200)),
+    "api:guest_search": ("GET", "/api/v1/guests/search/?q=wang", (401, 200, 200, 200, 200, 200)),
+    "api:guest": ("GET", "/api/v1/guests/{guest}/", (401, 200, 200, 200, 200, 200)),
+    "api:stays": ("GET", "/api/v1/stays/", (401, 200, 200, 200, 200, 200)),
+    "api:stay": ("GET", "/api/v1/stays/{confirmation}/", (401, 200, 200, 200, 200, 200)),
+    "api:rooms": ("GET", "/api/v1/rooms/", (401, 200, 200, 200, 200, 200)),
+    "api:room": ("GET", "/api/v1/rooms/{room_number}/", (401, 200, 200, 200, 200, 200)),
+    "api:room_status": ("PUT", "/api/v1/rooms/{room_number}/status/", (401, 400, 400, 400, 403, 400)),
+    "api:complaints": ("GET", "/api/v1/complaints/", (401, 200, 200, 200, 200, 200)),
+    "api:complaint": ("GET", "/api/v1/complaints/{case}/", (401, 200, 200, 200, 200, 200)),
+    "api:complaint[sensitive]": ("GET", "/api/v1/complaints/{sensitive}/", (401, 404, 200, 404, 404, 200)),
+    # The empty body is a valid "restated: yes" for a case still listening: the first caller (the
+    # front desk) moves it on, after which the step is refused (409) to the others.
+    "api:restate": ("POST", "/api/v1/complaints/{case}/restate/", (401, 200, 409, 409, 403, 409)),
+    "api:apologise": ("POST", "/api/v1/complaints/{case}/apologise/", (401, 400, 400, 400, 403, 400)),
+    "api:apologise[sensitive]": (
+        "POST",
+        "/api/v1/complaints/{sensitive}/apologise/",
+        (401, 404, 400, 404, 403, 400),
+    ),
+    "api:offer": ("POST", "/api/v1/complaints/{case}/offers/", (401, 400, 400, 400, 403, 400)),
+    "api:offer_accept": (
+        "POST",
+        "/api/v1/complaints/{case}/offers/999999/accept/",
+        (401, 409, 409, 409, 403, 409),
+    ),
+    "api:offer_decline": (
+        "POST",
+        "/api/v1/complaints/{case}/offers/999999/decline/",
+        (401, 409, 409, 409, 403, 409),
+    ),
+    "api:action_add": ("POST", "/api/v1/complaints/{case}/actions/", (401, 400, 400, 400, 403, 400)),
+    "api:action_complete": (
+        "POST",
+        "/api/v1/complaints/{case}/actions/999999/complete/",
+        (401, 409, 409, 409, 403, 409),
+    ),
+    "api:request_verification": (
+        "POST",
+        "/api/v1/complaints/{case}/request-verification/",
+        (401, 409, 409, 409, 403, 409),
+    ),
+    "api:verify": ("POST", "/api/v1/complaints/{case}/verify/", (401, 400, 400, 400, 403, 400)),
+    "api:withdraw": ("POST", "/api/v1/complaints/{case}/withdraw/", (401, 400, 400, 400, 403, 400)),
 }
 
 # The admin site: anonymous visitors go to the login page; staff without is_staff get 403.
@@ -121,6 +173,10 @@ ADMIN_MODELS = {
     "complaints.servicelevelrule": EDITABLE,
     "complaints.digestsetting": EDITABLE,
     "complaints.reminder": READ_ONLY,
+    "complaints.guestcheck": READ_ONLY,
+    "api.apitoken": EDITABLE,
+    "api.webhooksubscription": EDITABLE,
+    "api.webhookdelivery": READ_ONLY,
 }
 
 
@@ -146,6 +202,8 @@ def _ids() -> dict[str, int]:
         "hgh_room": Room.objects.filter(property__code="HGH").order_by("pk").first().pk,
         "guest": stay.guest_id,
         "stay": stay.pk,
+        "confirmation": stay.confirmation_number,
+        "room_number": Room.objects.filter(property__code="SHA").order_by("pk").first().number,
         "hgh_stay": hgh_stay.pk,
         "case": Complaint.objects.filter(property__code="SHA", category__is_sensitive=False).first().pk,
         "sensitive": Complaint.objects.get(property__code="SHA", category__is_sensitive=True).pk,
@@ -170,6 +228,8 @@ def _request(role: str, method: str, path: str) -> int:
         session = client.session
         session[SESSION_KEY] = Property.objects.get(code="SHA").pk
         session.save()
+    if path.startswith("/api/") and method in ("POST", "PUT"):  # the API takes JSON only
+        return getattr(client, method.lower())(path, "{}", content_type="application/json").status_code
     return (client.post(path) if method == "POST" else client.get(path)).status_code
 
 

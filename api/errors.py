@@ -1,0 +1,66 @@
+"""Every error as JSON: {"detail": message, "code": ..., "errors": {field: [messages]}}.
+
+A rule of the cycle that refuses an action, or a version conflict, is a 409 with the service's
+own message: the API and the UI refuse the same things with the same words.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from complaints.services import ComplaintError, StaleComplaint
+from complaints.workflow import InvalidTransition
+from guests.services import GuestError, StaleGuest
+from rooms.services import RoomError, StaleRoom
+
+STALE = (StaleComplaint, StaleGuest, StaleRoom)
+REFUSED = (ComplaintError, GuestError, RoomError, InvalidTransition)
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {
+            key: [str(m) for m in value] if isinstance(value, list) else _field_errors(value)
+            for key, value in detail.items()
+        }
+    return {"non_field_errors": [str(m) for m in detail]} if isinstance(detail, list) else {}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, STALE):
+        return Response({"detail": str(exc), "code": "version_conflict"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, REFUSED):
+        return Response({"detail": str(exc), "code": "not_allowed_now"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or _("Not found."))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "detail": _("Some fields are not valid."),
+            "code": "invalid",
+            "errors": _field_errors(exc.detail),
+        }
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        response.data = {
+            "detail": str(detail),
+            "code": getattr(detail, "code", None) or exc.default_code,
+        }
+    return response
+
+
+class ApiConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_allowed_now"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
