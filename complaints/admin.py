@@ -3,6 +3,7 @@ their lifecycle fields are read-only here (status changes only through the servi
 
 from django.contrib import admin
 
+from complaints import selectors
 from complaints.models import (
     ApprovalRequest,
     AuthorityLimit,
@@ -73,6 +74,15 @@ class ComplaintAdmin(
     search_fields = ["reference"]
     list_select_related = ["department", "property"]
     inlines = [ComplaintEventInline]
+
+    def get_queryset(self, request):
+        # The same rule as the app's pages: sensitive cases only for those who may see them.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(
+            pk__in=selectors.complaints_visible_to(user=request.user, property=request.property).values("pk")
+        )
 
 
 @admin.register(Remedy)

@@ -231,12 +231,19 @@ def kpis(prop: Property, period: Period) -> dict:
     }
 
 
-def guest_unhappy_answers(prop: Property, period: Period, limit: int = 20) -> list[GuestCheck]:
-    """Guests who answered "OK" or "dissatisfied" themselves in the period, newest first (one query)."""
+def guest_unhappy_answers(*, user, prop: Property, period: Period, limit: int = 20) -> list[GuestCheck]:
+    """Guests who answered "OK" or "dissatisfied" themselves in the period, newest first (one query).
+
+    Answers about a case `user` may not see (a sensitive category, ADR 0009) are left out.
+    """
+    from complaints.selectors import complaints_visible_to
+
     start, _ = prop.day_bounds(period.start)
     _, end = prop.day_bounds(period.end)
+    visible = Q(complaint__isnull=True) | Q(complaint__in=complaints_visible_to(user=user, property=prop))
     return list(
         GuestCheck.objects.for_property(prop)
+        .filter(visible)
         .filter(used_at__gte=start, used_at__lt=end, answer__in=[Verdict.SATISFIED, Verdict.DISSATISFIED])
         .select_related("complaint__guest", "complaint__assignee")
         .order_by("-used_at", "-pk")[:limit]

@@ -46,6 +46,14 @@ class Category(BilingualName, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=80)
     name_zh = models.CharField(_("name (Chinese)"), max_length=80, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    is_sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_(
+            "Safety, harassment, security incidents: such cases are seen only by guest relations "
+            "managers and the staff involved in the case."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -280,6 +288,7 @@ class Complaint(models.Model):
         permissions = [
             ("reopen_complaint", _("Can reopen a closed or withdrawn case")),
             ("view_all_complaints", _("Can see every case of the property")),
+            ("view_sensitive_complaints", _("Can see cases in sensitive categories")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["property", "reference"], name="complaint_reference_unique"),

@@ -179,7 +179,11 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
     Call inside the transaction that changed the case, while holding its row lock.
     """
     now = now or timezone.now()
-    complaint = Complaint.objects.select_related("property", "guest", "stay", "assignee").get(pk=complaint.pk)
+    from complaints.selectors import staff_who_may_see
+
+    complaint = Complaint.objects.select_related("property", "guest", "stay", "assignee", "category").get(
+        pk=complaint.pk
+    )
     allowance = allowance_for(complaint)
     wanted = [] if complaint.status not in OPEN else _wanted(complaint, now, allowance)
     subjects = {subject for subject, _due, _action in wanted}
@@ -201,6 +205,9 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
             continue
         if managers is None:
             managers, second = _managers(complaint.property), _second_level(complaint.property)
+            # A sensitive case escalates only to those who may see it (ADR 0009).
+            managers = staff_who_may_see(complaint=complaint, candidates=managers)
+            second = staff_who_may_see(complaint=complaint, candidates=second)
         owner = action.assignee if action and action.assignee_id else complaint.assignee
         plan = [
             (ReminderKind.DUE, due, [owner]),
@@ -329,7 +336,8 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
             time.sleep(pause)
         if reminder.recipient.email:
             send_mail(
-                subject=f"[{reminder.property.code}] {text[:120]}",
+                # One line: a line break typed into a name must not fail the send (or add a header).
+                subject=" ".join(f"[{reminder.property.code}] {text[:120]}".split()),
                 message=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[reminder.recipient.email],
@@ -399,13 +407,21 @@ def digest_schedule(*, now: dt.datetime | None = None) -> int:
     return created
 
 
-def digest_content(prop: Property, now: dt.datetime) -> dict:
-    """The digest: open and overdue cases, to verify before departures today, yesterday's verdicts."""
+def digest_content(prop: Property, now: dt.datetime, *, user=None) -> dict:
+    """The digest: open and overdue cases, to verify before departures today, yesterday's verdicts.
+
+    The open count covers every case; the lists name only cases `user` may see (when given).
+    """
+    from complaints.selectors import complaints_visible_to
     from complaints.workflow import Verdict
 
     today = prop.today(now)
     yesterday_start, yesterday_end = prop.day_bounds(today - dt.timedelta(days=1))
-    cases = Complaint.objects.for_property(prop).select_related("guest", "stay")
+    every_case = Complaint.objects.for_property(prop)
+    cases = (every_case if user is None else complaints_visible_to(user=user, property=prop)).select_related(
+        "guest", "stay"
+    )
+    open_count = every_case.filter(status__in=[s.value for s in OPEN]).count()
     open_cases = cases.filter(status__in=[s.value for s in OPEN])
     overdue = open_cases.filter(
         Q(step_due_at__lt=now) | Q(actions__done_at__isnull=True, actions__due_at__lt=now)
@@ -413,7 +429,7 @@ def digest_content(prop: Property, now: dt.datetime) -> dict:
     departing = open_cases.filter(stay__departure_date=today, stay__status=StayStatus.IN_HOUSE)
     verified = cases.filter(verified_at__gte=yesterday_start, verified_at__lt=yesterday_end)
     return {
-        "open": open_cases.count(),
+        "open": open_count,
         "overdue": list(overdue.distinct().order_by("step_due_at")[:50]),
         "departing": list(departing.order_by("reference")[:50]),
         "recovered": list(verified.filter(verdict=Verdict.VERY_SATISFIED)[:50]),
@@ -423,7 +439,7 @@ def digest_content(prop: Property, now: dt.datetime) -> dict:
 
 def digest_text(reminder: Reminder) -> tuple[str, str, str]:
     prop = reminder.property
-    content = digest_content(prop, reminder.due_at)
+    content = digest_content(prop, reminder.due_at, user=reminder.recipient)
     title = _(
         "Daily digest %(hotel)s: %(open)d open, %(overdue)d overdue, %(departing)d to verify before "
         "departure today, yesterday %(recovered)d recovered and %(ok)d only OK."

@@ -29,6 +29,75 @@ from hotel_crm.models import Property, StaffMembership
 DEFAULT_RULE = PreventionRule(threshold=3, window_days=30)
 
 
+# --- Who sees which case: the one access rule (ADR 0009) -----------------------------------
+
+VIEW_PERMISSION = "complaints.view_complaint"
+SENSITIVE_PERMISSION = "complaints.view_sensitive_complaints"
+
+
+def has_perm_at(user, prop: Property, perm: str) -> bool:
+    """Whether `user`'s role at `prop` (or group-level role) grants `perm`; works outside a request too."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if getattr(user, "active_property_id", None) == prop.pk:
+        return user.has_perm(perm)  # roles already resolved (and cached) by CurrentPropertyMiddleware
+    from django.contrib.auth.models import Permission
+
+    from hotel_crm.models import StaffProfile
+
+    app_label, codename = perm.split(".")
+    roles = Q(group__in=StaffMembership.objects.filter(user=user, property=prop).values("role")) | Q(
+        group__in=StaffProfile.objects.filter(user=user, group_role__isnull=False).values("group_role")
+    )
+    return Permission.objects.filter(roles, content_type__app_label=app_label, codename=codename).exists()
+
+
+def _involved(user) -> Q:
+    """Cases `user` takes part in: logged it, is its assignee, or owns one of its follow-up actions."""
+    return (
+        Q(owner_id=user.pk)
+        | Q(assignee_id=user.pk)
+        | Q(Exists(FollowUpAction.objects.filter(complaint=OuterRef("pk"), assignee_id=user.pk)))
+    )
+
+
+def sensitive_rule(*, user, may_see_sensitive: bool) -> Q:
+    """The filter for sensitive categories alone: all cases, or the non-sensitive ones plus the user's own."""
+    if may_see_sensitive:
+        return Q()
+    return Q(category__isnull=True) | Q(category__is_sensitive=False) | _involved(user)
+
+
+def complaints_visible_to(*, user, property: Property | None) -> QuerySet[Complaint]:
+    """Every case of `property` that `user` may see: the one rule for lists, detail, exports and links.
+
+    A staff member whose role there grants complaints.view_complaint sees the property's cases, except
+    cases in a sensitive category (Category.is_sensitive), which only roles with
+    complaints.view_sensitive_complaints (guest relations managers; superusers) and the staff involved
+    in the case (who logged it, its assignee, an assignee of one of its follow-up actions) see.
+    """
+    if property is None or not has_perm_at(user, property, VIEW_PERMISSION):
+        return Complaint.objects.none()
+    may_see = has_perm_at(user, property, SENSITIVE_PERMISSION)
+    return Complaint.objects.for_property(property).filter(
+        sensitive_rule(user=user, may_see_sensitive=may_see)
+    )
+
+
+def complaint_visible(*, user, complaint: Complaint) -> bool:
+    """Whether `user` may open this case (the same rule as complaints_visible_to)."""
+    return complaints_visible_to(user=user, property=complaint.property).filter(pk=complaint.pk).exists()
+
+
+def staff_who_may_see(*, complaint: Complaint, candidates) -> list:
+    """The subset of `candidates` (users) who may see the case: for notifications and escalations."""
+    if complaint.category_id is None or not complaint.category.is_sensitive:
+        return list(candidates)
+    return [user for user in candidates if complaint_visible(user=user, complaint=complaint)]
+
+
 def prevention_rule(*, prop: Property) -> PreventionRule:
     return PreventionRule.objects.filter(property=prop).first() or DEFAULT_RULE
 
@@ -127,9 +196,9 @@ def latest_guest_answer() -> Subquery:
 
 
 def complaint_list(
-    *, prop: Property, filters: ComplaintFilters, now: dt.datetime | None = None
+    *, user, prop: Property, filters: ComplaintFilters, now: dt.datetime | None = None
 ) -> QuerySet[Complaint]:
-    """Cases of the property with what the list shows, in a fixed number of queries (no per-row lookups)."""
+    """Cases `user` may see at the property with what the list shows, in a fixed number of queries."""
     from django.db.models import BooleanField, Case, IntegerField, Value, When
 
     now = now or timezone.now()
@@ -137,7 +206,7 @@ def complaint_list(
         complaint=OuterRef("pk"), done_at__isnull=True, due_at__lt=now
     )
     queryset = (
-        Complaint.objects.for_property(prop)
+        complaints_visible_to(user=user, property=prop)
         .select_related("guest", "room", "department", "category", "assignee")
         .annotate(
             # Overdue: the step's own due time has passed, or a follow-up action's has.
@@ -255,9 +324,10 @@ class CasePage:
     granted: object = 0
 
 
-def complaint_for_property(*, prop: Property, pk: int) -> Complaint | None:
+def complaint_for_user(*, user, prop: Property, pk: int) -> Complaint | None:
+    """The case, if `user` may see it at this property (else None: the view answers 404)."""
     return (
-        Complaint.objects.for_property(prop)
+        complaints_visible_to(user=user, property=prop)
         .select_related(
             "guest",
             "stay",
@@ -274,8 +344,8 @@ def complaint_for_property(*, prop: Property, pk: int) -> Complaint | None:
     )
 
 
-def case_page(*, complaint: Complaint) -> CasePage:
-    """Everything the case page shows, in a fixed number of queries."""
+def case_page(*, complaint: Complaint, user) -> CasePage:
+    """Everything the case page shows to `user`, in a fixed number of queries."""
     offers = list(complaint.offers.select_related("offered_by", "authorised_by", "approval__decided_by"))
     actions = list(complaint.actions.select_related("department", "assignee", "done_by"))
     events = list(complaint.events.select_related("actor"))
@@ -288,8 +358,15 @@ def case_page(*, complaint: Complaint) -> CasePage:
     )
     other = []
     if complaint.guest_id:
+        # The guest's cases at every hotel (know the guest); sensitive ones only where the user may see them.
+        here = has_perm_at(user, complaint.property, SENSITIVE_PERMISSION)
         other = list(
             Complaint.objects.filter(guest_id=complaint.guest_id)
+            .filter(
+                Q(property=complaint.property) & sensitive_rule(user=user, may_see_sensitive=here)
+                | ~Q(property=complaint.property)
+                & sensitive_rule(user=user, may_see_sensitive=user.is_superuser)
+            )
             .exclude(pk=complaint.pk)
             .select_related("property", "category")
             .order_by("-reported_at")[:10]
@@ -301,13 +378,13 @@ def case_page(*, complaint: Complaint) -> CasePage:
         events=events,
         facts=facts,
         other_cases=other,
-        similar=similar_cases(complaint=complaint),
+        similar=similar_cases(complaint=complaint, user=user),
         granted=granted_on_case(offers=offers),
     )
 
 
-def similar_cases(*, complaint: Complaint, days: int = 90, limit: int = 10) -> list[Complaint]:
-    """Recent cases about the same room, the same category in the same area, or the same guest."""
+def similar_cases(*, complaint: Complaint, user, days: int = 90, limit: int = 10) -> list[Complaint]:
+    """Recent cases `user` may see about the same room, category in the same area, or guest."""
     condition = Q(pk__in=[])
     if complaint.room_id:
         condition |= Q(room_id=complaint.room_id)
@@ -316,19 +393,26 @@ def similar_cases(*, complaint: Complaint, days: int = 90, limit: int = 10) -> l
     if complaint.guest_id:
         condition |= Q(guest_id=complaint.guest_id)
     since = (complaint.reported_at or timezone.now()) - dt.timedelta(days=days)
-    queryset = Complaint.objects.for_property(complaint.property).filter(condition, reported_at__gte=since)
+    queryset = complaints_visible_to(user=user, property=complaint.property).filter(
+        condition, reported_at__gte=since
+    )
     if complaint.pk:
         queryset = queryset.exclude(pk=complaint.pk)
     return list(queryset.select_related("room", "category", "guest").order_by("-reported_at")[:limit])
 
 
-def guest_cases(*, guest_id: int, prop: Property, group_wide: bool) -> list[Complaint]:
-    """A guest's cases for their profile: this hotel's (or every hotel's for group-level staff)."""
-    queryset = Complaint.objects.filter(guest_id=guest_id).select_related(
-        "property", "category", "department"
-    )
-    if not group_wide:
-        queryset = queryset.filter(property=prop)
+def guest_cases(*, user, guest_id: int, prop: Property, group_wide: bool) -> list[Complaint]:
+    """A guest's cases `user` may see, for the profile: this hotel's (every hotel's if group-wide)."""
+    if group_wide:
+        # Group-level staff: sensitive cases elsewhere only for superusers or the staff involved.
+        here = has_perm_at(user, prop, SENSITIVE_PERMISSION)
+        queryset = Complaint.objects.filter(
+            Q(property=prop) & sensitive_rule(user=user, may_see_sensitive=here)
+            | ~Q(property=prop) & sensitive_rule(user=user, may_see_sensitive=user.is_superuser)
+        )
+    else:
+        queryset = complaints_visible_to(user=user, property=prop)
+    queryset = queryset.filter(guest_id=guest_id).select_related("property", "category", "department")
     return list(queryset.order_by("-reported_at")[:50])
 
 
@@ -351,6 +435,7 @@ def pending_approvals(*, prop: Property, user) -> list:
     requests = list(
         ApprovalRequest.objects.for_property(prop)
         .filter(state=ApprovalRequest.State.PENDING)
+        .filter(offer__complaint__in=complaints_visible_to(user=user, property=prop))
         .select_related("offer__complaint__guest", "requested_by")
         .order_by("requested_at")[:200]
     )
@@ -366,10 +451,13 @@ def pending_approval_count(*, prop: Property) -> int:
     return ApprovalRequest.objects.for_property(prop).filter(state=ApprovalRequest.State.PENDING).count()
 
 
-def department_queue(*, prop: Property, department_id: int):
-    """Follow-up actions handed to a department: open ones first (oldest due first), then the last done."""
+def department_queue(*, user, prop: Property, department_id: int):
+    """Follow-up actions handed to a department: open ones first (oldest due first), then the last done.
+
+    Only actions of cases `user` may see: the queue links to the case and names the guest.
+    """
     base = FollowUpAction.objects.filter(
-        complaint__property=prop, department_id=department_id
+        complaint__in=complaints_visible_to(user=user, property=prop), department_id=department_id
     ).select_related("complaint__guest", "complaint__room", "created_by", "done_by")
     open_actions = list(base.filter(done_at__isnull=True).order_by("due_at")[:200])
     done = list(base.filter(done_at__isnull=False).order_by("-done_at")[:20])
@@ -439,7 +527,7 @@ def notifications(*, user, prop: Property, limit: int = 100):
     return list(Notification.objects.filter(recipient=user, property=prop)[:limit])
 
 
-def review_queue(*, prop: Property, now: dt.datetime | None = None) -> dict:
+def review_queue(*, user, prop: Property, now: dt.datetime | None = None) -> dict:
     """Closed in the last 24 hours, escalated in the last 7 days, and cases with a pending approval."""
     from django.db.models import Max, Prefetch
 
@@ -447,7 +535,7 @@ def review_queue(*, prop: Property, now: dt.datetime | None = None) -> dict:
 
     now = now or timezone.now()
     base = (
-        Complaint.objects.for_property(prop)
+        complaints_visible_to(user=user, property=prop)
         .select_related("guest", "department", "category")
         .prefetch_related(
             Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("-at"))

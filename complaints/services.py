@@ -418,7 +418,7 @@ def offer_make(
     )
     approvers = authority.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
     notify(
-        list(approvers),
+        selectors.staff_who_may_see(complaint=complaint, candidates=approvers),
         prop=prop,
         url=f"/complaints/{complaint.pk}/",
         text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")

@@ -31,7 +31,7 @@ PAGE_SIZE = 50
 
 
 def _case_or_404(request, pk: int):
-    complaint = selectors.complaint_for_property(prop=request.property, pk=pk)
+    complaint = selectors.complaint_for_user(user=request.user, prop=request.property, pk=pk)
     if complaint is None:
         raise Http404(_("No such case in this hotel."))
     return complaint
@@ -71,9 +71,11 @@ def complaint_list(request, mine: bool = False):
             target_label="cases.csv",
             details={"export": "cases_csv", "mine": mine, "query": request.GET.urlencode()[:500]},
         )
-        return csv_export.cases_csv(selectors.complaint_list(prop=request.property, filters=filters))
+        return csv_export.cases_csv(
+            selectors.complaint_list(user=request.user, prop=request.property, filters=filters)
+        )
     page = CappedPaginator(
-        selectors.complaint_list(prop=request.property, filters=filters), PAGE_SIZE
+        selectors.complaint_list(user=request.user, prop=request.property, filters=filters), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -164,7 +166,7 @@ def complaint_create(request):
         probe = Complaint(
             property=prop, room=stay.room if stay else None, guest=guest, area="room", reported_at=None
         )
-        similar = selectors.similar_cases(complaint=probe)
+        similar = selectors.similar_cases(complaint=probe, user=request.user)
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -200,7 +202,7 @@ def _action_forms(request, page, data=None, failed: str | None = None):
 
 
 def _render_case(request, complaint, *, failed_action=None, failed_form=None, status=200):
-    page = selectors.case_page(complaint=complaint)
+    page = selectors.case_page(complaint=complaint, user=request.user)
     transitions = [
         (t, reason)
         for t, reason in workflow.available(complaint.status, page.facts)
@@ -389,7 +391,9 @@ def guest_cases_panel(request, guest_pk: int):
     """The guest's cases, for the guest profile (served here: guests does not know complaints)."""
     access = request.property_access
     group_wide = request.user.is_superuser or bool(access and access.profile and access.profile.group_role_id)
-    cases = selectors.guest_cases(guest_id=guest_pk, prop=request.property, group_wide=group_wide)
+    cases = selectors.guest_cases(
+        user=request.user, guest_id=guest_pk, prop=request.property, group_wide=group_wide
+    )
     elsewhere = (
         0 if group_wide else selectors.guest_case_counts_elsewhere(guest_id=guest_pk, prop=request.property)
     )
@@ -451,6 +455,9 @@ def approval_decide(request, pk: int):
     approval = (
         ApprovalRequest.objects.for_property(request.property)
         .select_related("offer__complaint")
+        .filter(
+            offer__complaint__in=selectors.complaints_visible_to(user=request.user, property=request.property)
+        )
         .filter(pk=pk)
         .first()
     )
@@ -494,7 +501,9 @@ def department_queue(request, pk: int):
     department = Department.objects.for_property(request.property).filter(pk=pk).first()
     if department is None:
         raise Http404(_("No such department in this hotel."))
-    open_actions, done = selectors.department_queue(prop=request.property, department_id=department.pk)
+    open_actions, done = selectors.department_queue(
+        user=request.user, prop=request.property, department_id=department.pk
+    )
     return render(
         request,
         "complaints/department_queue.html",
@@ -557,7 +566,7 @@ def review_dashboard(request):
             "tiles": dashboard.now_tiles(prop),
             "breakdowns": dashboard.breakdowns(prop, period),
             "recurring": dashboard.recurring_problems(prop, period),
-            "guest_unhappy": dashboard.guest_unhappy_answers(prop, period),
+            "guest_unhappy": dashboard.guest_unhappy_answers(user=request.user, prop=prop, period=period),
             "trend": trend,
             "peak": peak,
             "table": dashboard.kpi_table(kpis),
@@ -577,4 +586,8 @@ def review_queue(request):
         )
         messages.success(request, _("%(ref)s marked reviewed.") % {"ref": complaint.reference})
         return redirect("complaints:review")
-    return render(request, "complaints/review.html", {"queue": selectors.review_queue(prop=request.property)})
+    return render(
+        request,
+        "complaints/review.html",
+        {"queue": selectors.review_queue(user=request.user, prop=request.property)},
+    )

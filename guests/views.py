@@ -31,7 +31,8 @@ def _guest_or_404(pk: int) -> Guest:
 
 def _back(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A path on this site only: redirect() would read anything else ("!") as a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
 

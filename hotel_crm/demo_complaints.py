@@ -71,6 +71,8 @@ DEPARTMENTS = [
             ("Noise from other guests", "其他客人噪音"),
             ("Lost property", "失物"),
             ("Safety concern", "安全问题"),
+            ("Harassment", "骚扰"),
+            ("Security incident", "安全事件"),
         ],
     ),
     (
@@ -97,6 +99,9 @@ DEPARTMENTS = [
     ),
 ]
 
+
+# Seen only by guest relations managers and the staff involved in the case (ADR 0009).
+SENSITIVE_CATEGORIES = {"Safety concern", "Harassment", "Security incident"}
 
 LIMITS = [  # role, per case, per business day (CNY)
     ("Front Desk", "500", "2000"),
@@ -142,8 +147,11 @@ def load_departments(prop: Property) -> None:
             property=prop, code=code, defaults={"name_en": en, "name_zh": zh}
         )
         for cat_en, cat_zh in categories:
-            Category.objects.get_or_create(
-                department=department, name_en=cat_en, defaults={"name_zh": cat_zh}
+            Category.objects.update_or_create(
+                department=department,
+                name_en=cat_en,
+                defaults={"is_sensitive": cat_en in SENSITIVE_CATEGORIES},
+                create_defaults={"name_zh": cat_zh, "is_sensitive": cat_en in SENSITIVE_CATEGORIES},
             )
     PreventionRule.objects.get_or_create(property=prop, defaults={"threshold": 3, "window_days": 30})
 
@@ -388,6 +396,18 @@ def load_demo_complaints() -> int:
         name="Mr Zhou (restaurant guest, table 12)",
         mood="impatient",
         hours_ago=1,
+    )
+    # 12 · A sensitive category, logged by the guest relations manager: the front desk does not see it.
+    log(
+        stays[10],
+        "security",
+        "Harassment",
+        "A man followed me from the lift to my door twice last night.",
+        severity="high",
+        mood="timid",
+        area="room",
+        actor=grm,
+        hours_ago=5,
     )
     count = Complaint.objects.for_property(sha).count()
     return count

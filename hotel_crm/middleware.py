@@ -38,6 +38,7 @@ class CurrentPropertyMiddleware:
                 if request.session.get(SESSION_KEY) != current.pk:
                     request.session[SESSION_KEY] = current.pk
                 user.active_role_ids = access.role_ids_by_property.get(current.pk, ())
+                user.active_property_id = current.pk
                 timezone.activate(current.tzinfo)
             request.property = current
             if access.profile is not None and access.profile.language:

@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "guests.view_profileaccess",
         "complaints.reopen_complaint",
         "complaints.view_all_complaints",
+        "complaints.view_sensitive_complaints",
         "complaints.view_approvalrequest",
     ],
     PROPERTY_ADMINISTRATOR: [

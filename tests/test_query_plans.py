@@ -37,6 +37,14 @@ def data(django_db_setup, django_db_blocker):
         call_command("flush", interactive=False)
 
 
+@pytest.fixture
+def clerk(data):
+    """The demo front desk clerk: the sensitive-case rule adds its conditions to every case query."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="frontdesk")
+
+
 def _nodes(plan: dict):
     yield plan
     for child in plan.get("Plans", []):
@@ -117,7 +125,7 @@ def test_guest_search_uses_indexes_for_every_query_shape(data):
     ids=["open", "open-department", "open-severity", "overdue", "period", "closed-in-period"],
 )
 @pytest.mark.parametrize("page", [1, 40])
-def test_case_list_pages_use_indexes(data, filters, page):
+def test_case_list_pages_use_indexes(data, clerk, filters, page):
     from complaints.models import Complaint
     from complaints.selectors import ComplaintFilters, complaint_list
     from complaints.views import PAGE_SIZE
@@ -134,7 +142,9 @@ def test_case_list_pages_use_indexes(data, filters, page):
     filters = ComplaintFilters(**options)
     assert_indexed(
         lambda: (
-            CappedPaginator(complaint_list(prop=data, filters=filters), PAGE_SIZE).get_page(page).object_list
+            CappedPaginator(complaint_list(user=clerk, prop=data, filters=filters), PAGE_SIZE)
+            .get_page(page)
+            .object_list
         )
     )
 
@@ -154,13 +164,15 @@ def test_dashboard_queries_use_indexes(data):
     assert_indexed(everything)
 
 
-def test_case_page_and_profile_use_indexes(data):
+def test_case_page_and_profile_use_indexes(data, clerk):
     from complaints.models import Complaint
-    from complaints.selectors import case_page, complaint_for_property, guest_cases
+    from complaints.selectors import case_page, complaint_for_user, guest_cases
     from guests.selectors import guest_for_profile, guest_profile
 
     case = Complaint.objects.filter(property=data, guest__isnull=False, room__isnull=False).order_by("-pk")[0]
-    assert_indexed(lambda: case_page(complaint=complaint_for_property(prop=data, pk=case.pk)))
+    assert_indexed(
+        lambda: case_page(complaint=complaint_for_user(user=clerk, prop=data, pk=case.pk), user=clerk)
+    )
     guest = guest_for_profile(pk=case.guest_id)
-    assert_indexed(lambda: guest_cases(guest_id=guest.pk, prop=data, group_wide=False))
+    assert_indexed(lambda: guest_cases(user=clerk, guest_id=guest.pk, prop=data, group_wide=False))
     guest_profile(guest=guest, prop=data, group_wide=False)  # reads stays and the log, not guests or cases

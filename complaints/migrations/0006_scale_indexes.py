@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0004_guest_voice'),
+        ('complaints', '0005_sensitive_categories'),
     ]
 
     operations = [

@@ -37,6 +37,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
                 "role_id", flat=True
             )
         )
+        user.active_property_id = token.property.pk
         request._request.property = token.property
         timezone.activate(token.property.tzinfo)
         services.api_token_touch(token=token)

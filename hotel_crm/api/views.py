@@ -275,15 +275,16 @@ class RoomStatusView(ApiView):
 # --- Complaints ------------------------------------------------------------------------------
 
 
-def _case_or_404(prop, pk: int):
-    complaint = complaint_selectors.complaint_for_property(prop=prop, pk=pk)
+def _case_or_404(request, prop, pk: int):
+    """The case if the caller may see it (complaints_visible_to, as in the UI), else 404."""
+    complaint = complaint_selectors.complaint_for_user(user=request.user, prop=prop, pk=pk)
     if complaint is None:
         raise Http404(_("No such case in this hotel."))
     return complaint
 
 
-def _case_document(complaint) -> dict:
-    page = complaint_selectors.case_page(complaint=complaint)
+def _case_document(request, complaint) -> dict:
+    page = complaint_selectors.case_page(complaint=complaint, user=request.user)
     document = s.ComplaintSerializer(complaint).data
     document["offers"] = s.OfferSerializer(page.offers, many=True).data
     document["actions"] = s.ActionSerializer(page.actions, many=True).data
@@ -304,7 +305,7 @@ class ComplaintList(generics.ListAPIView, ApiView):
         query = s.ComplaintListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = complaint_selectors.ComplaintFilters(**query.validated_data)
-        return complaint_selectors.complaint_list(prop=self.hotel(), filters=filters)
+        return complaint_selectors.complaint_list(user=self.request.user, prop=self.hotel(), filters=filters)
 
     def paginate_queryset(self, queryset):
         self.paginator.ordering = ("-reported_at", "-pk")
@@ -386,7 +387,9 @@ class ComplaintList(generics.ListAPIView, ApiView):
             restated_confirmed=d["restated_confirmed"],
         )
         complaint = complaint_services.complaint_log(prop=prop, actor=request.user, data=data)
-        return Response(_case_document(_case_or_404(prop, complaint.pk)), status=status.HTTP_201_CREATED)
+        return Response(
+            _case_document(request, _case_or_404(request, prop, complaint.pk)), status=status.HTTP_201_CREATED
+        )
 
 
 class ComplaintDetail(ApiView):
@@ -395,7 +398,7 @@ class ComplaintDetail(ApiView):
     @extend_schema(responses={200: s.ComplaintDetailSerializer, **_errors(401, 403, 404, 429)})
     def get(self, request, pk: int):
         """The case with its offers, follow-up actions and timeline."""
-        return Response(_case_document(_case_or_404(self.hotel(), pk)))
+        return Response(_case_document(request, _case_or_404(request, self.hotel(), pk)))
 
 
 class CaseAction(ApiView):
@@ -415,12 +418,12 @@ class CaseAction(ApiView):
 
     @idempotent
     def post(self, request, pk: int, **kwargs):
-        complaint = _case_or_404(self.hotel(), pk)
+        complaint = _case_or_404(request, self.hotel(), pk)
         form = self.input_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         with transaction.atomic():
             self.run(complaint, request.user, {"version": None, **form.validated_data}, **kwargs)
-        return Response(_case_document(_case_or_404(self.hotel(), pk)))
+        return Response(_case_document(request, _case_or_404(request, self.hotel(), pk)))
 
 
 def _action_view(action: Action, serializer, summary: str, run):

@@ -430,7 +430,8 @@ def test_the_dashboard_query_count_does_not_grow_with_guest_answers(sha, clerk, 
         case = verifying_case(sha, clerk, dept, room=f"26{n:02d}")
         guest_voice.guest_check_answer(token=token_of(case), answer=Verdict.SATISFIED, comment=f"c{n}")
     assert queries() == few
-    assert len(dashboard.guest_unhappy_answers(sha, dashboard.Period(sha.today(), sha.today()))) == 7
+    period = dashboard.Period(sha.today(), sha.today())
+    assert len(dashboard.guest_unhappy_answers(user=grm, prop=sha, period=period)) == 7
 
 
 # --- the rate limit counter -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -40,8 +41,16 @@ def refs(queryset) -> list[str]:
     return [c.reference for c in queryset]
 
 
+def _viewer():
+    """A superuser: sees every case, so these tests pin the filters, not the access rule."""
+    user = get_user_model().objects.filter(username="selector-viewer").first()
+    return user or factories.make_staff("selector-viewer", is_superuser=True)
+
+
 def listed(prop, now=None, **filters) -> list[Complaint]:
-    return list(selectors.complaint_list(prop=prop, filters=ComplaintFilters(**filters), now=now))
+    return list(
+        selectors.complaint_list(user=_viewer(), prop=prop, filters=ComplaintFilters(**filters), now=now)
+    )
 
 
 @pytest.fixture
@@ -198,9 +207,11 @@ def _touch_row(case) -> tuple:
 
 
 def _list_queries(prop) -> tuple[int, list[tuple]]:
+    viewer = _viewer()
     with CaptureQueriesContext(connection) as ctx:
         rows = [
-            _touch_row(c) for c in list(selectors.complaint_list(prop=prop, filters=ComplaintFilters())[:50])
+            _touch_row(c)
+            for c in list(selectors.complaint_list(user=viewer, prop=prop, filters=ComplaintFilters())[:50])
         ]
     return len(ctx.captured_queries), rows
 
@@ -268,9 +279,10 @@ def _case_with(prop, actor, department, guest, room, n: int) -> Complaint:
 
 
 def _case_page_queries(prop, pk) -> tuple[int, selectors.CasePage]:
+    viewer = _viewer()
     with CaptureQueriesContext(connection) as ctx:
-        complaint = selectors.complaint_for_property(prop=prop, pk=pk)
-        page = selectors.case_page(complaint=complaint)
+        complaint = selectors.complaint_for_user(user=viewer, prop=prop, pk=pk)
+        page = selectors.case_page(complaint=complaint, user=viewer)
         # What the case page reads
         c = page.complaint
         _ = (

@@ -1,0 +1,157 @@
+"""Issue #10, test 4: 1,000+ malformed form posts, Hypothesis-generated, to every form of the app.
+
+The endpoints are every URL (with real demo ids, as in tests/test_crawl.py) whose view reads a POST,
+so a new form is fuzzed the day it is added. The bodies are raw urlencoded bytes, so they can carry
+what a browser would never send: invalid UTF-8 and lone surrogates, NUL bytes, 200 kB values, huge
+and negative numbers, impossible dates, missing, repeated and unknown fields. No post may raise (the
+test client re-raises a view's exception, i.e. a 500), and a rejected post (4xx, or a redirect with an
+error message) must leave the row count of every table as it was: nothing half-saved.
+"""
+
+import inspect
+from urllib.parse import quote_from_bytes
+
+import pytest
+from django import forms as django_forms
+from django.contrib.messages import constants as message_levels
+from django.urls import resolve
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.security.conftest import client_for, row_counts
+from tests.test_crawl import _paths
+
+pytestmark = pytest.mark.django_db
+
+RANDOM_POSTS = 900
+# Logging out ends the session the fuzzer posts with; failed logins are the audit trail's business.
+NOT_FUZZED = {"/logout/", "/login/"}
+
+
+def _form_field_names() -> list[str]:
+    from complaints import forms as complaint_forms
+    from guests import forms as guest_forms
+    from rooms import forms as room_forms
+
+    names = set()
+    for module in (complaint_forms, guest_forms, room_forms):
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, django_forms.BaseForm) and cls.__module__ == module.__name__:
+                names |= set(cls.base_fields)
+    return sorted(
+        names | {"next", "offer", "action", "answer", "decision", "complaint", "comment", "property"}
+    )
+
+
+def _post_endpoints() -> list[str]:
+    endpoints = []
+    for path in _paths():
+        view = inspect.unwrap(resolve(path.split("?")[0]).func)
+        if path not in NOT_FUZZED and "POST" in inspect.getsource(view):
+            endpoints.append(path)
+    return endpoints
+
+
+NASTY_CHARS = [
+    "\x00",
+    "\ud800",
+    "\udfff",
+    "\ufeff",
+    "\u202e",
+    "\u200b",
+    "😀",
+    "\r\n",
+    "'",
+    '"',
+    "<",
+    "%",
+    "\\",
+]
+text = st.lists(st.one_of(st.characters(), st.sampled_from(NASTY_CHARS)), max_size=40).map("".join)
+numbers = st.one_of(
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
+    st.sampled_from(["1e309", "-1e309", "NaN", "inf", "-0", "0x10", "1_000", "١٢٣", "9" * 400, "-1", "0"]),
+)
+dates = st.sampled_from(
+    ["2026-02-30", "9999-99-99T99:99", "0000-00-00", "2026-13-01", "-1-01-01", "1900-01-01T25:61", "today"]
+)
+plausible = st.sampled_from(
+    ["1", "2", "3", "in_person", "accept", "decline", "approve", "very_satisfied", "dissatisfied", "high",
+     "room", "amenity", "clean", "on", "true", "SHA", "issue", "fine", "en", "zh-hans"]
+)  # fmt: skip
+values = st.one_of(
+    text.map(lambda t: t.encode("utf-8", "surrogatepass")),  # lone surrogates: invalid UTF-8 on the wire
+    st.binary(max_size=40),
+    numbers.map(str.encode),
+    dates.map(str.encode),
+    plausible.map(str.encode),
+    st.sampled_from([b"", b" ", b"x" * 200_000, "长".encode() * 30_000]),
+)
+
+
+@st.composite
+def bodies(draw, field_names):
+    keys = st.one_of(st.sampled_from(field_names), text.map(lambda t: t.encode("utf-8", "surrogatepass")))
+    pairs = draw(st.lists(st.tuples(keys, values), max_size=12))
+    encoded = []
+    for key, value in pairs:
+        key = key if isinstance(key, bytes) else key.encode()
+        encoded.append(f"{quote_from_bytes(key)}={quote_from_bytes(value)}")
+    return "&".join(encoded)
+
+
+def _rejected(response) -> bool:
+    if response.status_code >= 400:
+        return True
+    queued = getattr(getattr(response.wsgi_request, "_messages", None), "_queued_messages", [])
+    return any(message.level >= message_levels.ERROR for message in queued)
+
+
+# Sent to every endpoint as well, so each is hit even where the random draw passes it by.
+FIXED_BODY = (
+    "version=-1&note=%00&reason=%ED%A0%80&offer=1e309&action=99999999999999999999&due_at=2026-02-30T25:61"
+    "&guest_words=" + "x" * 100_000 + "&department=-1&room=%FF%FE&value=-5&verdict=" + "%00" * 3
+)
+
+
+def test_malformed_posts_never_crash_and_never_half_save(demo):
+    client = client_for("admin")  # a superuser: every form is open to them, no CSRF checks here
+    client.post("/property/switch/", {"property": _sha_pk()})
+    endpoints = _post_endpoints()
+    assert len(endpoints) >= 20, endpoints
+    seen = {"posts": 0, "rejected": 0}
+    counts = {"now": row_counts()}
+
+    def post(path: str, body: str) -> None:
+        before = counts["now"]
+        response = client.post(path, body, content_type="application/x-www-form-urlencoded")
+        seen["posts"] += 1
+        assert response.status_code < 500, (path, body[:300])
+        counts["now"] = after = row_counts()
+        if _rejected(response):
+            seen["rejected"] += 1
+            changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+            assert changed == {}, (path, response.status_code, body[:300])
+
+    @settings(
+        max_examples=RANDOM_POSTS,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(path=st.sampled_from(endpoints), body=bodies(_form_field_names()))
+    def post_malformed(path, body):
+        post(path, body)
+
+    post_malformed()
+    for path in endpoints:
+        post(path, FIXED_BODY)
+    assert seen["posts"] >= 1000
+    assert seen["rejected"] >= seen["posts"] // 2, seen  # most of it must be refused, not ignored
+
+
+def _sha_pk() -> int:
+    from hotel_crm.models import Property
+
+    return Property.objects.get(code="SHA").pk
