@@ -31,6 +31,21 @@ MATRIX = {
     # --- every logged-in member of staff
     "home": ("GET", "/", (302, 302, 302, 302, 302, 302)),
     "switch_property": ("POST", "/property/switch/", (302, 404, 404, 404, 404, 404)),  # no such hotel
+    "ping": ("GET", "/ping/", (302, 200, 200, 200, 200, 200)),
+    # --- one's own sign-in security (second factor, sessions)
+    "account_security": ("GET", "/account/security/", (302, 200, 200, 200, 200, 200)),
+    "account_sessions_end_others": (
+        "POST",
+        "/account/security/end-other-sessions/",
+        (302, 302, 302, 302, 302, 302),
+    ),
+    "account_recovery_codes_renew": (
+        "POST",
+        "/account/security/recovery-codes/",
+        (302, 302, 302, 302, 302, 302),
+    ),
+    "mfa_enrol": ("GET", "/account/mfa/enrol/", (302, 200, 200, 200, 200, 200)),
+    "mfa_verify": ("GET", "/account/mfa/verify/", (302, 302, 302, 302, 302, 302)),
     # --- rooms
     "rooms:board": ("GET", "/rooms/", (302, 200, 200, 200, 200, 200)),
     "rooms:detail": ("GET", "/rooms/{room}/", (302, 200, 200, 200, 200, 200)),
@@ -177,6 +192,11 @@ ADMIN_MODELS = {
     "api.apitoken": EDITABLE,
     "api.webhooksubscription": EDITABLE,
     "api.webhookdelivery": READ_ONLY,
+    # The audit trail cannot be edited by anyone; a login lock can be lifted (deleted) early;
+    # a lost authenticator is deleted so its owner enrols again.
+    "hotel_crm.auditevent": {"add": 403, "change": 200, "delete": 403},
+    "hotel_crm.loginlock": {"add": 403, "change": 200, "delete": 200},
+    "hotel_crm.totpdevice": {"add": 403, "change": 200, "delete": 200},
 }
 
 
