@@ -114,8 +114,6 @@ def test_an_english_guest_gets_english_even_from_a_chinese_browser(sha, clerk, d
 
 
 # NEEDS THE LEAD'S CATALOGUE: these strings are new (locale/ is regenerated after the merge).
-# Remove the xfail once locale/zh_Hans has the msgids listed in the report of branch `voice`.
-@pytest.mark.xfail(reason="new msgids are not in locale/ yet: the lead adds them after merging", strict=False)
 def test_the_chinese_page_text_is_translated(sha, clerk, dept):
     case = case_for(sha, clerk, dept, language="zh-hans")
     html = Client().get(page_url(case)).content.decode()
