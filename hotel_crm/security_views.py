@@ -80,11 +80,12 @@ def mfa_enrol(request):
     secret = request.session.get(PENDING_SECRET)
     if not secret:
         secret = request.session[PENDING_SECRET] = mfa.totp_new_secret()
-    form = CodeForm(request.POST or None)
+    # Bound on every POST, even an empty one, so its errors are the answer (never a 500).
+    form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
-    if request.method == "POST":
+    if form.is_bound:
         codes = (
-            mfa.totp_enrol(user=request.user, secret=secret, code=request.POST.get("code", ""))
+            mfa.totp_enrol(user=request.user, secret=secret, code=form.cleaned_data["code"])
             if form.is_valid()
             else None
         )
@@ -95,9 +96,10 @@ def mfa_enrol(request):
                 request, "hotel_crm/recovery_codes.html", {"codes": codes, "next": _safe_next(request)}
             )
         audit_record(Action.MFA_FAILED, actor=request.user, details={"step": "enrol"})
-        form.add_error(
-            "code", _("That code does not match. Check the phone's clock and try the newest code.")
-        )
+        if form.is_valid():
+            form.add_error(
+                "code", _("That code does not match. Check the phone's clock and try the newest code.")
+            )
         status = 400
     context = {
         "form": form,
@@ -115,7 +117,7 @@ def mfa_verify(request):
     """Ask for the code of the user's authenticator (or a recovery code) after the password."""
     if request.session.get(staff_sessions.MFA_STATE) != mfa.MFA_VERIFY:
         return HttpResponseRedirect(_safe_next(request))
-    form = VerifyForm(request.POST or None)
+    form = VerifyForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]

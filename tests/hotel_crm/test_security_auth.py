@@ -359,3 +359,20 @@ def test_a_superuser_lifts_a_lock_in_the_admin_and_the_count_starts_again(sha):
     assert _login(Client(), "desk1", factories.PASSWORD).status_code == 302
     lifted = AuditEvent.objects.get(details__login_lock="lifted")
     assert lifted.actor == root and lifted.target_label == f"desk1@{DESK_IP}"
+
+
+@pytest.mark.parametrize("path", ["/account/mfa/enrol/", "/account/mfa/verify/"])
+def test_an_empty_or_malformed_code_post_is_refused_with_a_message_not_a_crash(sha, client, path):
+    # Found by the malformed-forms fuzzer: an empty POST left the form unbound and add_error raised
+    clerk = factories.front_desk_at(sha, username="desk9")
+    client.force_login(clerk)
+    if path.endswith("verify/"):
+        TOTPDevice.objects.create(user=clerk, secret=pyotp.random_base32())
+        session = client.session
+        session[MFA_STATE] = "verify"
+        session.save()
+    for data in ({}, {"code": ""}, {"code": "x" * 500}):
+        response = client.post(path, data)
+        assert response.status_code == 400, data
+        assert response.context["form"].errors, data
+    assert TOTPDevice.objects.filter(user=clerk).count() == (1 if path.endswith("verify/") else 0)
