@@ -362,23 +362,24 @@ def now_tiles(prop: Property) -> dict:
     by_step = dict(cases.values_list("status").annotate(n=Count("pk")).order_by())
     from complaints.models import ApprovalRequest, FollowUpAction
 
-    overdue_actions = FollowUpAction.objects.filter(
-        complaint=OuterRef("pk"), done_at__isnull=True, due_at__lt=now
-    )
-    # One primary-key probe per open case, not a join that would read every guest and stay.
+    # Hashed subqueries over the few VIP guests, departing stays and overdue actions, not one
+    # probe per open case: the counts come from the open-case index alone (ADR 0018).
     from guests.models import Guest
 
-    vip_guest = Guest.objects.filter(pk=OuterRef("guest_id"), vip_level__gt=0)
-    departing_stay = Stay.objects.filter(
-        pk=OuterRef("stay_id"), departure_date=today, status=StayStatus.IN_HOUSE
-    )
+    vip_guests = Guest.objects.filter(vip_level__gt=0).values("pk")
+    departing_stays = Stay.objects.filter(
+        property=prop, departure_date=today, status=StayStatus.IN_HOUSE
+    ).values("pk")
     counts = cases.aggregate(
         open=Count("pk"),
-        vip=Count("pk", filter=Exists(vip_guest)),
+        vip=Count("pk", filter=Q(guest_id__in=vip_guests)),
         repeat=Count("pk", filter=Q(is_repeat=True)),
-        departing=Count("pk", filter=Exists(departing_stay)),
+        departing=Count("pk", filter=Q(stay_id__in=departing_stays)),
     )
-    counts["overdue"] = cases.filter(Q(step_due_at__lt=now) | Exists(overdue_actions)).count()
+    overdue_actions = FollowUpAction.objects.filter(done_at__isnull=True, due_at__lt=now).values(
+        "complaint_id"
+    )
+    counts["overdue"] = cases.filter(Q(step_due_at__lt=now) | Q(pk__in=overdue_actions)).count()
     counts["approvals"] = ApprovalRequest.objects.for_property(prop).filter(state="pending").count()
     counts["by_step"] = [(s.value, s.label, by_step.get(s.value, 0)) for s in Status if s in OPEN]
     return counts

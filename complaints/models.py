@@ -327,6 +327,13 @@ class Complaint(models.Model):
             ),
             # every case of a period, newest first: the dashboard and its drill-down lists.
             models.Index("property", F("reported_at").desc(), F("id").desc(), name="complaint_recent_idx"),
+            # the dashboard's "right now" tiles, counted from the index alone (ADR 0018).
+            models.Index(
+                fields=["property", "status"],
+                include=["id", "step_due_at", "is_repeat", "guest", "stay"],
+                name="complaint_open_tiles_idx",
+                condition=OPEN_CONDITION,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -543,7 +550,16 @@ class FollowUpAction(models.Model):
         verbose_name = _("follow-up action")
         verbose_name_plural = _("follow-up actions")
         ordering = ["due_at", "pk"]
-        indexes = [models.Index(fields=["complaint", "done_at"], name="action_open_idx")]
+        indexes = [
+            models.Index(fields=["complaint", "done_at"], name="action_open_idx"),
+            # the dashboard's overdue tile: the few actions not done and past due (ADR 0018).
+            models.Index(
+                fields=["due_at"],
+                include=["complaint"],
+                name="action_overdue_idx",
+                condition=Q(done_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description
