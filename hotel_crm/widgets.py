@@ -27,21 +27,31 @@ class FastSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
+        # Widget's context, not ChoiceWidget's: the options are written straight from the choices
+        # (ChoiceWidget.optgroups builds a dict of attributes per option first).
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        if self.allow_multiple_selected:
+            widget["attrs"]["multiple"] = True
+        chosen, has_selected = widget["value"], False
         parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
-        for group_name, group_choices, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('\n  <optgroup label="{}">', group_name))
-            for option in group_choices:
+        for option_value, option_label in self.choices:
+            if option_value is None:
+                option_value = ""
+            group = isinstance(option_label, list | tuple)
+            if group and option_value:
+                parts.append(format_html('\n  <optgroup label="{}">', option_value))
+            for value_, label in option_label if group else [(option_value, option_label)]:
+                selected = (not has_selected or self.allow_multiple_selected) and str(value_) in chosen
+                has_selected |= selected
                 parts.append(
                     format_html(
                         '\n  <option value="{}"{}>{}</option>\n',
-                        str(option["value"]),
-                        _attrs(option["attrs"]),
-                        option["label"],
+                        str(value_),
+                        mark_safe(" selected") if selected else "",
+                        label,
                     )
                 )
-            if group_name:
+            if group and option_value:
                 parts.append(mark_safe("\n  </optgroup>"))
         parts.append(mark_safe("\n</select>"))
         return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)

@@ -38,3 +38,22 @@ def test_a_form_field_with_fast_select_renders_like_the_default_one():
 
     assert str(Fast(initial={"room": "42"})["room"]) == str(Default(initial={"room": "42"})["room"])
     assert 'value="42" selected' in str(Fast(initial={"room": "42"})["room"])
+
+
+def test_a_model_choice_select_renders_like_the_default_one(sha):
+    from rooms.models import Room
+    from tests import factories
+
+    rooms = [factories.make_room(sha, f"26{n:02d}") for n in range(1, 6)]
+
+    def field(widget):
+        class RoomForm(forms.Form):
+            room = forms.ModelChoiceField(
+                widget=widget, queryset=Room.objects.order_by("number"), required=False
+            )
+
+        return str(RoomForm(initial={"room": rooms[2].pk})["room"])
+
+    fast, default = field(FastSelect), field(forms.Select)
+    assert fast == default
+    assert f'<option value="{rooms[2].pk}" selected>' in fast
