@@ -5,11 +5,13 @@ behind it (drill-down). The number of queries is fixed: no per-case loops.
 """
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -24,10 +26,13 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import TruncDate, TruncWeek
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.models import (
     Complaint,
+    DashboardSnapshot,
+    FiguresDecoder,
+    FiguresEncoder,
     GuestCheck,
     Offer,
     OfferStatus,
@@ -250,6 +255,19 @@ def guest_unhappy_answers(*, user, prop: Property, period: Period, limit: int = 
     )
 
 
+def _in_every_language(label) -> dict[str, str]:
+    """A label in each of the site's languages, so figures computed once serve every reader."""
+    labels = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            labels[code] = str(label())
+    return labels
+
+
+def _localize(labels: dict[str, str]) -> str:
+    return labels.get(translation.get_language() or "", labels.get(settings.LANGUAGE_CODE, ""))
+
+
 def breakdowns(prop: Property, period: Period) -> dict:
     """Cases by department, category, room, floor and severity, each row with its drill-down."""
     cases = cases_in(prop, period)
@@ -261,7 +279,15 @@ def breakdowns(prop: Property, period: Period) -> dict:
         for row in grouped.annotate(n=Count("pk")).order_by("-n")[:20]:
             if row[group_by[0]] is None:
                 continue
-            out.append({"label": label(row), "count": row["n"], "filters": {**base, key: row[group_by[0]]}})
+            labels = _in_every_language(lambda: label(row))  # noqa: B023 (called at once)
+            out.append(
+                {
+                    "label": _localize(labels),
+                    "labels": labels,
+                    "count": row["n"],
+                    "filters": {**base, key: row[group_by[0]]},
+                }
+            )
         return out
 
     from hotel_crm.i18n import localized
@@ -304,6 +330,9 @@ def recurring_problems(prop: Property, period: Period, limit: int = 10) -> list[
         {
             "room": r["room__number"],
             "category": localized(r["category__name_en"], r["category__name_zh"]),
+            "categories": _in_every_language(
+                lambda r=r: localized(r["category__name_en"], r["category__name_zh"])
+            ),
             "count": r["n"],
             "filters": {**base, "room": r["room"], "category": r["category"]},
         }
@@ -340,23 +369,24 @@ def now_tiles(prop: Property) -> dict:
     by_step = dict(cases.values_list("status").annotate(n=Count("pk")).order_by())
     from complaints.models import ApprovalRequest, FollowUpAction
 
-    overdue_actions = FollowUpAction.objects.filter(
-        complaint=OuterRef("pk"), done_at__isnull=True, due_at__lt=now
-    )
-    # One primary-key probe per open case, not a join that would read every guest and stay.
+    # Hashed subqueries over the few VIP guests, departing stays and overdue actions, not one
+    # probe per open case: the counts come from the open-case index alone (ADR 0018).
     from guests.models import Guest
 
-    vip_guest = Guest.objects.filter(pk=OuterRef("guest_id"), vip_level__gt=0)
-    departing_stay = Stay.objects.filter(
-        pk=OuterRef("stay_id"), departure_date=today, status=StayStatus.IN_HOUSE
-    )
+    vip_guests = Guest.objects.filter(vip_level__gt=0).values("pk")
+    departing_stays = Stay.objects.filter(
+        property=prop, departure_date=today, status=StayStatus.IN_HOUSE
+    ).values("pk")
     counts = cases.aggregate(
         open=Count("pk"),
-        vip=Count("pk", filter=Exists(vip_guest)),
+        vip=Count("pk", filter=Q(guest_id__in=vip_guests)),
         repeat=Count("pk", filter=Q(is_repeat=True)),
-        departing=Count("pk", filter=Exists(departing_stay)),
+        departing=Count("pk", filter=Q(stay_id__in=departing_stays)),
     )
-    counts["overdue"] = cases.filter(Q(step_due_at__lt=now) | Exists(overdue_actions)).count()
+    overdue_actions = FollowUpAction.objects.filter(done_at__isnull=True, due_at__lt=now).values(
+        "complaint_id"
+    )
+    counts["overdue"] = cases.filter(Q(step_due_at__lt=now) | Q(pk__in=overdue_actions)).count()
     counts["approvals"] = ApprovalRequest.objects.for_property(prop).filter(state="pending").count()
     counts["by_step"] = [(s.value, s.label, by_step.get(s.value, 0)) for s in Status if s in OPEN]
     return counts
@@ -402,3 +432,82 @@ def kpi_table(kpis: dict) -> list[tuple[str, object, object]]:
         )
         rows.append((f"{label} — {_('p90, hours')}", hours(cur[key]["p90"]), hours(prev[key]["p90"])))
     return [(label, "" if a is None else a, "" if b is None else b) for label, a, b in rows]
+
+
+# --- Snapshots of the standard periods (ADR 0018) ---------------------------------------------
+#
+# The period figures (KPIs, breakdowns, recurring problems, the weekly trend) read every case of
+# the period and the one before: seconds at a million cases. For the standard "last N days"
+# periods beat computes them ahead (`dashboard_snapshots_refresh`) and the page reads one row;
+# a custom period, a missing or stale snapshot, or the manager's "recompute" computes them live.
+
+
+def period_figures(prop: Property, period: Period) -> dict:
+    """Everything on the dashboard that depends on the period (a fixed number of queries)."""
+    return {
+        "kpis": kpis(prop, period),
+        "breakdowns": breakdowns(prop, period),
+        "recurring": recurring_problems(prop, period),
+        "trend": weekly_trend(prop),
+    }
+
+
+def rolling_period(prop: Property, days: int, now: dt.datetime | None = None) -> Period:
+    """The last `days` days, today included, in the hotel's calendar."""
+    today = prop.today(now)
+    return Period(today - dt.timedelta(days=days - 1), today)
+
+
+@transaction.atomic
+def snapshot_refresh(*, prop: Property, days: int, now: dt.datetime | None = None) -> DashboardSnapshot:
+    """Compute the last `days` days' figures and store them as the property's snapshot (idempotent)."""
+    now = now or timezone.now()
+    period = rolling_period(prop, days, now)
+    snapshot, _created = DashboardSnapshot.objects.update_or_create(
+        property=prop,
+        days=days,
+        defaults={
+            "period_start": period.start,
+            "period_end": period.end,
+            "computed_at": now,
+            "figures": period_figures(prop, period),
+        },
+    )
+    return snapshot
+
+
+def snapshots_refresh(now: dt.datetime | None = None) -> int:
+    """Beat: refresh every active property's snapshots of DASHBOARD_SNAPSHOT_DAYS."""
+    refreshed = 0
+    for prop in Property.objects.active():
+        for days in settings.DASHBOARD_SNAPSHOT_DAYS:
+            snapshot_refresh(prop=prop, days=days, now=now)
+            refreshed += 1
+    return refreshed
+
+
+def snapshot_figures(prop: Property, days: int) -> tuple[dict, dt.datetime]:
+    """The last `days` days' figures from a fresh snapshot (one query), else computed now and stored.
+
+    Returns the figures and the time they were computed, with labels in the active language.
+    """
+    now = timezone.now()
+    period = rolling_period(prop, days, now)
+    snapshot = DashboardSnapshot.objects.filter(
+        property=prop,
+        days=days,
+        period_start=period.start,
+        period_end=period.end,
+        computed_at__gt=now - dt.timedelta(seconds=settings.DASHBOARD_SNAPSHOT_MAX_AGE),
+    ).first()
+    if snapshot is None:
+        snapshot = snapshot_refresh(prop=prop, days=days, now=now)
+        # Read back as a stored one would be (lists for tuples, labels by language): one code path.
+        snapshot.figures = json.loads(json.dumps(snapshot.figures, cls=FiguresEncoder), cls=FiguresDecoder)
+    figures = snapshot.figures
+    for rows in figures["breakdowns"].values():
+        for row in rows:
+            row["label"] = _localize(row["labels"])
+    for row in figures["recurring"]:
+        row["category"] = _localize(row["categories"])
+    return figures, snapshot.computed_at

@@ -21,6 +21,7 @@ from complaints.models import (
     VerdictSource,
 )
 from complaints.workflow import Status, Verdict
+from hotel_crm.widgets import FastSelect
 from rooms.models import Room
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -36,22 +37,40 @@ class ComplaintLogForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
-    area = forms.ChoiceField(label=_("Where"), choices=Area.choices, initial=Area.ROOM)
-    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none(), required=False)
+    department = forms.ModelChoiceField(
+        widget=FastSelect, label=_("Department"), queryset=Department.objects.none()
+    )
+    category = forms.ModelChoiceField(
+        widget=FastSelect, label=_("Category"), queryset=Category.objects.none(), required=False
+    )
+    severity = forms.ChoiceField(
+        widget=FastSelect, label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM
+    )
+    area = forms.ChoiceField(widget=FastSelect, label=_("Where"), choices=Area.choices, initial=Area.ROOM)
+    room = forms.ModelChoiceField(
+        widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
+    )
     location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
     occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
     people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
-    mood = forms.ChoiceField(label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False)
+    mood = forms.ChoiceField(
+        widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
+    )
     guest_type = forms.ChoiceField(
-        label=_("Kind of guest right now"), choices=[("", "—"), *GuestType.choices], required=False
+        widget=FastSelect,
+        label=_("Kind of guest right now"),
+        choices=[("", "—"), *GuestType.choices],
+        required=False,
     )
     kind = forms.ChoiceField(
-        label=_("Kind of complaint"), choices=[("", "—"), *ComplaintKind.choices], required=False
+        widget=FastSelect,
+        label=_("Kind of complaint"),
+        choices=[("", "—"), *ComplaintKind.choices],
+        required=False,
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON)
+    channel = forms.ChoiceField(
+        widget=FastSelect, label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON
+    )
     complainant_name = forms.CharField(
         label=_("Name (if not a registered guest)"), max_length=120, required=False
     )
@@ -97,22 +116,36 @@ class ComplaintLogForm(forms.Form):
 class DetailsForm(VersionedForm):
     """Correct the details captured while listening."""
 
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
-    area = forms.ChoiceField(label=_("Where"), choices=Area.choices)
-    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none(), required=False)
+    department = forms.ModelChoiceField(
+        widget=FastSelect, label=_("Department"), queryset=Department.objects.none()
+    )
+    category = forms.ModelChoiceField(
+        widget=FastSelect, label=_("Category"), queryset=Category.objects.none(), required=False
+    )
+    severity = forms.ChoiceField(widget=FastSelect, label=_("Severity"), choices=Severity.choices)
+    area = forms.ChoiceField(widget=FastSelect, label=_("Where"), choices=Area.choices)
+    room = forms.ModelChoiceField(
+        widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
+    )
     location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
     occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
     people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
-    mood = forms.ChoiceField(label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False)
+    mood = forms.ChoiceField(
+        widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
+    )
     guest_type = forms.ChoiceField(
-        label=_("Kind of guest right now"), choices=[("", "—"), *GuestType.choices], required=False
+        widget=FastSelect,
+        label=_("Kind of guest right now"),
+        choices=[("", "—"), *GuestType.choices],
+        required=False,
     )
     kind = forms.ChoiceField(
-        label=_("Kind of complaint"), choices=[("", "—"), *ComplaintKind.choices], required=False
+        widget=FastSelect,
+        label=_("Kind of complaint"),
+        choices=[("", "—"), *ComplaintKind.choices],
+        required=False,
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    channel = forms.ChoiceField(widget=FastSelect, label=_("Channel"), choices=Channel.choices)
 
     def __init__(self, *args, prop=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,19 +178,20 @@ class RestateForm(VersionedForm):
 
 
 class ApologyForm(VersionedForm):
-    method = forms.ChoiceField(label=_("How"), choices=ApologyMethod.choices)
+    method = forms.ChoiceField(widget=FastSelect, label=_("How"), choices=ApologyMethod.choices)
     note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False)
 
 
 class OfferForm(VersionedForm):
     remedy = forms.ModelChoiceField(
+        widget=FastSelect,
         label=_("From the catalogue"),
         queryset=Remedy.objects.none(),
         required=False,
         help_text=_("Sets the kind of remedy; give the value you offer."),
     )
     remedy_type = forms.ChoiceField(
-        label=_("Kind of remedy"), choices=[("", "—"), *RemedyType.choices], required=False
+        widget=FastSelect, label=_("Kind of remedy"), choices=[("", "—"), *RemedyType.choices], required=False
     )
     description = forms.CharField(label=_("What exactly"), max_length=300)
     value = forms.DecimalField(label=_("Value"), min_value=0, max_value=1000000, decimal_places=2, initial=0)
@@ -178,20 +212,24 @@ class OfferForm(VersionedForm):
 
 
 class ApprovalDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
+    decision = forms.ChoiceField(
+        widget=FastSelect, choices=[("approve", _("Approve")), ("decline", _("Decline"))]
+    )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
 class OfferAnswerForm(VersionedForm):
     offer = forms.IntegerField(widget=forms.HiddenInput)
-    answer = forms.ChoiceField(choices=[("accept", _("Accepted")), ("decline", _("Declined"))])
+    answer = forms.ChoiceField(
+        widget=FastSelect, choices=[("accept", _("Accepted")), ("decline", _("Declined"))]
+    )
     response = forms.CharField(label=_("What the guest said"), max_length=300, required=False)
 
 
 class ActionForm(VersionedForm):
     description = forms.CharField(label=_("What must happen"), max_length=300)
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False
+        widget=FastSelect, label=_("Department"), queryset=Department.objects.none(), required=False
     )
     due_at = forms.DateTimeField(label=_("Due"), widget=DATETIME)
 
@@ -228,7 +266,7 @@ class ReasonForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
+    assignee = forms.ModelChoiceField(widget=FastSelect, label=_("Assign to"), queryset=None)
 
     def __init__(self, *args, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,19 +297,22 @@ class GuestAnswerForm(forms.Form):
 
 
 class CourtesyForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=CourtesyOutcome.choices)
+    outcome = forms.ChoiceField(widget=FastSelect, label=_("Outcome"), choices=CourtesyOutcome.choices)
     note = forms.CharField(label=_("What the guest said"), max_length=500, required=False)
 
 
 class ListFilterForm(forms.Form):
     status = forms.ChoiceField(
+        widget=FastSelect,
         label=_("Step"),
         required=False,
         choices=[("open", _("All open")), *Status.choices, ("all", _("Everything"))],
     )
-    department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(
+        widget=FastSelect, label=_("Department"), required=False, coerce=int, empty_value=None
+    )
     severity = forms.ChoiceField(
-        label=_("Severity"), required=False, choices=[("", _("Any")), *Severity.choices]
+        widget=FastSelect, label=_("Severity"), required=False, choices=[("", _("Any")), *Severity.choices]
     )
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     repeat = forms.BooleanField(label=_("Repeat"), required=False)
@@ -286,6 +327,7 @@ class ListFilterForm(forms.Form):
     room = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     floor = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=-10, max_value=300)
     verdict = forms.ChoiceField(
+        widget=FastSelect,
         label=_("Verdict"),
         required=False,
         choices=[("", _("Any")), ("any", _("Verified")), *Verdict.choices],
@@ -299,6 +341,7 @@ class ListFilterForm(forms.Form):
     )
     departing = forms.BooleanField(label=_("Departing today"), required=False)
     sort = forms.ChoiceField(
+        widget=FastSelect,
         label=_("Sort"),
         required=False,
         choices=[
@@ -318,6 +361,7 @@ class ListFilterForm(forms.Form):
 
 class PeriodForm(forms.Form):
     days = forms.TypedChoiceField(
+        widget=FastSelect,
         label=_("Period"),
         required=False,
         coerce=int,

@@ -1,10 +1,13 @@
 """Complaint cases and everything recorded along the cycle."""
 
+import datetime as dt
 import functools
+import json
 import operator
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -333,6 +336,13 @@ class Complaint(models.Model):
             ),
             # every case of a period, newest first: the dashboard and its drill-down lists.
             models.Index("property", F("reported_at").desc(), F("id").desc(), name="complaint_recent_idx"),
+            # the dashboard's "right now" tiles, counted from the index alone (ADR 0018).
+            models.Index(
+                fields=["property", "status"],
+                include=["id", "step_due_at", "is_repeat", "guest", "stay"],
+                name="complaint_open_tiles_idx",
+                condition=OPEN_CONDITION,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -549,7 +559,16 @@ class FollowUpAction(models.Model):
         verbose_name = _("follow-up action")
         verbose_name_plural = _("follow-up actions")
         ordering = ["due_at", "pk"]
-        indexes = [models.Index(fields=["complaint", "done_at"], name="action_open_idx")]
+        indexes = [
+            models.Index(fields=["complaint", "done_at"], name="action_open_idx"),
+            # the dashboard's overdue tile: the few actions not done and past due (ADR 0018).
+            models.Index(
+                fields=["due_at"],
+                include=["complaint"],
+                name="action_overdue_idx",
+                condition=Q(done_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description
@@ -893,3 +912,55 @@ class RateLimitBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%H:%M}: {self.hits}"
+
+
+class FiguresEncoder(DjangoJSONEncoder):
+    """JSON for the dashboard's figures that reads back as the same Python types (FiguresDecoder)."""
+
+    def default(self, o):
+        if isinstance(o, dt.timedelta):
+            return {"__timedelta__": o.total_seconds()}
+        if isinstance(o, Decimal):
+            return {"__decimal__": str(o)}
+        if isinstance(o, dt.date) and not isinstance(o, dt.datetime):
+            return {"__date__": o.isoformat()}
+        return super().default(o)
+
+
+class FiguresDecoder(json.JSONDecoder):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, object_hook=self._typed, **kwargs)
+
+    @staticmethod
+    def _typed(obj: dict):
+        if len(obj) == 1:
+            if "__timedelta__" in obj:
+                return dt.timedelta(seconds=obj["__timedelta__"])
+            if "__decimal__" in obj:
+                return Decimal(obj["__decimal__"])
+            if "__date__" in obj:
+                return dt.date.fromisoformat(obj["__date__"])
+        return obj
+
+
+class DashboardSnapshot(models.Model):
+    """The dashboard's figures for a standard period ("last N days"), computed ahead (ADR 0018).
+
+    A cache, not a record: beat rewrites it every few minutes, and the page recomputes it
+    when it is older than DASHBOARD_SNAPSHOT_MAX_AGE or when the manager asks.
+    """
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveSmallIntegerField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    computed_at = models.DateTimeField()
+    figures = models.JSONField(encoder=FiguresEncoder, decoder=FiguresDecoder)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["property", "days"], name="one_dashboard_snapshot_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.property_id} last {self.days} days @ {self.computed_at:%Y-%m-%d %H:%M}"

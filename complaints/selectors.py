@@ -326,7 +326,7 @@ class CasePage:
 
 def complaint_for_user(*, user, prop: Property, pk: int) -> Complaint | None:
     """The case, if `user` may see it at this property (else None: the view answers 404)."""
-    return (
+    complaint = (
         complaints_visible_to(user=user, property=prop)
         .select_related(
             "guest",
@@ -337,11 +337,16 @@ def complaint_for_user(*, user, prop: Property, pk: int) -> Complaint | None:
             "owner",
             "assignee",
             "apologised_by",
-            "property",
         )
         .filter(pk=pk)
+        .order_by()  # one row by key: no sort
         .first()
     )
+    if complaint is not None:
+        # The hotel is the one asked for: one join fewer keeps PostgreSQL's planning time down
+        # (a 12-table join took longer to plan, 9 ms, than to run, 0.5 ms).
+        complaint.property = prop
+    return complaint
 
 
 def case_page(*, complaint: Complaint, user) -> CasePage:

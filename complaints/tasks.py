@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from kombu.exceptions import OperationalError
 
-from complaints import guest_voice, rate_limit, reminders
+from complaints import dashboard, guest_voice, rate_limit, reminders
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +54,9 @@ def guest_checks_dispatch() -> int:
         except Exception:  # one bad address must not stop the others; the row is retried after its lease
             log.exception("Could not email guest check %s", check_id)
     return sent
+
+
+@shared_task(name="complaints.dashboard_snapshots_refresh", ignore_result=True)
+def dashboard_snapshots_refresh() -> int:
+    """Recompute the dashboard's standard periods for every hotel; safe to run twice (ADR 0018)."""
+    return dashboard.snapshots_refresh()

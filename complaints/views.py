@@ -1,9 +1,8 @@
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -530,21 +529,31 @@ def notification_list(request):
 # --- The guest relations manager's review -----------------------------------------------------
 
 
-def _period(request) -> "dashboard.Period":
-    today = request.property.today()
+def _period(request) -> tuple["dashboard.Period", int | None]:
+    """The period asked for, and its length in days when it is a standard "last N days" one."""
     form = forms.PeriodForm(request.GET or None)
     if form.is_bound and form.is_valid() and form.cleaned_data.get("start") and form.cleaned_data.get("end"):
-        return dashboard.Period(form.cleaned_data["start"], form.cleaned_data["end"])
+        return dashboard.Period(form.cleaned_data["start"], form.cleaned_data["end"]), None
     days = form.cleaned_data.get("days") if form.is_bound and form.is_valid() else None
     days = days or 30
-    return dashboard.Period(today - dt.timedelta(days=days - 1), today)
+    return dashboard.rolling_period(request.property, days), days
 
 
 @property_permission_required("complaints.view_all_complaints")
 def review_dashboard(request):
     prop = request.property
-    period = _period(request)
-    kpis = dashboard.kpis(prop, period)
+    if request.method == "POST":
+        # "Recompute now": a standard period's snapshot, computed afresh.
+        form = forms.PeriodForm(request.POST)
+        days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
+        dashboard.snapshot_refresh(prop=prop, days=days)
+        return redirect(f"{reverse('complaints:dashboard')}?days={days}")
+    period, days = _period(request)
+    if days is None:
+        figures, computed_at = dashboard.period_figures(prop, period), None
+    else:
+        figures, computed_at = dashboard.snapshot_figures(prop, days)
+    kpis = figures["kpis"]
     if request.GET.get("format") == "csv":
         audit_record(
             AuditAction.EXPORTED,
@@ -555,17 +564,19 @@ def review_dashboard(request):
         return csv_export.kpi_csv(
             dashboard.kpi_table(kpis), f"kpis-{prop.code}-{period.start}-{period.end}.csv"
         )
-    trend = dashboard.weekly_trend(prop)
+    trend = figures["trend"]
     peak = max([w["count"] for w in trend] or [1]) or 1
     return render(
         request,
         "complaints/dashboard.html",
         {
             "period": period,
+            "days": days,
+            "computed_at": computed_at,
             "kpis": kpis,
             "tiles": dashboard.now_tiles(prop),
-            "breakdowns": dashboard.breakdowns(prop, period),
-            "recurring": dashboard.recurring_problems(prop, period),
+            "breakdowns": figures["breakdowns"],
+            "recurring": figures["recurring"],
             "guest_unhappy": dashboard.guest_unhappy_answers(user=request.user, prop=prop, period=period),
             "trend": trend,
             "peak": peak,

@@ -8,6 +8,7 @@ from guests import names
 from guests.models import Guest, PreferenceCategory
 from guests.phones import InvalidPhone, normalise_phone
 from guests.services import GuestData
+from hotel_crm.widgets import FastSelect
 from rooms.models import Room, RoomStatus
 
 MAX_PHONES = 5
@@ -194,7 +195,7 @@ class GuestForm(forms.ModelForm):
 
 
 class StayForm(forms.Form):
-    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none())
+    room = forms.ModelChoiceField(widget=FastSelect, label=_("Room"), queryset=Room.objects.none())
     arrival = forms.DateField(label=_("Arrival"), widget=forms.DateInput(attrs={"type": "date"}))
     departure = forms.DateField(label=_("Departure"), widget=forms.DateInput(attrs={"type": "date"}))
     confirmation_number = forms.CharField(

@@ -138,7 +138,11 @@ class Guest(models.Model):
                 name="guest_has_a_name",
             ),
         ]
-        indexes = [models.Index(fields=["email"], name="guest_email_idx")]
+        indexes = [
+            models.Index(fields=["email"], name="guest_email_idx"),
+            # the few VIP guests, for the dashboard's VIP tile (complaints ADR 0018).
+            models.Index(fields=["id"], name="guest_vip_idx", condition=models.Q(vip_level__gt=0)),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

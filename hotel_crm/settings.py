@@ -103,6 +103,8 @@ TEMPLATES = [
 # --- Database: SQLite under var/ unless DATABASE_URL is set -----------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'hotel_crm.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite makes them plain ones.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
     # WAL and IMMEDIATE transactions let the web server and the Celery worker
     # write to the same file without "database is locked" errors.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -209,11 +211,20 @@ CELERY_BEAT_SCHEDULE = {
     # Webhook deliveries whose message was lost or whose retry is due; expired idempotency keys.
     "webhooks": {"task": "api.webhooks_dispatch", "schedule": 30.0},
     # The guest's links: makes post-stay checks that are due and emails links waiting to go.
+    # The GRM dashboard's standard periods, computed ahead (ADR 0018).
+    "dashboard-snapshots": {
+        "task": "complaints.dashboard_snapshots_refresh",
+        "schedule": env.float("DASHBOARD_SNAPSHOT_SECONDS", default=300),
+    },
     "guest-checks": {
         "task": "complaints.guest_checks_dispatch",
         "schedule": env.float("GUEST_CHECK_DISPATCH_SECONDS", default=60),
     },
 }
+# The "last N days" periods beat keeps computed for the dashboard, and the age after which the page
+# recomputes a snapshot itself (beat stopped): ADR 0018.
+DASHBOARD_SNAPSHOT_DAYS = env.list("DASHBOARD_SNAPSHOT_DAYS", cast=int, default=[7, 30, 90])
+DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
 # Only for the crash tests: hold each delivery open this long so a worker can be killed mid-send.
 REMINDER_DELIVERY_PAUSE_SECONDS = env.float("REMINDER_DELIVERY_PAUSE_SECONDS", default=0)
 

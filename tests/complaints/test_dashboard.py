@@ -8,15 +8,17 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from complaints import dashboard, services
+from complaints import dashboard, services, tasks
 from complaints.models import (
     Area,
     Complaint,
     ComplaintEvent,
+    DashboardSnapshot,
     EventKind,
     Offer,
     OfferStatus,
@@ -742,20 +744,115 @@ def test_dashboard_query_count_is_the_same_for_10_and_10000_cases(sha, clerk, gr
     common = {"departments": departments, "rooms": rooms, "guests": guests}
     bulk_cases(sha, clerk, first=0, count=10, **common)
     client = login(grm)
-    assert client.get("/complaints/dashboard/?days=30").status_code == 200  # warm the session
+    period = dashboard.rolling_period(sha, 30)
+    live = f"/complaints/dashboard/?start={period.start}&end={period.end}"  # a custom period: computed live
+    snapshot = "/complaints/dashboard/?days=30"  # the standard period: read from its snapshot
+    assert client.get(snapshot).status_code == 200  # warm the session (and store the snapshot)
 
-    def queries() -> tuple[int, dict]:
+    def queries(url: str) -> tuple[int, dict]:
         with CaptureQueriesContext(connection) as captured:
-            response = client.get("/complaints/dashboard/?days=30")
+            response = client.get(url)
         assert response.status_code == 200
         return len(captured.captured_queries), response.context["kpis"]["current"]
 
-    few, few_kpis = queries()
-    # When 9,990 more cases are added
+    few_live, few_kpis = queries(live)
+    few_snapshot, _ = queries(snapshot)
+    # When 9,990 more cases are added, and beat refreshes the snapshots
     bulk_cases(sha, clerk, first=10, count=9_990, **common)
-    many, many_kpis = queries()
-    # Then the dashboard runs the same number of queries (and really did read the new cases)
+    tasks.dashboard_snapshots_refresh()
+    many_live, many_kpis = queries(live)
+    many_snapshot, snapshot_kpis = queries(snapshot)
+    # Then both ways run the same number of queries (and really did read the new cases)
     assert few_kpis["total"] < 10 and many_kpis["total"] > 4_000
     assert few_kpis["apologise"]["count"] and few_kpis["resolution"]["count"]
     assert few_kpis["verification"]["count"] and few_kpis["came_back"]
-    assert many == few
+    assert many_live == few_live
+    assert many_snapshot == few_snapshot < few_live
+    # And the snapshot holds exactly the live figures, of the same types
+    assert snapshot_kpis == many_kpis
+
+
+# --- snapshots of the standard periods (ADR 0018) ---------------------------------------------
+
+
+def test_a_standard_period_shows_its_snapshot_until_recomputed(sha, clerk, grm, login):
+    # Given two cases this week, and the manager's 30-day dashboard (which stores its snapshot)
+    factories.log_case(sha, clerk)
+    factories.log_case(sha, clerk)
+    client = login(grm)
+    first = client.get("/complaints/dashboard/?days=30")
+    assert first.context["kpis"]["current"]["total"] == 2
+    computed_at = first.context["computed_at"]
+    assert f"Figures as of {timezone.localtime(computed_at):%H:%M}" in first.content.decode()
+    # When a third case is logged
+    factories.log_case(sha, clerk)
+    # Then the page still shows the figures as of the snapshot
+    assert client.get("/complaints/dashboard/?days=30").context["kpis"]["current"]["total"] == 2
+    # And "Recompute now" brings them up to date, for the same period
+    response = client.post("/complaints/dashboard/", {"days": "30"})
+    assert response.status_code == 302 and response["Location"] == "/complaints/dashboard/?days=30"
+    again = client.get("/complaints/dashboard/?days=30")
+    assert again.context["kpis"]["current"]["total"] == 3
+    assert again.context["computed_at"] > computed_at
+    # And a custom period is always computed live, with no "as of" time
+    period = dashboard.rolling_period(sha, 30)
+    custom = client.get(f"/complaints/dashboard/?start={period.start}&end={period.end}")
+    assert custom.context["computed_at"] is None and "Figures as of" not in custom.content.decode()
+
+
+def test_a_snapshot_older_than_the_max_age_or_of_another_day_is_recomputed(sha, clerk, grm, login, settings):
+    # Given a stored 30-day snapshot with one case, then a second case
+    factories.log_case(sha, clerk)
+    client = login(grm)
+    client.get("/complaints/dashboard/?days=30")
+    factories.log_case(sha, clerk)
+    snapshot = DashboardSnapshot.objects.get(property=sha, days=30)
+    # When the snapshot is older than DASHBOARD_SNAPSHOT_MAX_AGE (beat stopped)
+    snapshot.computed_at -= dt.timedelta(seconds=settings.DASHBOARD_SNAPSHOT_MAX_AGE + 1)
+    snapshot.save()
+    # Then the page recomputes it
+    assert client.get("/complaints/dashboard/?days=30").context["kpis"]["current"]["total"] == 2
+    # And a snapshot fresh in time but of yesterday's period (the day turned) is recomputed too
+    factories.log_case(sha, clerk)
+    DashboardSnapshot.objects.filter(pk=snapshot.pk).update(
+        period_start=F("period_start") - dt.timedelta(days=1),
+        period_end=F("period_end") - dt.timedelta(days=1),
+    )
+    assert client.get("/complaints/dashboard/?days=30").context["kpis"]["current"]["total"] == 3
+
+
+def test_beat_refreshes_one_snapshot_per_hotel_and_period_and_is_safe_to_run_twice(sha, hgh, clerk, settings):
+    settings.DASHBOARD_SNAPSHOT_DAYS = [7, 30]
+    factories.log_case(sha, clerk)
+    # When beat's task runs twice
+    assert tasks.dashboard_snapshots_refresh() == 4
+    assert tasks.dashboard_snapshots_refresh() == 4
+    # Then each hotel has one snapshot per configured period, with that period's figures
+    rows = DashboardSnapshot.objects.order_by("property__code", "days")
+    assert [(r.property.code, r.days) for r in rows] == [("HGH", 7), ("HGH", 30), ("SHA", 7), ("SHA", 30)]
+    sha30 = rows.get(property=sha, days=30)
+    assert (sha30.period_start, sha30.period_end) == (sha.today() - 29 * DAY, sha.today())
+    assert sha30.figures["kpis"]["current"]["total"] == 1
+    assert rows.get(property=hgh, days=30).figures["kpis"]["current"]["total"] == 0
+
+
+def test_a_snapshot_computed_in_english_is_shown_in_chinese(sha, clerk, grm, login):
+    # Given a department and a category with Chinese names, and a snapshot computed by beat (English)
+    department = factories.make_department(
+        sha, "housekeeping", name_zh="客房部", categories=["Room not clean"]
+    )
+    department.categories.update(name_zh="房间不干净")
+    room = factories.make_room(sha, "2606")
+    for _ in range(2):
+        factories.log_case(sha, clerk, department=department, room=room)
+    with translation.override("en"):
+        dashboard.snapshot_refresh(prop=sha, days=30)
+    # When a manager reads the dashboard in Chinese
+    client = login(grm)
+    response = client.get("/complaints/dashboard/?days=30", headers={"accept-language": "zh-hans"})
+    # Then the breakdowns and the recurring problems are labelled in Chinese, from the snapshot
+    breakdowns = response.context["breakdowns"]
+    assert [row["label"] for row in breakdowns["department"]] == ["客房部"]
+    assert [row["label"] for row in breakdowns["category"]] == ["房间不干净"]
+    assert [row["category"] for row in response.context["recurring"]] == ["房间不干净"]
+    assert "客房部" in response.content.decode()
