@@ -370,7 +370,7 @@ def now_tiles(prop: Property) -> dict:
     from complaints.models import ApprovalRequest, FollowUpAction
 
     # Hashed subqueries over the few VIP guests, departing stays and overdue actions, not one
-    # probe per open case: the counts come from the open-case index alone (ADR 0018).
+    # probe per open case: the counts come from the open-case index alone (ADR 0013).
     from guests.models import Guest
 
     vip_guests = Guest.objects.filter(vip_level__gt=0).values("pk")
@@ -434,7 +434,7 @@ def kpi_table(kpis: dict) -> list[tuple[str, object, object]]:
     return [(label, "" if a is None else a, "" if b is None else b) for label, a, b in rows]
 
 
-# --- Snapshots of the standard periods (ADR 0018) ---------------------------------------------
+# --- Snapshots of the standard periods (ADR 0013) ---------------------------------------------
 #
 # The period figures (KPIs, breakdowns, recurring problems, the weekly trend) read every case of
 # the period and the one before: seconds at a million cases. For the standard "last N days"

@@ -336,7 +336,7 @@ class Complaint(models.Model):
             ),
             # every case of a period, newest first: the dashboard and its drill-down lists.
             models.Index("property", F("reported_at").desc(), F("id").desc(), name="complaint_recent_idx"),
-            # the dashboard's "right now" tiles, counted from the index alone (ADR 0018).
+            # the dashboard's "right now" tiles, counted from the index alone (ADR 0013).
             models.Index(
                 fields=["property", "status"],
                 include=["id", "step_due_at", "is_repeat", "guest", "stay"],
@@ -561,7 +561,7 @@ class FollowUpAction(models.Model):
         ordering = ["due_at", "pk"]
         indexes = [
             models.Index(fields=["complaint", "done_at"], name="action_open_idx"),
-            # the dashboard's overdue tile: the few actions not done and past due (ADR 0018).
+            # the dashboard's overdue tile: the few actions not done and past due (ADR 0013).
             models.Index(
                 fields=["due_at"],
                 include=["complaint"],
@@ -944,7 +944,7 @@ class FiguresDecoder(json.JSONDecoder):
 
 
 class DashboardSnapshot(models.Model):
-    """The dashboard's figures for a standard period ("last N days"), computed ahead (ADR 0018).
+    """The dashboard's figures for a standard period ("last N days"), computed ahead (ADR 0013).
 
     A cache, not a record: beat rewrites it every few minutes, and the page recomputes it
     when it is older than DASHBOARD_SNAPSHOT_MAX_AGE or when the manager asks.

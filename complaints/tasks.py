@@ -58,5 +58,5 @@ def guest_checks_dispatch() -> int:
 
 @shared_task(name="complaints.dashboard_snapshots_refresh", ignore_result=True)
 def dashboard_snapshots_refresh() -> int:
-    """Recompute the dashboard's standard periods for every hotel; safe to run twice (ADR 0018)."""
+    """Recompute the dashboard's standard periods for every hotel; safe to run twice (ADR 0013)."""
     return dashboard.snapshots_refresh()

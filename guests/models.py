@@ -140,7 +140,7 @@ class Guest(models.Model):
         ]
         indexes = [
             models.Index(fields=["email"], name="guest_email_idx"),
-            # the few VIP guests, for the dashboard's VIP tile (complaints ADR 0018).
+            # the few VIP guests, for the dashboard's VIP tile (complaints ADR 0013).
             models.Index(fields=["id"], name="guest_vip_idx", condition=models.Q(vip_level__gt=0)),
         ]
 

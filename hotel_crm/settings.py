@@ -211,7 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     # Webhook deliveries whose message was lost or whose retry is due; expired idempotency keys.
     "webhooks": {"task": "api.webhooks_dispatch", "schedule": 30.0},
     # The guest's links: makes post-stay checks that are due and emails links waiting to go.
-    # The GRM dashboard's standard periods, computed ahead (ADR 0018).
+    # The GRM dashboard's standard periods, computed ahead (ADR 0013).
     "dashboard-snapshots": {
         "task": "complaints.dashboard_snapshots_refresh",
         "schedule": env.float("DASHBOARD_SNAPSHOT_SECONDS", default=300),
@@ -222,7 +222,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # The "last N days" periods beat keeps computed for the dashboard, and the age after which the page
-# recomputes a snapshot itself (beat stopped): ADR 0018.
+# recomputes a snapshot itself (beat stopped): ADR 0013.
 DASHBOARD_SNAPSHOT_DAYS = env.list("DASHBOARD_SNAPSHOT_DAYS", cast=int, default=[7, 30, 90])
 DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
 # Only for the crash tests: hold each delivery open this long so a worker can be killed mid-send.

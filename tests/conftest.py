@@ -1,8 +1,21 @@
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from hotel_crm import roles
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request leaves the language it served active on
+    its thread (LocaleMiddleware and the staff's own choice activate it; a new request activates its
+    own), so without this a Chinese page in one test would make the next test's messages Chinese.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -772,7 +772,7 @@ def test_dashboard_query_count_is_the_same_for_10_and_10000_cases(sha, clerk, gr
     assert snapshot_kpis == many_kpis
 
 
-# --- snapshots of the standard periods (ADR 0018) ---------------------------------------------
+# --- snapshots of the standard periods (ADR 0013) ---------------------------------------------
 
 
 def test_a_standard_period_shows_its_snapshot_until_recomputed(sha, clerk, grm, login):
