@@ -210,12 +210,12 @@ CELERY_BEAT_SCHEDULE = {
     "digest": {"task": "complaints.digest_schedule", "schedule": 300.0},
     # Webhook deliveries whose message was lost or whose retry is due; expired idempotency keys.
     "webhooks": {"task": "api.webhooks_dispatch", "schedule": 30.0},
-    # The guest's links: makes post-stay checks that are due and emails links waiting to go.
     # The GRM dashboard's standard periods, computed ahead (ADR 0013).
     "dashboard-snapshots": {
         "task": "complaints.dashboard_snapshots_refresh",
         "schedule": env.float("DASHBOARD_SNAPSHOT_SECONDS", default=300),
     },
+    # The guest's links: makes post-stay checks that are due and emails links waiting to go.
     "guest-checks": {
         "task": "complaints.guest_checks_dispatch",
         "schedule": env.float("GUEST_CHECK_DISPATCH_SECONDS", default=60),
