@@ -5,8 +5,6 @@ Every link that cannot be answered (forged, expired, answered, replaced) gets th
 link in the database (complaints.rate_limit); too many get a 429 page.
 """
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
@@ -22,14 +20,7 @@ from complaints.forms import GuestAnswerForm
 from complaints.models import GuestCheckKind
 from complaints.workflow import Status
 from hotel_crm.i18n import localized
-
-
-def qr_svg(url: str) -> str:
-    """The link as a QR code, an inline SVG drawn on the server (no image library, no script)."""
-    code = qrcode.QRCode(image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    code.add_data(url)
-    code.make(fit=True)
-    return code.make_image().to_string(encoding="unicode")
+from hotel_crm.qr import qr_svg
 
 
 def link_panel(request, complaint) -> dict | None:

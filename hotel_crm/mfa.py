@@ -4,8 +4,6 @@ import hmac
 import secrets
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from hotel_crm.models import RecoveryCode, StaffMembership, StaffProfile, TOTPDevice
+from hotel_crm.qr import qr_svg
 
 STEP_SECONDS = 30
 RECOVERY_CODE_COUNT = 10
@@ -59,8 +58,7 @@ def totp_new_secret() -> str:
 def totp_provisioning_svg(*, secret: str, username: str) -> str:
     """The otpauth:// URI as an inline SVG QR code (our own markup: no user text in it but the QR modules)."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=settings.MFA_ISSUER)
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    return image.to_string(encoding="unicode")
+    return qr_svg(uri, box_size=8)
 
 
 def _matching_step(secret: str, code: str, *, after_step: int) -> int | None:
