@@ -19,6 +19,7 @@ from complaints import guest_voice, rate_limit
 from complaints.forms import GuestAnswerForm
 from complaints.models import GuestCheckKind
 from complaints.workflow import Status
+from hotel_crm.audit import client_ip
 from hotel_crm.i18n import localized
 from hotel_crm.qr import qr_svg
 
@@ -40,14 +41,10 @@ def _language(request, default: str) -> str:
     return chosen if chosen in guest_voice.LANGUAGES else default
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _allowed(request, token: str) -> bool:
     window = settings.GUEST_PAGE_RATE_WINDOW_SECONDS
     by_ip = rate_limit.rate_limit_hit(
-        rate_limit.key_for("guest-ip", _client_ip(request)),
+        rate_limit.key_for("guest-ip", client_ip(request)),
         limit=settings.GUEST_PAGE_HITS_PER_IP,
         window_seconds=window,
     )

@@ -36,17 +36,18 @@ from complaints.models import (
 )
 from complaints.workflow import Action, InvalidTransition, Status, Verdict
 from guests.models import Guest, Stay, StayStatus
+from hotel_crm.errors import DomainError, StaleRecord
 from hotel_crm.models import Property
 from rooms.models import Room
 
 FUTURE_SKEW = dt.timedelta(minutes=10)
 
 
-class ComplaintError(Exception):
+class ComplaintError(DomainError):
     """A change that cannot be made; the message is for the clerk."""
 
 
-class StaleComplaint(ComplaintError):
+class StaleComplaint(ComplaintError, StaleRecord):
     """Someone else changed the case since the page was loaded."""
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotel_crm.errors import DomainError
+
 
 class Status(models.TextChoices):
     LISTENING = "listening", _("1 · Listening")
@@ -47,7 +49,7 @@ class Verdict(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(DomainError):
     """The case cannot take this action now; the message says why, for the clerk."""
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class GuestsConfig(AppConfig):
     name = "guests"
     verbose_name = _("Guests")
+
+    def ready(self) -> None:
+        from guests.api import receivers  # the models must be loaded first
+
+        receivers.connect()

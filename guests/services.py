@@ -23,16 +23,17 @@ from guests.models import (
 from guests.phones import phone_tokens
 from hotel_crm.audit import Action as AuditAction
 from hotel_crm.audit import audit_record
+from hotel_crm.errors import DomainError, StaleRecord
 from hotel_crm.models import Property
 from rooms.models import Room, RoomStatus
 from rooms.services import room_mark_checked_in, room_mark_checked_out
 
 
-class GuestError(Exception):
+class GuestError(DomainError):
     """A change to a guest or stay that cannot be made; the message is for the clerk."""
 
 
-class StaleGuest(GuestError):
+class StaleGuest(GuestError, StaleRecord):
     pass
 
 

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from complaints import guest_views
 from hotel_crm import security_views, views
 
 urlpatterns = [
@@ -32,6 +31,5 @@ urlpatterns = [
     path("api/v1/", include("hotel_crm.api.urls")),
     path("admin/", admin.site.urls),
     # The guest's own answer: public, short enough for a QR code.
-    path("g/thanks/", guest_views.guest_thanks, name="guest_thanks"),
-    path("g/<str:token>/", guest_views.guest_check, name="guest_check"),
+    path("g/", include("complaints.guest_urls")),
 ]

@@ -8,17 +8,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotel_crm.errors import DomainError, StaleRecord
 from hotel_crm.models import Property
 from rooms.models import Room, RoomStatus, RoomType
 
 MAX_RANGE = 500
 
 
-class RoomError(Exception):
+class RoomError(DomainError):
     """A room change that cannot be made; the message is for the clerk."""
 
 
-class StaleRoom(RoomError):
+class StaleRoom(RoomError, StaleRecord):
     """Someone else changed the room since the form was shown."""
 
 

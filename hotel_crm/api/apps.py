@@ -6,8 +6,3 @@ class ApiConfig(AppConfig):
     name = "hotel_crm.api"
     label = "api"
     verbose_name = _("REST API")
-
-    def ready(self) -> None:
-        from hotel_crm.api import receivers
-
-        receivers.connect()

@@ -11,13 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from complaints.services import ComplaintError, StaleComplaint
-from complaints.workflow import InvalidTransition
-from guests.services import GuestError, StaleGuest
-from rooms.services import RoomError, StaleRoom
-
-STALE = (StaleComplaint, StaleGuest, StaleRoom)
-REFUSED = (ComplaintError, GuestError, RoomError, InvalidTransition)
+from hotel_crm.errors import DomainError, StaleRecord
 
 
 def _field_errors(detail) -> dict:
@@ -30,9 +24,9 @@ def _field_errors(detail) -> dict:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, STALE):
+    if isinstance(exc, StaleRecord):
         return Response({"detail": str(exc), "code": "version_conflict"}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, REFUSED):
+    if isinstance(exc, DomainError):
         return Response({"detail": str(exc), "code": "not_allowed_now"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or _("Not found."))
@@ -54,11 +48,6 @@ def exception_handler(exc, context):
             "code": getattr(detail, "code", None) or exc.default_code,
         }
     return response
-
-
-class ApiConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "not_allowed_now"
 
 
 class Unprocessable(exceptions.APIException):

@@ -86,3 +86,8 @@ def idempotent(handler):
         return response
 
     return wrapped
+
+
+def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the keys past KEEP; return how many."""
+    return IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()[0]

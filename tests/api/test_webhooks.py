@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from guests.services import guest_erase
-from hotel_crm.api import webhooks
+from hotel_crm.api import webhook_delivery, webhooks
 from hotel_crm.api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from hotel_crm.celery import app as celery_app
 from tests import factories
@@ -177,16 +177,16 @@ def test_failed_delivery_is_retried_with_backoff_until_delivered(sha, receiver):
     [delivery] = webhooks.enqueue(prop=sha, event="complaint.created", data={"id": 1})
     now = timezone.now()
     # when it is sent: the first try fails and the next is scheduled 30 s later
-    first = webhooks.deliver(delivery_id=delivery.pk, now=now)
+    first = webhook_delivery.deliver(delivery_id=delivery.pk, now=now)
     assert (first.status, first.attempts, first.last_status_code) == (DeliveryStatus.PENDING, 1, 500)
     assert first.next_attempt_at == now + dt.timedelta(seconds=30)
     # nothing is sent again before then
-    assert webhooks.deliver(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=10)) is None
-    second = webhooks.deliver(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=30))
+    assert webhook_delivery.deliver(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=10)) is None
+    second = webhook_delivery.deliver(delivery_id=delivery.pk, now=now + dt.timedelta(seconds=30))
     assert (second.attempts, second.last_status_code) == (2, 503)
     assert second.next_attempt_at == now + dt.timedelta(seconds=30) + dt.timedelta(minutes=1)
-    assert webhooks.due_deliveries(now=second.next_attempt_at) == [delivery.pk]
-    third = webhooks.deliver(delivery_id=delivery.pk, now=second.next_attempt_at)
+    assert webhook_delivery.due_deliveries(now=second.next_attempt_at) == [delivery.pk]
+    third = webhook_delivery.deliver(delivery_id=delivery.pk, now=second.next_attempt_at)
     # then it is delivered on the third attempt, with the same delivery id every time
     assert (third.status, third.attempts, third.last_status_code) == (DeliveryStatus.DELIVERED, 3, 200)
     assert len({r["headers"]["x-hotelcrm-delivery"] for r in hook.received}) == 1
@@ -204,11 +204,11 @@ def test_gives_up_after_max_attempts_and_records_the_error(sha):
     _subscribe(sha, f"http://127.0.0.1:{port}/", ["complaint.created"])
     [delivery] = webhooks.enqueue(prop=sha, event="complaint.created", data={})
     when = timezone.now()
-    for _ in range(webhooks.MAX_ATTEMPTS):
-        result = webhooks.deliver(delivery_id=delivery.pk, now=when)
+    for _ in range(webhook_delivery.MAX_ATTEMPTS):
+        result = webhook_delivery.deliver(delivery_id=delivery.pk, now=when)
         when = result.next_attempt_at
     assert result.status == DeliveryStatus.FAILED
-    assert result.attempts == webhooks.MAX_ATTEMPTS
+    assert result.attempts == webhook_delivery.MAX_ATTEMPTS
     assert result.last_status_code is None and result.last_error
 
 
@@ -216,6 +216,6 @@ def test_wrong_secret_is_rejected_by_the_receiver(sha, receiver):
     hook = receiver(secret="the-receivers-secret")
     _subscribe(sha, hook.url, ["complaint.created"], secret="another-secret")
     [delivery] = webhooks.enqueue(prop=sha, event="complaint.created", data={})
-    result = webhooks.deliver(delivery_id=delivery.pk)
+    result = webhook_delivery.deliver(delivery_id=delivery.pk)
     assert hook.received[0]["valid"] is False
     assert (result.status, result.last_status_code) == (DeliveryStatus.PENDING, 401)

@@ -1,7 +1,6 @@
-"""Turn the apps' signals into webhook deliveries (in the same transaction: an outbox)."""
+"""Turn the case signals into webhook deliveries (in the same transaction: an outbox)."""
 
-from complaints import signals as complaint_signals
-from guests import signals as guest_signals
+from complaints import signals
 from hotel_crm.api import webhooks
 from hotel_crm.api.models import WebhookEvent
 
@@ -32,15 +31,9 @@ def on_complaint_closed(sender, complaint, **kwargs):
     webhooks.enqueue(prop=complaint.property, event=WebhookEvent.COMPLAINT_CLOSED, data=data)
 
 
-def on_guest_erased(sender, guest, **kwargs):
-    # A guest profile is shared by the whole group: every property's subscribers may hold it.
-    webhooks.enqueue(prop=None, event=WebhookEvent.GUEST_ERASED, data={"guest": guest.pk})
-
-
 def connect() -> None:
-    complaint_signals.complaint_created.connect(on_complaint_created, dispatch_uid="api.complaint_created")
-    complaint_signals.complaint_step_changed.connect(
+    signals.complaint_created.connect(on_complaint_created, dispatch_uid="api.complaint_created")
+    signals.complaint_step_changed.connect(
         on_complaint_step_changed, dispatch_uid="api.complaint_step_changed"
     )
-    complaint_signals.complaint_closed.connect(on_complaint_closed, dispatch_uid="api.complaint_closed")
-    guest_signals.guest_erased.connect(on_guest_erased, dispatch_uid="api.guest_erased")
+    signals.complaint_closed.connect(on_complaint_closed, dispatch_uid="api.complaint_closed")

@@ -1,0 +1,37 @@
+"""Cases and their steps under /api/v1/, included by hotel_crm.api.urls inside its `api` namespace."""
+
+from django.urls import path
+
+from complaints.api import views
+from hotel_crm.api.views import api_endpoint
+
+urlpatterns = [
+    path("complaints/", api_endpoint(views.ComplaintList), name="complaints"),
+    path("complaints/<int:pk>/", api_endpoint(views.ComplaintDetail), name="complaint"),
+    path("complaints/<int:pk>/restate/", api_endpoint(views.RestateView), name="restate"),
+    path("complaints/<int:pk>/apologise/", api_endpoint(views.ApologiseView), name="apologise"),
+    path("complaints/<int:pk>/offers/", api_endpoint(views.OfferView), name="offer"),
+    path(
+        "complaints/<int:pk>/offers/<int:offer_id>/accept/",
+        api_endpoint(views.AcceptOfferView),
+        name="offer_accept",
+    ),
+    path(
+        "complaints/<int:pk>/offers/<int:offer_id>/decline/",
+        api_endpoint(views.DeclineOfferView),
+        name="offer_decline",
+    ),
+    path("complaints/<int:pk>/actions/", api_endpoint(views.AddActionView), name="action_add"),
+    path(
+        "complaints/<int:pk>/actions/<int:action_id>/complete/",
+        api_endpoint(views.CompleteActionView),
+        name="action_complete",
+    ),
+    path(
+        "complaints/<int:pk>/request-verification/",
+        api_endpoint(views.RequestVerificationView),
+        name="request_verification",
+    ),
+    path("complaints/<int:pk>/verify/", api_endpoint(views.VerifyView), name="verify"),
+    path("complaints/<int:pk>/withdraw/", api_endpoint(views.WithdrawView), name="withdraw"),
+]
