@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from hotel_crm.demo import DEMO_USERS, load_demo
+from complaints.demo import load_demo
+from hotel_crm.demo import DEMO_USERS
 from tests.urlwalk import all_paths
 
 pytestmark = pytest.mark.django_db

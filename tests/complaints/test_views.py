@@ -11,7 +11,7 @@ from complaints.models import Complaint, ComplaintEvent, CourtesyCheck, Departme
 from complaints.workflow import Status
 from guests import services as guest_services
 from hotel_crm import roles
-from hotel_crm.demo_complaints import load_departments
+from complaints.demo import load_departments
 from tests import factories
 
 pytestmark = pytest.mark.django_db

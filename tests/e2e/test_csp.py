@@ -12,7 +12,7 @@ import pytest
 from complaints.models import Complaint
 from guests import services as guest_services
 from hotel_crm import roles
-from hotel_crm.demo_complaints import load_departments
+from complaints.demo import load_departments
 from tests import factories
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

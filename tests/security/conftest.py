@@ -5,7 +5,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from hotel_crm.demo import load_demo
+from complaints.demo import load_demo
 
 # Sessions change on every request (the current property is kept there), and rate-limit buckets count
 # refused requests on purpose (the guest's public page): bookkeeping, not app data. The same holds for

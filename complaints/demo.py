@@ -1,21 +1,27 @@
-"""Demo departments, categories and complaint cases in every step of the cycle.
+"""Demo departments, categories and complaint cases in every step of the cycle; and the whole demo.
 
 Cases go through the real services, so every timeline is what the app itself
 would have written. Loaded once: skipped if the demo hotel already has cases.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
 from django.utils import timezone
 
 from complaints import services
-from complaints.models import Category, Complaint, Department, PreventionRule
+from complaints.models import AuthorityLimit, Category, Complaint, Department, PreventionRule, Remedy
 from complaints.services import ComplaintInput
 from complaints.workflow import Verdict
+from guests.demo import load_demo_guests
 from guests.models import Stay, StayStatus
+from hotel_crm.demo import load_demo_properties, load_demo_staff
 from hotel_crm.models import Property
+from rooms.demo import load_demo_rooms
 from rooms.models import Room
 
 DEPARTMENTS = [
@@ -123,10 +129,6 @@ REMEDIES = [
 
 
 def load_authority(prop: Property) -> None:
-    from django.contrib.auth.models import Group
-
-    from complaints.models import AuthorityLimit, Remedy
-
     for role, per_case, per_day in LIMITS:
         group = Group.objects.get(name=role)
         AuthorityLimit.objects.get_or_create(
@@ -160,6 +162,17 @@ def _category(prop, department_code, name):
     return Category.objects.get(department__property=prop, department__code=department_code, name_en=name)
 
 
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    """Load the demo group layer by layer; return what was added (rooms per property, guests, cases)."""
+    load_demo_properties()
+    added = load_demo_rooms()
+    load_demo_staff()
+    added["guests"] = load_demo_guests()
+    added["complaints"] = load_demo_complaints()
+    return added
+
+
 def load_demo_complaints() -> int:
     """Departments for every demo property, and a dozen cases at the demo hotel in every step."""
     for prop in Property.objects.filter(code__in=["SHA", "HGH"]):
@@ -169,17 +182,43 @@ def load_demo_complaints() -> int:
     if Complaint.objects.for_property(sha).exists():
         return 0
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["frontdesk", "grm"])}
-    clerk, grm = users["frontdesk"], users["grm"]
+    desk = _DemoDesk(
+        sha=sha,
+        clerk=users["frontdesk"],
+        grm=users["grm"],
+        departments={d.code: d for d in Department.objects.for_property(sha)},
+        now=timezone.now(),
+    )
     stays = list(
         Stay.objects.for_property(sha)
         .filter(status=StayStatus.IN_HOUSE)
         .select_related("guest", "room")
         .order_by("-guest__vip_level", "room__number")[:12]
     )
-    departments = {d.code: d for d in Department.objects.for_property(sha)}
-    now = timezone.now()
+    for cases in (
+        _early_cases,
+        _cases_in_progress,
+        _closed_cases,
+        _recovered_case,
+        _repeat_leak,
+        _other_cases,
+    ):
+        cases(desk, stays)
+    return Complaint.objects.for_property(sha).count()
+
+
+@dataclass
+class _DemoDesk:
+    """The demo hotel's desk at one moment: logs cases and takes their steps through the services."""
+
+    sha: Property
+    clerk: AbstractBaseUser
+    grm: AbstractBaseUser
+    departments: dict[str, Department]
+    now: dt.datetime
 
     def log(
+        self,
         stay,
         dept,
         category,
@@ -191,39 +230,46 @@ def load_demo_complaints() -> int:
         kind="sincere",
         hours_ago=2,
         restated=True,
-        actor=clerk,
+        actor=None,
         area="room",
         room=None,
         name="",
-    ):
+    ) -> Complaint:
         data = ComplaintInput(
             guest_words=words,
-            department=departments[dept],
-            category=_category(sha, dept, category),
+            department=self.departments[dept],
+            category=_category(self.sha, dept, category),
             severity=severity,
             guest=stay.guest if stay else None,
             stay=stay,
             complainant_name=name,
             area=area,
             room=room,
-            occurred_at=now - dt.timedelta(hours=hours_ago + 1),
-            reported_at=now - dt.timedelta(hours=hours_ago),
+            occurred_at=self.now - dt.timedelta(hours=hours_ago + 1),
+            reported_at=self.now - dt.timedelta(hours=hours_ago),
             mood=mood,
             guest_type=guest_type,
             kind=kind,
             restated_confirmed=restated,
         )
-        return services.complaint_log(prop=sha, actor=actor, data=data, now=now)
+        return services.complaint_log(prop=self.sha, actor=actor or self.clerk, data=data, now=self.now)
 
-    def step(case, fn, **kwargs):
+    def step(self, case, fn, **kwargs):
         case.refresh_from_db()
-        return fn(complaint=case, actor=kwargs.pop("actor", clerk), expected_version=case.version, **kwargs)
-
-    def resolve(case, remedy, text, value="0", *, accept=True, actor=clerk):
-        offer = step(
-            case, services.offer_make, remedy_type=remedy, description=text, value=Decimal(value), actor=actor
+        return fn(
+            complaint=case, actor=kwargs.pop("actor", self.clerk), expected_version=case.version, **kwargs
         )
-        step(
+
+    def resolve(self, case, remedy, text, value="0", *, accept=True, actor=None) -> None:
+        offer = self.step(
+            case,
+            services.offer_make,
+            remedy_type=remedy,
+            description=text,
+            value=Decimal(value),
+            actor=actor or self.clerk,
+        )
+        self.step(
             case,
             services.offer_answer,
             offer_id=offer.pk,
@@ -231,9 +277,11 @@ def load_demo_complaints() -> int:
             response="" if accept else "Not enough, I was kept awake all night.",
         )
 
-    count = 0
+
+def _early_cases(desk: _DemoDesk, stays: list[Stay]) -> None:
+    """Listening, apologising, and resolving with a declined first offer."""
     # 1 · Listening: an angry guest, just reported.
-    log(
+    desk.log(
         stays[0],
         "security",
         "Noise from other guests",
@@ -246,7 +294,7 @@ def load_demo_complaints() -> int:
         hours_ago=0,
     )
     # 2 · Apologising.
-    log(
+    desk.log(
         stays[1],
         "housekeeping",
         "Room not clean",
@@ -255,7 +303,7 @@ def load_demo_complaints() -> int:
         guest_type="demanding",
     )
     # 3 · Resolving: the first offer was declined; keep offering.
-    case = log(
+    case = desk.log(
         stays[2],
         "fnb",
         "Room service delay",
@@ -264,10 +312,10 @@ def load_demo_complaints() -> int:
         guest_type="demanding",
         hours_ago=5,
     )
-    step(case, services.complaint_apologise, method="phone")
-    resolve(case, "fb_credit", "Dinner taken off the bill", "180", accept=False)
+    desk.step(case, services.complaint_apologise, method="phone")
+    desk.resolve(case, "fb_credit", "Dinner taken off the bill", "180", accept=False)
     # Beyond the clerk's 500 limit: waits for the duty manager or the GRM.
-    step(
+    desk.step(
         case,
         services.offer_make,
         remedy_type="refund",
@@ -275,8 +323,12 @@ def load_demo_complaints() -> int:
         value=Decimal("1200"),
         reason="VIP guest, second problem this stay",
     )
+
+
+def _cases_in_progress(desk: _DemoDesk, stays: list[Stay]) -> None:
+    """Following up (overdue) and verifying."""
     # 4 · Following up: room move accepted; engineering must fix the AC (overdue).
-    case = log(
+    case = desk.log(
         stays[3],
         "engineering",
         "Air conditioning",
@@ -284,17 +336,17 @@ def load_demo_complaints() -> int:
         mood="tired",
         hours_ago=26,
     )
-    step(case, services.complaint_apologise, method="in_person")
-    resolve(case, "room_move", "Moved to a quiet room on the same floor")
-    step(
+    desk.step(case, services.complaint_apologise, method="in_person")
+    desk.resolve(case, "room_move", "Moved to a quiet room on the same floor")
+    desk.step(
         case,
         services.action_add,
         description="Engineering to replace the fan motor in the original room",
-        department=departments["engineering"],
-        due_at=now + dt.timedelta(minutes=10),
+        department=desk.departments["engineering"],
+        due_at=desk.now + dt.timedelta(minutes=10),
     )
     # 5 · Verifying.
-    case = log(
+    case = desk.log(
         stays[4],
         "front-office",
         "Slow check-in or check-out",
@@ -302,28 +354,36 @@ def load_demo_complaints() -> int:
         mood="impatient",
         hours_ago=30,
     )
-    step(case, services.complaint_apologise, method="in_person")
-    resolve(case, "amenity", "Welcome fruit basket and executive lounge access for the stay")
-    step(case, services.complaint_request_verification)
+    desk.step(case, services.complaint_apologise, method="in_person")
+    desk.resolve(case, "amenity", "Welcome fruit basket and executive lounge access for the stay")
+    desk.step(case, services.complaint_request_verification)
+
+
+def _closed_cases(desk: _DemoDesk, stays: list[Stay]) -> None:
+    """Closed: very satisfied with a delight gesture, and a satisfied one with a flaw."""
     # 6 · Closed, very satisfied, with a delight gesture.
-    case = log(
+    case = desk.log(
         stays[5], "housekeeping", "Missing amenities", "No slippers and only one bathrobe.", hours_ago=40
     )
-    step(case, services.complaint_apologise, method="phone")
-    resolve(case, "amenity", "Slippers and second bathrobe delivered within 10 minutes")
-    step(case, services.complaint_request_verification)
-    step(case, services.complaint_verify, verdict=Verdict.VERY_SATISFIED, note="Thanked us twice.")
+    desk.step(case, services.complaint_apologise, method="phone")
+    desk.resolve(case, "amenity", "Slippers and second bathrobe delivered within 10 minutes")
+    desk.step(case, services.complaint_request_verification)
+    desk.step(case, services.complaint_verify, verdict=Verdict.VERY_SATISFIED, note="Thanked us twice.")
     services.complaint_record_delight(
-        complaint=case, actor=clerk, note="Handwritten card and chocolates sent up."
+        complaint=case, actor=desk.clerk, note="Handwritten card and chocolates sent up."
     )
     # 7 · Closed "OK": a flaw, kept visible.
-    case = log(stays[6], "fnb", "Food quality", "The breakfast eggs were overcooked.", hours_ago=50)
-    step(case, services.complaint_apologise, method="in_person")
-    resolve(case, "fb_credit", "Breakfast for two on the house")
-    step(case, services.complaint_request_verification)
-    step(case, services.complaint_verify, verdict=Verdict.SATISFIED, note="“It's fine.”")
+    case = desk.log(stays[6], "fnb", "Food quality", "The breakfast eggs were overcooked.", hours_ago=50)
+    desk.step(case, services.complaint_apologise, method="in_person")
+    desk.resolve(case, "fb_credit", "Breakfast for two on the house")
+    desk.step(case, services.complaint_request_verification)
+    desk.step(case, services.complaint_verify, verdict=Verdict.SATISFIED, note="“It's fine.”")
+
+
+def _recovered_case(desk: _DemoDesk, stays: list[Stay]) -> None:
+    """Dissatisfied at first, then recovered by the guest relations manager."""
     # 8 · Dissatisfied, then recovered.
-    case = log(
+    case = desk.log(
         stays[7],
         "engineering",
         "TV or Wi-Fi",
@@ -333,42 +393,50 @@ def load_demo_complaints() -> int:
         guest_type="agitated",
         hours_ago=60,
     )
-    step(case, services.complaint_apologise, method="in_person")
-    resolve(case, "repair", "Router on the floor restarted")
-    step(case, services.complaint_request_verification)
-    step(case, services.complaint_verify, verdict=Verdict.DISSATISFIED, note="Still dropping an hour later.")
-    resolve(case, "upgrade", "Upgrade to an executive-floor room with wired internet", "600", actor=grm)
-    step(
+    desk.step(case, services.complaint_apologise, method="in_person")
+    desk.resolve(case, "repair", "Router on the floor restarted")
+    desk.step(case, services.complaint_request_verification)
+    desk.step(
+        case, services.complaint_verify, verdict=Verdict.DISSATISFIED, note="Still dropping an hour later."
+    )
+    desk.resolve(
+        case, "upgrade", "Upgrade to an executive-floor room with wired internet", "600", actor=desk.grm
+    )
+    desk.step(
         case,
         services.action_add,
         description="IT to check the floor's access point",
-        department=departments["engineering"],
-        due_at=now + dt.timedelta(hours=4),
+        department=desk.departments["engineering"],
+        due_at=desk.now + dt.timedelta(hours=4),
     )
     case.refresh_from_db()
     services.action_complete(
         complaint=case,
         action_id=case.actions.get().pk,
-        actor=clerk,
+        actor=desk.clerk,
         expected_version=case.version,
         note="Access point replaced; tested in the room.",
     )
-    step(case, services.complaint_request_verification)
-    step(
+    desk.step(case, services.complaint_request_verification)
+    desk.step(
         case,
         services.complaint_verify,
         verdict=Verdict.VERY_SATISFIED,
-        actor=grm,
+        actor=desk.grm,
         note="Very happy with the new room.",
     )
+
+
+def _repeat_leak(desk: _DemoDesk, stays: list[Stay]) -> None:
+    """The same leak three times in one room: the third is a repeat."""
     # 9 · The same fault three times in room 2215: the third is a repeat and needs a diagnosis.
-    leak_room = Room.objects.get(property=sha, number="2215")
+    leak_room = Room.objects.get(property=desk.sha, number="2215")
     for hours, words in (
         (400, "Water on the bathroom floor."),
         (200, "The shower is leaking again."),
         (3, "Still a puddle under the shower, third time."),
     ):
-        case = log(
+        case = desk.log(
             None,
             "engineering",
             "Plumbing or leak",
@@ -378,16 +446,22 @@ def load_demo_complaints() -> int:
             name="Guest of room 2215 (walk-in report)",
             hours_ago=hours,
         )
-    step(case, services.complaint_apologise, method="in_person")
+    desk.step(case, services.complaint_apologise, method="in_person")
+
+
+def _other_cases(desk: _DemoDesk, stays: list[Stay]) -> None:
+    """Withdrawn, a non-resident's, and a sensitive case the front desk does not see."""
     # 10 · Withdrawn.
-    case = log(stays[8], "concierge", "Transport", "The airport car was late.", restated=False, hours_ago=8)
-    step(
+    case = desk.log(
+        stays[8], "concierge", "Transport", "The airport car was late.", restated=False, hours_ago=8
+    )
+    desk.step(
         case,
         services.complaint_withdraw,
         reason="The guest called back: the driver had waited at the other exit.",
     )
     # 11 · A non-resident in the restaurant.
-    log(
+    desk.log(
         None,
         "fnb",
         "Slow service",
@@ -398,7 +472,7 @@ def load_demo_complaints() -> int:
         hours_ago=1,
     )
     # 12 · A sensitive category, logged by the guest relations manager: the front desk does not see it.
-    log(
+    desk.log(
         stays[10],
         "security",
         "Harassment",
@@ -406,8 +480,6 @@ def load_demo_complaints() -> int:
         severity="high",
         mood="timid",
         area="room",
-        actor=grm,
+        actor=desk.grm,
         hours_ago=5,
     )
-    count = Complaint.objects.for_property(sha).count()
-    return count

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from hotel_crm.demo import load_demo
+from complaints.demo import load_demo
 
 
 class Command(BaseCommand):

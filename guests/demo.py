@@ -6,12 +6,14 @@ nothing is added.
 """
 
 import datetime as dt
+import itertools
 import random
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from guests.models import Stay, StayStatus
+from guests.models import Guest, Stay, StayStatus
+from guests.phones import normalise_phone
 from guests.services import GuestData, guest_create
 from hotel_crm.models import Property
 from rooms.models import Room, RoomStatus
@@ -162,7 +164,7 @@ def _guest_data(rng: random.Random, index: int) -> GuestData:
                 f"+1 415 555 {rng.randrange(10**4):04d}" if country in ("US", "CA") else _chinese_mobile(rng)
             ]
         )
-        data.phones = [_normalise(p) for p in data.phones]
+        data.phones = [normalise_phone(p) for p in data.phones]
         if rng.random() < 0.6:
             local = (
                 f"{given}.{family}".lower()
@@ -182,18 +184,22 @@ def _guest_data(rng: random.Random, index: int) -> GuestData:
     return data
 
 
-def _normalise(number: str) -> str:
-    from guests.phones import normalise_phone
-
-    return normalise_phone(number)
-
-
 def load_demo_guests() -> int:
     """Create demo guests with stays at every demo property; return how many guests were added."""
     if Stay.objects.filter(confirmation_number__startswith=DEMO_PREFIX).exists():
         return 0
     rng = random.Random(20261123)  # noqa: S311 — demo data, not security
     actor = get_user_model().objects.get(username="admin")
+    guests = _profiles(rng, actor)
+    numbers = itertools.count(1)
+    stays: list[Stay] = []
+    for prop in Property.objects.filter(code__in=["SHA", "HGH"]).order_by("code"):
+        stays += _stays_at(prop, guests, rng, numbers)
+    Stay.objects.bulk_create(stays, batch_size=500)
+    return len(guests)
+
+
+def _profiles(rng: random.Random, actor) -> list[Guest]:
     guests = [guest_create(data=_guest_data(rng, i), actor=actor) for i in range(GUESTS)]
     # A few duplicates, as real front desks create them: same person, second profile.
     for original in guests[:4]:
@@ -206,78 +212,88 @@ def load_demo_guests() -> int:
             nationality=original.nationality,
         )
         guests.append(guest_create(data=copy, actor=actor))
-    stays: list[Stay] = []
-    counter = 0
-    for prop in Property.objects.filter(code__in=["SHA", "HGH"]).order_by("code"):
-        today = prop.today()
-        rooms = list(Room.objects.for_property(prop).order_by("number"))
-        free = [r for r in rooms if r.status == RoomStatus.VACANT_CLEAN]
-        share = 0.62 if prop.code == "SHA" else 0.5
-        occupied = rng.sample(free, k=int(len(free) * share))
-        in_house_guests = rng.sample(guests, k=len(occupied))
-        now = timezone.now()
-        for room, guest in zip(occupied, in_house_guests, strict=True):
-            counter += 1
-            arrival = today - dt.timedelta(days=rng.choice([0, 1, 1, 2, 3, 5]))
-            departure = today + dt.timedelta(days=rng.choice([0, 1, 1, 2, 3, 4]))
-            if departure <= arrival:
-                departure = arrival + dt.timedelta(days=1)
+    return guests
+
+
+def _stays_at(prop: Property, guests: list[Guest], rng: random.Random, numbers) -> list[Stay]:
+    """In-house guests in most clean rooms, today's arrivals, and two years of history."""
+    today = prop.today()
+    rooms = list(Room.objects.for_property(prop).order_by("number"))
+    free = [r for r in rooms if r.status == RoomStatus.VACANT_CLEAN]
+    share = 0.62 if prop.code == "SHA" else 0.5
+    occupied = rng.sample(free, k=int(len(free) * share))
+    in_house_guests = rng.sample(guests, k=len(occupied))
+    now = timezone.now()
+
+    def number() -> str:
+        return f"{DEMO_PREFIX}-{prop.code}-{next(numbers):05d}"
+
+    stays = []
+    for room, guest in zip(occupied, in_house_guests, strict=True):
+        arrival = today - dt.timedelta(days=rng.choice([0, 1, 1, 2, 3, 5]))
+        departure = today + dt.timedelta(days=rng.choice([0, 1, 1, 2, 3, 4]))
+        if departure <= arrival:
+            departure = arrival + dt.timedelta(days=1)
+        stays.append(
+            Stay(
+                property=prop,
+                guest=guest,
+                room=room,
+                arrival_date=arrival,
+                departure_date=departure,
+                confirmation_number=number(),
+                status=StayStatus.IN_HOUSE,
+                checked_in_at=now - dt.timedelta(days=(today - arrival).days),
+                adults=rng.choice([1, 1, 2]),
+            )
+        )
+    Room.objects.filter(pk__in=[r.pk for r in occupied]).update(status=RoomStatus.OCCUPIED)
+    # Arrivals still to check in today.
+    remaining = [r for r in free if r not in occupied]
+    for room in rng.sample(remaining, k=min(8 if prop.code == "SHA" else 2, len(remaining))):
+        stays.append(
+            Stay(
+                property=prop,
+                guest=rng.choice(guests),
+                room=room,
+                arrival_date=today,
+                departure_date=today + dt.timedelta(days=rng.choice([1, 2, 3])),
+                confirmation_number=number(),
+                status=StayStatus.RESERVED,
+            )
+        )
+    return stays + _history(prop, today, guests, rooms, rng, number)
+
+
+def _history(prop, today: dt.date, guests: list[Guest], rooms: list[Room], rng, number) -> list[Stay]:
+    """Two years of past stays: most checked out, a few cancelled or no-shows."""
+    stays = []
+    for guest in guests:
+        visits = rng.choices([0, 1, 2, 3, 5, 8], weights=[45, 25, 12, 9, 6, 3])[0]
+        if prop.code == "HGH":
+            visits = rng.choice([0, 0, 0, 1])
+        for _ in range(visits):
+            confirmation = number()
+            arrival = today - dt.timedelta(days=rng.randrange(10, 730))
+            departure = arrival + dt.timedelta(days=rng.choice([1, 2, 3, 4, 7]))
+            status = rng.choices(
+                [StayStatus.CHECKED_OUT, StayStatus.CANCELLED, StayStatus.NO_SHOW], weights=[90, 7, 3]
+            )[0]
+            checked_out = status == StayStatus.CHECKED_OUT
             stays.append(
                 Stay(
                     property=prop,
                     guest=guest,
-                    room=room,
+                    room=rng.choice(rooms),
                     arrival_date=arrival,
                     departure_date=departure,
-                    confirmation_number=f"{DEMO_PREFIX}-{prop.code}-{counter:05d}",
-                    status=StayStatus.IN_HOUSE,
-                    checked_in_at=now - dt.timedelta(days=(today - arrival).days),
-                    adults=rng.choice([1, 1, 2]),
+                    confirmation_number=confirmation,
+                    status=status,
+                    checked_in_at=_at(prop, arrival, 15) if checked_out else None,
+                    checked_out_at=_at(prop, departure, 11) if checked_out else None,
                 )
             )
-        Room.objects.filter(pk__in=[r.pk for r in occupied]).update(status=RoomStatus.OCCUPIED)
-        # Arrivals still to check in today.
-        remaining = [r for r in free if r not in occupied]
-        for room in rng.sample(remaining, k=min(8 if prop.code == "SHA" else 2, len(remaining))):
-            counter += 1
-            stays.append(
-                Stay(
-                    property=prop,
-                    guest=rng.choice(guests),
-                    room=room,
-                    arrival_date=today,
-                    departure_date=today + dt.timedelta(days=rng.choice([1, 2, 3])),
-                    confirmation_number=f"{DEMO_PREFIX}-{prop.code}-{counter:05d}",
-                    status=StayStatus.RESERVED,
-                )
-            )
-        # Two years of history.
-        for guest in guests:
-            visits = rng.choices([0, 1, 2, 3, 5, 8], weights=[45, 25, 12, 9, 6, 3])[0]
-            if prop.code == "HGH":
-                visits = rng.choice([0, 0, 0, 1])
-            for _ in range(visits):
-                counter += 1
-                arrival = today - dt.timedelta(days=rng.randrange(10, 730))
-                departure = arrival + dt.timedelta(days=rng.choice([1, 2, 3, 4, 7]))
-                status = rng.choices(
-                    [StayStatus.CHECKED_OUT, StayStatus.CANCELLED, StayStatus.NO_SHOW], weights=[90, 7, 3]
-                )[0]
-                stays.append(
-                    Stay(
-                        property=prop,
-                        guest=guest,
-                        room=rng.choice(rooms),
-                        arrival_date=arrival,
-                        departure_date=departure,
-                        confirmation_number=f"{DEMO_PREFIX}-{prop.code}-{counter:05d}",
-                        status=status,
-                        checked_in_at=_at(prop, arrival, 15) if status == StayStatus.CHECKED_OUT else None,
-                        checked_out_at=_at(prop, departure, 11) if status == StayStatus.CHECKED_OUT else None,
-                    )
-                )
-    Stay.objects.bulk_create(stays, batch_size=500)
-    return len(guests)
+    return stays
 
 
 def _at(prop: Property, day: dt.date, hour: int) -> dt.datetime:
