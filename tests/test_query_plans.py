@@ -26,7 +26,7 @@ INDEX_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 
 @pytest.fixture(scope="module")
 def data(django_db_setup, django_db_blocker):
-    from hotel_crm import bulk_data
+    from complaints.devtools import bulk_data
     from hotel_crm.models import Property
 
     with django_db_blocker.unblock():
@@ -78,8 +78,8 @@ def assert_indexed(run) -> None:
 
 
 def _samples(prop):
+    from complaints.devtools import bulk_data
     from guests.models import Guest, GuestPhone, Stay, StayStatus
-    from hotel_crm import bulk_data
 
     window = list(
         Guest.objects.order_by("-pk").values("family_name_latin", "given_name_latin", "romanised_name")[:500]

@@ -3,8 +3,8 @@ from collections import Counter
 import pytest
 from django.contrib.auth import get_user_model
 
-from guests.models import Guest, Stay, StayStatus
 from complaints.demo import load_demo
+from guests.models import Guest, Stay, StayStatus
 from hotel_crm.demo import DEMO_PASSWORD
 from hotel_crm.models import Property, StaffMembership
 from rooms.models import FloorZone, Room, RoomType

@@ -7,11 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from complaints.demo import load_departments
 from complaints.models import Complaint, ComplaintEvent, CourtesyCheck, Department
 from complaints.workflow import Status
 from guests import services as guest_services
 from hotel_crm import roles
-from complaints.demo import load_departments
 from tests import factories
 
 pytestmark = pytest.mark.django_db

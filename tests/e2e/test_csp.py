@@ -9,10 +9,10 @@ import datetime as dt
 
 import pytest
 
+from complaints.demo import load_departments
 from complaints.models import Complaint
 from guests import services as guest_services
 from hotel_crm import roles
-from complaints.demo import load_departments
 from tests import factories
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

@@ -24,8 +24,10 @@ from types import SimpleNamespace
 
 from django.db import connection, transaction
 
+from complaints.demo import load_demo
 from complaints.models import Category, Department, Remedy
 from guests import names
+from guests.models import Stay, StayStatus
 from guests.services import guest_search_tokens
 from hotel_crm.models import Property, StaffMembership
 from rooms.models import Room
@@ -495,8 +497,6 @@ class Generator:
 
     def write_stays(self, cursor, properties: list[PropertyData]) -> None:
         """Two years of stays in every room, back to back, never overlapping a stay already there."""
-        from guests.models import Stay, StayStatus
-
         r = self.random
         stay_id = _next_id(cursor, "guests_stay")
         first = stay_id
@@ -961,8 +961,6 @@ def generate(
     """
     if connection.vendor != "postgresql":
         raise RuntimeError("generate_data needs PostgreSQL (set DATABASE_URL=postgres://...).")
-    from hotel_crm.demo import load_demo
-
     generator = Generator(guests=guests, complaints=complaints, seed=seed, years=years, log=log)
     report = generator.report
     started = time.monotonic()

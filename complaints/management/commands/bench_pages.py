@@ -26,10 +26,18 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+import pyotp
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+
+from complaints.devtools import bulk_data
+from complaints.models import Complaint, Department
+from complaints.workflow import OPEN
+from guests.models import Guest, GuestPhone, Stay, StayStatus
+from hotel_crm.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from hotel_crm.models import Property
 
 # page -> (p95 target in ms, throughput target as a share of H1's), from issue #9.
 TARGETS = {
@@ -211,8 +219,6 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
 
     def _ensure_data(self, options) -> None:
-        from guests.models import Guest
-        from hotel_crm import bulk_data
 
         have = Guest.objects.count()
         if have >= min(options["guests"], 1000):
@@ -226,11 +232,7 @@ class Command(BaseCommand):
 
     def _samples(self) -> dict:
         """Real values to ask for: a common surname, a rare name, pinyin, a phone tail, a room, cases."""
-        from complaints.models import Complaint, Department
-        from complaints.workflow import OPEN
-        from guests.models import Guest, GuestPhone, Stay, StayStatus
-        from hotel_crm import bulk_data
-        from hotel_crm.models import Property
+        from complaints.devtools import bulk_data
 
         prop = Property.objects.get(code="SHA")
         top = Guest.objects.order_by("-pk").values_list("pk", flat=True).first()
@@ -282,8 +284,6 @@ class Command(BaseCommand):
         }
 
     def _pages(self, s: dict) -> list[Page]:
-        from complaints.models import Department
-
         department = s["department"]
         log_form = {
             "guest_words": "The air conditioning is too loud (benchmark).",
@@ -331,8 +331,6 @@ class Command(BaseCommand):
         raise CommandError("gunicorn did not answer within 60 s.")
 
     def _log_in(self, client: Client) -> None:
-        from hotel_crm.demo import DEMO_PASSWORD
-
         response, _content, _elapsed = client.request(
             "POST", "/login/", {"username": BENCH_USER, "password": DEMO_PASSWORD}
         )
@@ -342,10 +340,6 @@ class Command(BaseCommand):
         if response.status == 302 and response.headers.get("Location", "").startswith("/account/mfa/verify/"):
             # The demo manager has the demo authenticator (load_demo enrols those who need one):
             # give its current code, as the person at the desk would.
-            import pyotp
-
-            from hotel_crm.demo import DEMO_TOTP_SECRET
-
             code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
             response, _content, _elapsed = client.request("POST", "/account/mfa/verify/", {"code": code})
             if response.status != 302:
@@ -395,7 +389,6 @@ class Command(BaseCommand):
     # --- reporting -----------------------------------------------------------------------
 
     def _report(self, results: dict, options) -> None:
-        from complaints.models import Complaint
         from guests.models import Guest
 
         rows = []

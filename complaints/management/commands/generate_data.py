@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from hotel_crm import bulk_data
+from complaints.devtools import bulk_data
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Developer tools: the benchmark data generator. Commands and tests import it; runtime code never does."""
