@@ -335,6 +335,20 @@ class PropertyData:
     # room -> sorted [(arrival epoch, departure epoch, stay id, guest id)]
 
 
+def _reference_numbers(cursor) -> dict[tuple[int, int], int]:
+    """The highest reference number already used per (property, year)."""
+    numbers: dict[tuple[int, int], int] = {}
+    cursor.execute(
+        "SELECT property_id, reference FROM complaints_complaint"
+        " WHERE reference ~ '^[A-Z0-9]+-[0-9]{4}-[0-9]+$'"
+    )
+    for prop_id, reference in cursor.fetchall():
+        _code, year, number = reference.rsplit("-", 2)
+        key = (prop_id, int(year))
+        numbers[key] = max(numbers.get(key, 0), int(number))
+    return numbers
+
+
 def _property_data(prop: Property) -> PropertyData:
     return PropertyData(
         prop=prop,
@@ -355,6 +369,158 @@ def _property_data(prop: Property) -> PropertyData:
             .order_by("pk")
         ],
     )
+
+
+COMPLAINT_COLUMNS = [
+    "id",
+    "property_id",
+    "reference",
+    "guest_id",
+    "stay_id",
+    "complainant_name",
+    "area",
+    "room_id",
+    "location_detail",
+    "occurred_at",
+    "reported_at",
+    "people_involved",
+    "department_id",
+    "category_id",
+    "severity",
+    "kind",
+    "mood",
+    "guest_type",
+    "guest_words",
+    "channel",
+    "owner_id",
+    "assignee_id",
+    "status",
+    "restated_confirmed",
+    "apologised_by_id",
+    "apologised_via",
+    "apologised_at",
+    "verdict",
+    "verdict_source",
+    "verified_at",
+    "is_repeat",
+    "repeat_reason",
+    "root_cause",
+    "preventive_action",
+    "withdrawn_reason",
+    "step_due_at",
+    "closed_at",
+    "submission_key",
+    "created_at",
+    "updated_at",
+    "version",
+]
+EVENT_COLUMNS = [
+    "id",
+    "complaint_id",
+    "kind",
+    "actor_id",
+    "at",
+    "from_status",
+    "to_status",
+    "note",
+    "data",
+]
+OFFER_COLUMNS = [
+    "id",
+    "complaint_id",
+    "remedy_type",
+    "remedy_id",
+    "description",
+    "value",
+    "currency",
+    "status",
+    "offered_by_id",
+    "authorised_by_id",
+    "business_day",
+    "offered_at",
+    "decided_at",
+    "guest_response",
+]
+ACTION_COLUMNS = [
+    "id",
+    "complaint_id",
+    "description",
+    "department_id",
+    "assignee_id",
+    "due_at",
+    "created_by_id",
+    "created_at",
+    "done_at",
+    "done_by_id",
+    "done_note",
+]
+REMINDER_COLUMNS = [
+    "id",
+    "property_id",
+    "complaint_id",
+    "action_id",
+    "kind",
+    "subject",
+    "recipient_id",
+    "due_at",
+    "status",
+    "attempts",
+    "idempotency_key",
+    "claimed_at",
+    "lease_until",
+    "sent_at",
+    "last_error",
+    "created_at",
+]
+
+
+N = "\\N"  # NULL in COPY's text format
+SEVERITY_DRAWS = [s for s, w in WEIGHTED_SEVERITIES for _ in range(w)]
+# The reminder a case in an open step has pending, by step.
+REMINDER_SUBJECTS = {
+    "listening": "apologise",
+    "apologising": "apologise",
+    "resolving": "resolve",
+    "following_up": "follow_up",
+    "verifying": "verify",
+}
+
+
+@dataclass
+class _Case:
+    """One generated case on its way to the COPY files ("\\N" is NULL)."""
+
+    data: PropertyData
+    id: int
+    reference: str
+    reported: float
+    age: float
+    status: str
+    guest: str = N
+    stay: str = N
+    room: str = N
+    complainant: str = ""
+    area: str = ""
+    department: int = 0
+    category: int = 0
+    owner: int = 0
+    assignee: int = 0
+    severity: str = ""
+    words: str = ""
+    reached: int | None = None
+    events: list[tuple] = field(default_factory=list)
+    offers: list[tuple] = field(default_factory=list)
+    actions: list[tuple] = field(default_factory=list)
+    apologised_by: str = N
+    apologised_at: str = N
+    apologised_via: str = ""
+    verified_at: str = N
+    closed_at: str = N
+    step_due: str = N
+    verdict: str = ""
+    withdrawn_reason: str = ""
+    last_change: float = 0.0
+    repeat: bool = False
 
 
 class Generator:
@@ -586,349 +752,264 @@ class Generator:
         times = sorted(
             self.start + r.random() * (self.now - self.start - 60) for _ in range(self.n_complaints)
         )
-        numbers: dict[tuple[int, int], int] = {}
-        cursor.execute(
-            "SELECT property_id, reference FROM complaints_complaint"
-            " WHERE reference ~ '^[A-Z0-9]+-[0-9]{4}-[0-9]+$'"
-        )
-        for prop_id, reference in cursor.fetchall():
-            _code, year, number = reference.rsplit("-", 2)
-            key = (prop_id, int(year))
-            numbers[key] = max(numbers.get(key, 0), int(number))
-        complaint_columns = [
-            "id",
-            "property_id",
-            "reference",
-            "guest_id",
-            "stay_id",
-            "complainant_name",
-            "area",
-            "room_id",
-            "location_detail",
-            "occurred_at",
-            "reported_at",
-            "people_involved",
-            "department_id",
-            "category_id",
-            "severity",
-            "kind",
-            "mood",
-            "guest_type",
-            "guest_words",
-            "channel",
-            "owner_id",
-            "assignee_id",
-            "status",
-            "restated_confirmed",
-            "apologised_by_id",
-            "apologised_via",
-            "apologised_at",
-            "verdict",
-            "verdict_source",
-            "verified_at",
-            "is_repeat",
-            "repeat_reason",
-            "root_cause",
-            "preventive_action",
-            "withdrawn_reason",
-            "step_due_at",
-            "closed_at",
-            "submission_key",
-            "created_at",
-            "updated_at",
-            "version",
-        ]
-        event_columns = [
-            "id",
-            "complaint_id",
-            "kind",
-            "actor_id",
-            "at",
-            "from_status",
-            "to_status",
-            "note",
-            "data",
-        ]
-        offer_columns = [
-            "id",
-            "complaint_id",
-            "remedy_type",
-            "remedy_id",
-            "description",
-            "value",
-            "currency",
-            "status",
-            "offered_by_id",
-            "authorised_by_id",
-            "business_day",
-            "offered_at",
-            "decided_at",
-            "guest_response",
-        ]
-        action_columns = [
-            "id",
-            "complaint_id",
-            "description",
-            "department_id",
-            "assignee_id",
-            "due_at",
-            "created_by_id",
-            "created_at",
-            "done_at",
-            "done_by_id",
-            "done_note",
-        ]
-        reminder_columns = [
-            "id",
-            "property_id",
-            "complaint_id",
-            "action_id",
-            "kind",
-            "subject",
-            "recipient_id",
-            "due_at",
-            "status",
-            "attempts",
-            "idempotency_key",
-            "claimed_at",
-            "lease_until",
-            "sent_at",
-            "last_error",
-            "created_at",
-        ]
-        severities = [s for s, w in WEIGHTED_SEVERITIES for _ in range(w)]
+        numbers = _reference_numbers(cursor)
         steps_seen = dict.fromkeys([*OPEN_STEPS, "closed", "withdrawn"], 0)
-        N = "\\N"
         with (
-            Copier(cursor, "complaints_reminder", reminder_columns) as reminders,
-            Copier(cursor, "complaints_followupaction", action_columns) as actions,
-            Copier(cursor, "complaints_offer", offer_columns) as offers,
-            Copier(cursor, "complaints_complaintevent", event_columns) as events,
-            Copier(cursor, "complaints_complaint", complaint_columns) as complaints,
+            Copier(cursor, "complaints_reminder", REMINDER_COLUMNS) as reminders,
+            Copier(cursor, "complaints_followupaction", ACTION_COLUMNS) as actions,
+            Copier(cursor, "complaints_offer", OFFER_COLUMNS) as offers,
+            Copier(cursor, "complaints_complaintevent", EVENT_COLUMNS) as events,
+            Copier(cursor, "complaints_complaint", COMPLAINT_COLUMNS) as complaints,
         ):
+            out = SimpleNamespace(
+                complaints=complaints, events=events, offers=offers, actions=actions, reminders=reminders
+            )
             for reported in times:
                 data = properties[0] if r.random() < shares[0] else properties[-1]
-                prop = data.prop
-                year = dt.datetime.fromtimestamp(reported, prop.tzinfo).year
-                numbers[(prop.pk, year)] = numbers.get((prop.pk, year), 0) + 1
-                complaint_id = ids["complaints_complaint"]
-                ids["complaints_complaint"] += 1
-                reference = f"{prop.code}-{year}-{numbers[(prop.pk, year)]:05d}"
-                age = self.now - reported
-                status = self._status(age)
-                steps_seen[status] += 1
-                # Who and where: a room case during a stay belongs to the guest in that room.
-                guest = stay = room = N
-                complainant = ""
-                if r.random() < 0.6:
-                    area = "room"
-                    room_id = r.choice(data.rooms)
-                    room = str(room_id)
-                    found = self._stay_at(data, room_id, reported)
-                    if found:
-                        stay, guest = str(found[2]), str(found[3])
-                else:
-                    area = r.choice(PUBLIC_AREAS)
-                if guest == N:
-                    if r.random() < 0.9:
-                        guest = str(r.choice(self.guest_ids))
-                    else:
-                        complainant = r.choice(["Walk-in guest", "Mr Chen (restaurant guest)", "Ms Taylor"])
-                department, category = r.choice(data.categories)
-                owner = r.choice(data.staff)
-                assignee = owner if r.random() < 0.8 else r.choice(data.staff)
-                severity = r.choice(severities)
-                words = r.choice(GUEST_WORDS)
-                reached = OPEN_STEPS.index(status) if status in OPEN_STEPS else None
-                # how far the case got: closed cases went all the way; withdrawn ones stopped early.
-                if status == "closed":
-                    reached = 5
-                elif status == "withdrawn":
-                    reached = r.choice([0, 1, 2])
-                at = reported
-                event_rows = [("logged", owner, at, "", "listening", words)]
-                apologised_by = apologised_at = verified_at = closed_at = step_due = N
-                apologised_via = verdict = withdrawn_reason = ""
-                has_action = r.random() < 0.5
-                offer_rows, action_rows = [], []
-                for index, (kind, source, target) in enumerate(PATH[:reached]):
-                    at += r.uniform(0.05, 6) * HOUR if index < 2 else r.uniform(1, 30) * HOUR
-                    at = min(at, self.now - 30)
-                    if kind == "apologised":
-                        apologised_by, apologised_at = str(owner), _ts(at)
-                        apologised_via = r.choice(["in_person", "phone", "letter"])
-                    if kind == "offer_accepted":
-                        offer_rows.append((at - 600, at, "accepted"))
-                        if has_action:
-                            action_rows.append((at + 60, at + r.uniform(2, 24) * HOUR))
-                            event_rows.append(("action_added", owner, at + 60, "", "", ""))
-                    if kind == "verification":
-                        event_rows += [("action_done", owner, at - 60, "", "", "") for _a in action_rows]
-                    if kind == "verified":
-                        verdict = r.choices(["very_satisfied", "satisfied", "dissatisfied"], [70, 20, 10])[0]
-                        verified_at = closed_at = _ts(at)
-                    event_rows.append((kind, owner, at, source, target, ""))
-                if status == "resolving" and r.random() < 0.7:
-                    offer_rows.append((min(at + 300, self.now - 20), None, "proposed"))
-                if status == "withdrawn":
-                    at += r.uniform(1, 48) * HOUR
-                    at = min(at, self.now - 30)
-                    withdrawn_reason = "The guest withdrew the complaint."
-                    closed_at = _ts(at)
-                    event_rows.append(
-                        ("withdrawn", owner, at, OPEN_STEPS[reached], "withdrawn", withdrawn_reason)
-                    )
-                if status in OPEN_STEPS:
-                    # Recent cases are mostly on time; stale ones are long overdue.
-                    step_due = _ts(
-                        at + r.uniform(-4, 8) * HOUR if age < 3 * DAY else at + r.uniform(1, 48) * HOUR
-                    )
-                repeat = r.random() < 0.03
-                complaints.row(
-                    (
-                        str(complaint_id),
-                        str(prop.pk),
-                        reference,
-                        guest,
-                        stay,
-                        complainant,
-                        area,
-                        room,
-                        "",
-                        _ts(reported - r.uniform(0, 2) * HOUR),
-                        _ts(reported),
-                        "",
-                        str(department),
-                        str(category),
-                        severity,
-                        r.choice(KINDS),
-                        r.choice(MOODS),
-                        r.choice(GUEST_TYPES),
-                        _text(words),
-                        r.choice(CHANNELS),
-                        str(owner),
-                        str(assignee),
-                        status,
-                        "t" if (reached or 0) > 0 else "f",
-                        apologised_by,
-                        apologised_via,
-                        apologised_at,
-                        verdict,
-                        "staff" if verdict else "",
-                        verified_at,
-                        "t" if repeat else "f",
-                        "3 cases of this kind in this room within 30 days." if repeat else "",
-                        "Ageing compressor." if repeat and status == "closed" else "",
-                        "Service every unit on the floor." if repeat and status == "closed" else "",
-                        withdrawn_reason,
-                        step_due,
-                        closed_at,
-                        "",
-                        _ts(reported),
-                        _ts(at),
-                        str(len(event_rows)),
-                    )
-                )
-                for kind, actor, when, source, target, note in event_rows:
-                    events.row(
-                        (
-                            str(ids["complaints_complaintevent"]),
-                            str(complaint_id),
-                            kind,
-                            str(actor),
-                            _ts(when),
-                            source,
-                            target,
-                            _text(note),
-                            "{}",
-                        )
-                    )
-                    ids["complaints_complaintevent"] += 1
-                for offered, decided, offer_status in offer_rows:
-                    remedy, remedy_kind, value = r.choice(data.remedies)
-                    offers.row(
-                        (
-                            str(ids["complaints_offer"]),
-                            str(complaint_id),
-                            remedy_kind,
-                            str(remedy),
-                            "As agreed with the guest",
-                            value,
-                            prop.currency,
-                            offer_status,
-                            str(owner),
-                            str(owner) if offer_status == "accepted" else N,
-                            dt.datetime.fromtimestamp(offered, prop.tzinfo).date().isoformat(),
-                            _ts(offered),
-                            _ts(decided) if decided else N,
-                            "",
-                        )
-                    )
-                    ids["complaints_offer"] += 1
-                for created, due in action_rows:
-                    done = status in ("verifying", "closed")
-                    done_at = _ts(min(due, self.now - 30)) if done else N
-                    actions.row(
-                        (
-                            str(ids["complaints_followupaction"]),
-                            str(complaint_id),
-                            "Repair and test the unit",
-                            str(r.choice(data.departments)),
-                            N,
-                            _ts(due),
-                            str(owner),
-                            _ts(created),
-                            done_at,
-                            str(owner) if done else N,
-                            "Done and checked" if done else "",
-                        )
-                    )
-                    ids["complaints_followupaction"] += 1
-                # The reminder of the first step: cancelled in time (goal met), or sent (missed);
-                # a case still in an open step has one pending for that step.
-                reminder_id = ids["complaints_reminder"]
-                if status in OPEN_STEPS:
-                    subject = {
-                        "listening": "apologise",
-                        "apologising": "apologise",
-                        "resolving": "resolve",
-                    }.get(status, "follow_up" if status == "following_up" else "verify")
-                    reminder = ("due", subject, step_due, "pending", N)
-                else:
-                    missed = r.random() < 0.12
-                    due = _ts(reported + 2 * HOUR)
-                    reminder = (
-                        "due",
-                        "apologise",
-                        due,
-                        "sent" if missed else "cancelled",
-                        due if missed else N,
-                    )
-                kind, subject, due, reminder_status, sent = reminder
-                reminders.row(
-                    (
-                        str(reminder_id),
-                        str(prop.pk),
-                        str(complaint_id),
-                        N,
-                        kind,
-                        subject,
-                        str(assignee),
-                        due,
-                        reminder_status,
-                        "1" if sent != N else "0",
-                        f"gen:c{complaint_id}:{subject}:{kind}",
-                        N,
-                        N,
-                        sent,
-                        "",
-                        _ts(reported),
-                    )
-                )
-                ids["complaints_reminder"] += 1
+                case = self._case(data, reported, numbers, ids)
+                steps_seen[case.status] += 1
+                self._write_case(out, case, ids)
         for table, first in firsts.items():
             self.report.counts[table.removeprefix("complaints_")] = ids[table] - first
         self.report.counts.update({f"status {k}": v for k, v in steps_seen.items()})
+
+    def _case(self, data: PropertyData, reported: float, numbers: dict, ids: dict[str, int]) -> "_Case":
+        """One case's who, where and what, and how far along the cycle it got."""
+        r = self.random
+        prop = data.prop
+        year = dt.datetime.fromtimestamp(reported, prop.tzinfo).year
+        numbers[(prop.pk, year)] = numbers.get((prop.pk, year), 0) + 1
+        complaint_id = ids["complaints_complaint"]
+        ids["complaints_complaint"] += 1
+        age = self.now - reported
+        case = _Case(
+            data=data,
+            id=complaint_id,
+            reference=f"{prop.code}-{year}-{numbers[(prop.pk, year)]:05d}",
+            reported=reported,
+            age=age,
+            status=self._status(age),
+        )
+        self._who_and_where(case)
+        department, case.category = r.choice(data.categories)
+        case.department = department
+        case.owner = r.choice(data.staff)
+        case.assignee = case.owner if r.random() < 0.8 else r.choice(data.staff)
+        case.severity = r.choice(SEVERITY_DRAWS)
+        case.words = r.choice(GUEST_WORDS)
+        self._walk(case)
+        return case
+
+    def _who_and_where(self, case: "_Case") -> None:
+        """A room case during a stay belongs to the guest in that room; else a guest or a walk-in."""
+        r = self.random
+        if r.random() < 0.6:
+            case.area = "room"
+            room_id = r.choice(case.data.rooms)
+            case.room = str(room_id)
+            found = self._stay_at(case.data, room_id, case.reported)
+            if found:
+                case.stay, case.guest = str(found[2]), str(found[3])
+        else:
+            case.area = r.choice(PUBLIC_AREAS)
+        if case.guest == N:
+            if r.random() < 0.9:
+                case.guest = str(r.choice(self.guest_ids))
+            else:
+                case.complainant = r.choice(["Walk-in guest", "Mr Chen (restaurant guest)", "Ms Taylor"])
+
+    def _walk(self, case: "_Case") -> None:
+        """The events of the steps the case went through, with its offers and follow-up actions."""
+        r = self.random
+        status = case.status
+        reached = OPEN_STEPS.index(status) if status in OPEN_STEPS else None
+        # how far the case got: closed cases went all the way; withdrawn ones stopped early.
+        if status == "closed":
+            reached = 5
+        elif status == "withdrawn":
+            reached = r.choice([0, 1, 2])
+        case.reached = reached
+        at = case.reported
+        case.events = [("logged", case.owner, at, "", "listening", case.words)]
+        has_action = r.random() < 0.5
+        for index, (kind, source, target) in enumerate(PATH[:reached]):
+            at += r.uniform(0.05, 6) * HOUR if index < 2 else r.uniform(1, 30) * HOUR
+            at = min(at, self.now - 30)
+            self._step(case, kind, at, has_action)
+            case.events.append((kind, case.owner, at, source, target, ""))
+        if status == "resolving" and r.random() < 0.7:
+            case.offers.append((min(at + 300, self.now - 20), None, "proposed"))
+        if status == "withdrawn":
+            at += r.uniform(1, 48) * HOUR
+            at = min(at, self.now - 30)
+            case.withdrawn_reason = "The guest withdrew the complaint."
+            case.closed_at = _ts(at)
+            case.events.append(
+                ("withdrawn", case.owner, at, OPEN_STEPS[reached], "withdrawn", case.withdrawn_reason)
+            )
+        if status in OPEN_STEPS:
+            # Recent cases are mostly on time; stale ones are long overdue.
+            case.step_due = _ts(
+                at + r.uniform(-4, 8) * HOUR if case.age < 3 * DAY else at + r.uniform(1, 48) * HOUR
+            )
+        case.last_change = at
+        case.repeat = r.random() < 0.03
+
+    def _step(self, case: "_Case", kind: str, at: float, has_action: bool) -> None:
+        """What one step of the path leaves on the case besides its event."""
+        r = self.random
+        if kind == "apologised":
+            case.apologised_by, case.apologised_at = str(case.owner), _ts(at)
+            case.apologised_via = r.choice(["in_person", "phone", "letter"])
+        if kind == "offer_accepted":
+            case.offers.append((at - 600, at, "accepted"))
+            if has_action:
+                case.actions.append((at + 60, at + r.uniform(2, 24) * HOUR))
+                case.events.append(("action_added", case.owner, at + 60, "", "", ""))
+        if kind == "verification":
+            case.events += [("action_done", case.owner, at - 60, "", "", "") for _a in case.actions]
+        if kind == "verified":
+            case.verdict = r.choices(["very_satisfied", "satisfied", "dissatisfied"], [70, 20, 10])[0]
+            case.verified_at = case.closed_at = _ts(at)
+
+    def _write_case(self, out: SimpleNamespace, case: "_Case", ids: dict[str, int]) -> None:
+        out.complaints.row(self._complaint_row(case))
+        for kind, actor, when, source, target, note in case.events:
+            out.events.row(
+                (
+                    str(ids["complaints_complaintevent"]),
+                    str(case.id),
+                    kind,
+                    str(actor),
+                    _ts(when),
+                    source,
+                    target,
+                    _text(note),
+                    "{}",
+                )
+            )
+            ids["complaints_complaintevent"] += 1
+        for offer in case.offers:
+            out.offers.row(self._offer_row(case, offer, ids["complaints_offer"]))
+            ids["complaints_offer"] += 1
+        for action in case.actions:
+            out.actions.row(self._action_row(case, action, ids["complaints_followupaction"]))
+            ids["complaints_followupaction"] += 1
+        out.reminders.row(self._reminder_row(case, ids["complaints_reminder"]))
+        ids["complaints_reminder"] += 1
+
+    def _complaint_row(self, case: "_Case") -> tuple:
+        r = self.random
+        closed_repeat = case.repeat and case.status == "closed"
+        return (
+            str(case.id),
+            str(case.data.prop.pk),
+            case.reference,
+            case.guest,
+            case.stay,
+            case.complainant,
+            case.area,
+            case.room,
+            "",
+            _ts(case.reported - r.uniform(0, 2) * HOUR),
+            _ts(case.reported),
+            "",
+            str(case.department),
+            str(case.category),
+            case.severity,
+            r.choice(KINDS),
+            r.choice(MOODS),
+            r.choice(GUEST_TYPES),
+            _text(case.words),
+            r.choice(CHANNELS),
+            str(case.owner),
+            str(case.assignee),
+            case.status,
+            "t" if (case.reached or 0) > 0 else "f",
+            case.apologised_by,
+            case.apologised_via,
+            case.apologised_at,
+            case.verdict,
+            "staff" if case.verdict else "",
+            case.verified_at,
+            "t" if case.repeat else "f",
+            "3 cases of this kind in this room within 30 days." if case.repeat else "",
+            "Ageing compressor." if closed_repeat else "",
+            "Service every unit on the floor." if closed_repeat else "",
+            case.withdrawn_reason,
+            case.step_due,
+            case.closed_at,
+            "",
+            _ts(case.reported),
+            _ts(case.last_change),
+            str(len(case.events)),
+        )
+
+    def _offer_row(self, case: "_Case", offer: tuple, offer_id: int) -> tuple:
+        offered, decided, offer_status = offer
+        prop = case.data.prop
+        remedy, remedy_kind, value = self.random.choice(case.data.remedies)
+        return (
+            str(offer_id),
+            str(case.id),
+            remedy_kind,
+            str(remedy),
+            "As agreed with the guest",
+            value,
+            prop.currency,
+            offer_status,
+            str(case.owner),
+            str(case.owner) if offer_status == "accepted" else N,
+            dt.datetime.fromtimestamp(offered, prop.tzinfo).date().isoformat(),
+            _ts(offered),
+            _ts(decided) if decided else N,
+            "",
+        )
+
+    def _action_row(self, case: "_Case", action: tuple, action_id: int) -> tuple:
+        created, due = action
+        done = case.status in ("verifying", "closed")
+        return (
+            str(action_id),
+            str(case.id),
+            "Repair and test the unit",
+            str(self.random.choice(case.data.departments)),
+            N,
+            _ts(due),
+            str(case.owner),
+            _ts(created),
+            _ts(min(due, self.now - 30)) if done else N,
+            str(case.owner) if done else N,
+            "Done and checked" if done else "",
+        )
+
+    def _reminder_row(self, case: "_Case", reminder_id: int) -> tuple:
+        """The first step's reminder: cancelled in time (goal met) or sent (missed); pending if still open."""
+        kind = "due"
+        if case.status in OPEN_STEPS:
+            subject, due, reminder_status, sent = REMINDER_SUBJECTS[case.status], case.step_due, "pending", N
+        else:
+            missed = self.random.random() < 0.12
+            subject, due = "apologise", _ts(case.reported + 2 * HOUR)
+            reminder_status, sent = ("sent", due) if missed else ("cancelled", N)
+        return (
+            str(reminder_id),
+            str(case.data.prop.pk),
+            str(case.id),
+            N,
+            kind,
+            subject,
+            str(case.assignee),
+            due,
+            reminder_status,
+            "1" if sent != N else "0",
+            f"gen:c{case.id}:{subject}:{kind}",
+            N,
+            N,
+            sent,
+            "",
+            _ts(case.reported),
+        )
 
     def _status(self, age: float) -> str:
         """Old cases are closed (or withdrawn), recent ones still moving; a few old ones were forgotten."""
