@@ -15,6 +15,7 @@ import bisect
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import random
 import tempfile
 import time
@@ -523,6 +524,47 @@ class _Case:
     repeat: bool = False
 
 
+GUEST_COLUMNS = [
+    "id",
+    "family_name_cjk",
+    "given_name_cjk",
+    "family_name_latin",
+    "given_name_latin",
+    "romanised_name",
+    "salutation",
+    "nationality",
+    "preferred_language",
+    "email",
+    "company",
+    "vip_level",
+    "preference_notes",
+    "notes",
+    "marketing_consent",
+    "search_tokens",
+    "created_at",
+    "updated_at",
+    "version",
+]
+
+
+STAY_COLUMNS = [
+    "id",
+    "property_id",
+    "guest_id",
+    "room_id",
+    "arrival_date",
+    "departure_date",
+    "confirmation_number",
+    "status",
+    "checked_in_at",
+    "checked_out_at",
+    "adults",
+    "notes",
+    "created_at",
+    "version",
+]
+
+
 class Generator:
     def __init__(self, *, guests: int, complaints: int, seed: int, years: int, log: Callable[[str], None]):
         self.n_guests, self.n_complaints, self.years = guests, complaints, years
@@ -564,28 +606,6 @@ class Generator:
         self._latin_weights = _zipf(len(LATIN_SURNAMES))
         first_guest, first_phone = _next_id(cursor, "guests_guest"), _next_id(cursor, "guests_guestphone")
         self.guest_ids = range(first_guest, first_guest + self.n_guests)
-        guest_columns = [
-            "id",
-            "family_name_cjk",
-            "given_name_cjk",
-            "family_name_latin",
-            "given_name_latin",
-            "romanised_name",
-            "salutation",
-            "nationality",
-            "preferred_language",
-            "email",
-            "company",
-            "vip_level",
-            "preference_notes",
-            "notes",
-            "marketing_consent",
-            "search_tokens",
-            "created_at",
-            "updated_at",
-            "version",
-        ]
-        r = self.random
         self.vip: set[int] = set()
         recent: list[tuple[str, str, str, str, bool]] = []
         phone_id = first_phone
@@ -593,98 +613,74 @@ class Generator:
         with (
             cached_pinyin(),
             Copier(cursor, "guests_guestphone", ["id", "guest_id", "number", "label"]) as phones,
-            Copier(cursor, "guests_guest", guest_columns) as guests,
+            Copier(cursor, "guests_guest", GUEST_COLUMNS) as guests,
         ):
             for index, guest_id in enumerate(self.guest_ids):
-                # ~5% share the full name of an earlier guest (the duplicate check has work to do).
-                if recent and r.random() < 0.05:
-                    name = r.choice(recent)
-                else:
-                    name = self._name()
-                    if len(recent) < 5000:
-                        recent.append(name)
-                    else:
-                        recent[index % 5000] = name
-                family_cjk, given_cjk, family_latin, given_latin, chinese = name
-                numbers = [self._phone(chinese)] if r.random() < 0.92 else []
-                if numbers and r.random() < 0.1:
-                    numbers.append(self._phone(chinese))
-                romanised = (
-                    names.romanised_name(family_cjk=family_cjk, given_cjk=given_cjk) if chinese else ""
-                )
-                email = ""
-                if r.random() < 0.7:
-                    local = (romanised or f"{given_latin} {family_latin}").lower()
-                    email = "".join(names.latin_words(local)) + f"{guest_id}@example.com"
-                shape = SimpleNamespace(
-                    family_name_cjk=family_cjk,
-                    given_name_cjk=given_cjk,
-                    family_name_latin=family_latin,
-                    given_name_latin=given_latin,
-                    email=email,
-                )
-                tokens = guest_search_tokens(shape, numbers)
-                vip = 0
-                roll = r.random()
-                if roll < 0.042:
-                    vip = 1 if roll < 0.03 else (2 if roll < 0.04 else 3)
-                    self.vip.add(guest_id)
-                created = _ts(self.start - r.random() * 3 * 365 * DAY)
-                guests.row(
-                    (
-                        str(guest_id),
-                        family_cjk,
-                        given_cjk,
-                        _text(family_latin),
-                        given_latin,
-                        romanised,
-                        r.choice(["mr", "ms", ""]),
-                        "CN" if chinese else r.choice(NATIONALITIES),
-                        "zh-hans" if chinese else "en",
-                        email,
-                        "",
-                        str(vip),
-                        "",
-                        "",
-                        "f",
-                        tokens,
-                        created,
-                        created,
-                        "1",
-                    )
-                )
+                row, numbers = self._guest_row(guest_id, self._guest_name(recent, index))
+                guests.row(row)
                 for number in numbers:
                     phones.row((str(phone_id), str(guest_id), number, "mobile"))
                     phone_id += 1
         self.report.counts["guests"] = self.n_guests
         self.report.counts["phones"] = phone_id - first_phone
 
+    def _guest_name(self, recent: list, index: int) -> tuple[str, str, str, str, bool]:
+        """~5% share the full name of an earlier guest (the duplicate check has work to do)."""
+        r = self.random
+        if recent and r.random() < 0.05:
+            return r.choice(recent)
+        name = self._name()
+        if len(recent) < 5000:
+            recent.append(name)
+        else:
+            recent[index % 5000] = name
+        return name
+
+    def _guest_row(self, guest_id: int, name: tuple) -> tuple[tuple, list[str]]:
+        """The guest's COPY row and phone numbers."""
+        r = self.random
+        family_cjk, given_cjk, family_latin, given_latin, chinese = name
+        numbers = [self._phone(chinese)] if r.random() < 0.92 else []
+        if numbers and r.random() < 0.1:
+            numbers.append(self._phone(chinese))
+        romanised = names.romanised_name(family_cjk=family_cjk, given_cjk=given_cjk) if chinese else ""
+        email = ""
+        if r.random() < 0.7:
+            local = (romanised or f"{given_latin} {family_latin}").lower()
+            email = "".join(names.latin_words(local)) + f"{guest_id}@example.com"
+        shape = SimpleNamespace(
+            family_name_cjk=family_cjk,
+            given_name_cjk=given_cjk,
+            family_name_latin=family_latin,
+            given_name_latin=given_latin,
+            email=email,
+        )
+        tokens = guest_search_tokens(shape, numbers)
+        vip = 0
+        roll = r.random()
+        if roll < 0.042:
+            vip = 1 if roll < 0.03 else (2 if roll < 0.04 else 3)
+            self.vip.add(guest_id)
+        created = _ts(self.start - r.random() * 3 * 365 * DAY)
+        salutation = r.choice(["mr", "ms", ""])
+        nationality = "CN" if chinese else r.choice(NATIONALITIES)
+        row = (
+            *(str(guest_id), family_cjk, given_cjk, _text(family_latin), given_latin, romanised),
+            *(salutation, nationality, "zh-hans" if chinese else "en", email, "", str(vip), "", "", "f"),
+            *(tokens, created, created, "1"),
+        )
+        return row, numbers
+
     # --- stays ----------------------------------------------------------------------------
 
     def write_stays(self, cursor, properties: list[PropertyData]) -> None:
         """Two years of stays in every room, back to back, never overlapping a stay already there."""
         r = self.random
-        stay_id = _next_id(cursor, "guests_stay")
-        first = stay_id
+        self._today = dt.date.today()
+        first = _next_id(cursor, "guests_stay")
+        ids = itertools.count(first)
         regulars = [r.choice(self.guest_ids) for _ in range(max(1, self.n_guests // 200))]
-        columns = [
-            "id",
-            "property_id",
-            "guest_id",
-            "room_id",
-            "arrival_date",
-            "departure_date",
-            "confirmation_number",
-            "status",
-            "checked_in_at",
-            "checked_out_at",
-            "adults",
-            "notes",
-            "created_at",
-            "version",
-        ]
-        today = dt.date.today()
-        with Copier(cursor, "guests_stay", columns) as out:
+        with Copier(cursor, "guests_stay", STAY_COLUMNS) as out:
             for data in properties:
                 taken: dict[int, list[tuple[dt.date, dt.date]]] = {}
                 for room, arrival, departure in (
@@ -694,51 +690,45 @@ class Generator:
                 ):
                     taken.setdefault(room, []).append((arrival, departure))
                 for room in data.rooms:
-                    day = today - dt.timedelta(days=self.years * 365)
-                    stays = data.stays_by_room.setdefault(room, [])
-                    while day < today + dt.timedelta(days=30):
-                        arrival = day + dt.timedelta(days=r.choice([0, 0, 0, 1, 2]))
-                        departure = arrival + dt.timedelta(days=r.choice([1, 1, 2, 2, 3, 4, 7]))
-                        day = departure
-                        if any(a < departure and arrival < d for a, d in taken.get(room, [])):
-                            continue
-                        guest = r.choice(regulars) if r.random() < 0.3 else r.choice(self.guest_ids)
-                        if departure <= today:
-                            status = StayStatus.CHECKED_OUT if r.random() < 0.95 else StayStatus.NO_SHOW
-                        elif arrival <= today:
-                            status = StayStatus.IN_HOUSE
-                        else:
-                            status = StayStatus.RESERVED
-                        arrive_at = dt.datetime.combine(arrival, dt.time(14), tzinfo=data.prop.tzinfo)
-                        leave_at = dt.datetime.combine(departure, dt.time(11), tzinfo=data.prop.tzinfo)
-                        checked_in = (
-                            arrive_at.isoformat()
-                            if status in (StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT)
-                            else "\\N"
-                        )
-                        checked_out = leave_at.isoformat() if status == StayStatus.CHECKED_OUT else "\\N"
-                        out.row(
-                            (
-                                str(stay_id),
-                                str(data.prop.pk),
-                                str(guest),
-                                str(room),
-                                arrival.isoformat(),
-                                departure.isoformat(),
-                                f"G{stay_id:09d}",
-                                status,
-                                checked_in,
-                                checked_out,
-                                str(r.choice([1, 1, 2])),
-                                "",
-                                (arrive_at - dt.timedelta(days=20)).isoformat(),
-                                "1",
-                            )
-                        )
-                        if status != StayStatus.NO_SHOW:
-                            stays.append((arrive_at.timestamp(), leave_at.timestamp(), stay_id, guest))
-                        stay_id += 1
-        self.report.counts["stays"] = stay_id - first
+                    self._room_stays(out, data, room, taken.get(room, []), regulars, ids)
+        self.report.counts["stays"] = next(ids) - first
+
+    def _room_stays(self, out, data: PropertyData, room: int, taken: list, regulars: list, ids) -> None:
+        """One room's stays, back to back from `years` ago to a month ahead, around those already there."""
+        r = self.random
+        today = self._today
+        day = today - dt.timedelta(days=self.years * 365)
+        stays = data.stays_by_room.setdefault(room, [])
+        while day < today + dt.timedelta(days=30):
+            arrival = day + dt.timedelta(days=r.choice([0, 0, 0, 1, 2]))
+            departure = arrival + dt.timedelta(days=r.choice([1, 1, 2, 2, 3, 4, 7]))
+            day = departure
+            if any(a < departure and arrival < d for a, d in taken):
+                continue
+            guest = r.choice(regulars) if r.random() < 0.3 else r.choice(self.guest_ids)
+            if departure <= today:
+                status = StayStatus.CHECKED_OUT if r.random() < 0.95 else StayStatus.NO_SHOW
+            elif arrival <= today:
+                status = StayStatus.IN_HOUSE
+            else:
+                status = StayStatus.RESERVED
+            arrive_at = dt.datetime.combine(arrival, dt.time(14), tzinfo=data.prop.tzinfo)
+            leave_at = dt.datetime.combine(departure, dt.time(11), tzinfo=data.prop.tzinfo)
+            checked_in = (
+                arrive_at.isoformat() if status in (StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT) else N
+            )
+            checked_out = leave_at.isoformat() if status == StayStatus.CHECKED_OUT else N
+            stay_id = next(ids)
+            out.row(
+                (
+                    *(str(stay_id), str(data.prop.pk), str(guest), str(room)),
+                    *(arrival.isoformat(), departure.isoformat(), f"G{stay_id:09d}", status),
+                    *(checked_in, checked_out, str(r.choice([1, 1, 2])), ""),
+                    *((arrive_at - dt.timedelta(days=20)).isoformat(), "1"),
+                )
+            )
+            if status != StayStatus.NO_SHOW:
+                stays.append((arrive_at.timestamp(), leave_at.timestamp(), stay_id, guest))
 
     # --- complaints -------------------------------------------------------------------------
 
