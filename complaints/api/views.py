@@ -36,6 +36,46 @@ def _case_document(request, complaint) -> dict:
     return document
 
 
+def _case_links(prop, d: dict) -> tuple[dict, dict]:
+    """The department, category, guest, stay and room a new case names, and an error for each not found."""
+    errors = {}
+    department = Department.objects.for_property(prop).filter(code=d["department"], is_active=True).first()
+    if department is None:
+        errors["department"] = [_("No such department in this hotel.")]
+    category = None
+    if d.get("category"):
+        category = Category.objects.filter(pk=d["category"], department__property=prop).first()
+        if category is None:
+            errors["category"] = [_("No such category in this hotel.")]
+    guest = None
+    if d.get("guest"):
+        guest = Guest.objects.filter(pk=d["guest"]).first()
+        if guest is None:
+            errors["guest"] = [_("No such guest.")]
+    stay = None
+    if d.get("stay"):
+        stay = (
+            Stay.objects.for_property(prop)
+            .select_related("guest", "room")
+            .filter(confirmation_number=d["stay"].strip().upper())
+            .first()
+        )
+        if stay is None:
+            errors["stay"] = [_("No such stay in this hotel.")]
+    room = None
+    if d.get("room"):
+        room = room_selectors.rooms_for(prop).filter(number=d["room"]).first()
+        if room is None:
+            errors["room"] = [_("No such room in this hotel.")]
+    return {
+        "department": department,
+        "category": category,
+        "guest": guest,
+        "stay": stay,
+        "room": room,
+    }, errors
+
+
 class ComplaintList(generics.ListAPIView, ApiView):
     """Cases of the hotel with the list's filters (open cases unless `status` says otherwise)."""
 
@@ -74,37 +114,7 @@ class ComplaintList(generics.ListAPIView, ApiView):
         form = s.ComplaintCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         d = form.validated_data
-        errors = {}
-        department = (
-            Department.objects.for_property(prop).filter(code=d["department"], is_active=True).first()
-        )
-        if department is None:
-            errors["department"] = [_("No such department in this hotel.")]
-        category = None
-        if d.get("category"):
-            category = Category.objects.filter(pk=d["category"], department__property=prop).first()
-            if category is None:
-                errors["category"] = [_("No such category in this hotel.")]
-        guest = None
-        if d.get("guest"):
-            guest = Guest.objects.filter(pk=d["guest"]).first()
-            if guest is None:
-                errors["guest"] = [_("No such guest.")]
-        stay = None
-        if d.get("stay"):
-            stay = (
-                Stay.objects.for_property(prop)
-                .select_related("guest", "room")
-                .filter(confirmation_number=d["stay"].strip().upper())
-                .first()
-            )
-            if stay is None:
-                errors["stay"] = [_("No such stay in this hotel.")]
-        room = None
-        if d.get("room"):
-            room = room_selectors.rooms_for(prop).filter(number=d["room"]).first()
-            if room is None:
-                errors["room"] = [_("No such room in this hotel.")]
+        links, errors = _case_links(prop, d)
         if errors:
             return Response(
                 {"detail": _("Some fields are not valid."), "code": "invalid", "errors": errors},
@@ -112,14 +122,14 @@ class ComplaintList(generics.ListAPIView, ApiView):
             )
         data = complaint_services.ComplaintInput(
             guest_words=d["guest_words"],
-            department=department,
-            category=category,
+            department=links["department"],
+            category=links["category"],
             severity=d["severity"],
-            guest=guest,
-            stay=stay,
+            guest=links["guest"],
+            stay=links["stay"],
             complainant_name=d["complainant_name"],
             area=d["area"],
-            room=room,
+            room=links["room"],
             location_detail=d["location_detail"],
             occurred_at=d.get("occurred_at"),
             reported_at=d.get("reported_at"),

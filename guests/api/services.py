@@ -89,21 +89,27 @@ def stay_push(*, prop: Property, actor: AbstractBaseUser, push: StayPush) -> tup
             notes=push.notes,
         )
     if stay.status != push.status:
-        steps = _STEPS.get((stay.status, push.status))
-        if steps is None:
-            raise GuestError(
-                _("Stay %(number)s is %(now)s; it cannot become %(then)s.")
-                % {
-                    "number": number,
-                    "now": stay.get_status_display(),
-                    "then": StayStatus(push.status).label,
-                }
-            )
-        for step in steps:
-            if step == "check_in":
-                stay = guest_services.stay_check_in(stay=stay, actor=actor)
-            elif step == "check_out":
-                stay = guest_services.stay_check_out(stay=stay, actor=actor)
-            else:
-                stay = guest_services.stay_cancel(stay=stay, actor=actor, no_show=step == "no_show")
+        stay = _stay_move_to(stay, push.status, actor=actor)
     return Stay.objects.select_related("room").get(pk=stay.pk), created
+
+
+def _stay_move_to(stay: Stay, status: str, *, actor: AbstractBaseUser) -> Stay:
+    """Take the stay to `status` through the front desk's own steps, or refuse if none leads there."""
+    steps = _STEPS.get((stay.status, status))
+    if steps is None:
+        raise GuestError(
+            _("Stay %(number)s is %(now)s; it cannot become %(then)s.")
+            % {
+                "number": stay.confirmation_number,
+                "now": stay.get_status_display(),
+                "then": StayStatus(status).label,
+            }
+        )
+    for step in steps:
+        if step == "check_in":
+            stay = guest_services.stay_check_in(stay=stay, actor=actor)
+        elif step == "check_out":
+            stay = guest_services.stay_check_out(stay=stay, actor=actor)
+        else:
+            stay = guest_services.stay_cancel(stay=stay, actor=actor, no_show=step == "no_show")
+    return stay
