@@ -6,6 +6,7 @@ import operator
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models.setup import Category, Department
@@ -274,6 +275,9 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:detail", kwargs={"pk": self.pk})
 
     # Methods, not properties: `property` is a field name in this class.
     def is_open(self) -> bool:
