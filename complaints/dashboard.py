@@ -27,12 +27,15 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from complaints.models import (
+    ApprovalRequest,
     Complaint,
     DashboardSnapshot,
     FiguresDecoder,
     FiguresEncoder,
+    FollowUpAction,
     GuestCheck,
     Offer,
     OfferStatus,
@@ -41,9 +44,10 @@ from complaints.models import (
     ReminderStatus,
     VerdictSource,
 )
-from complaints.selectors import latest_guest_answer
+from complaints.selectors import complaints_visible_to, latest_guest_answer
 from complaints.workflow import OPEN, Status, Verdict
-from guests.models import Stay, StayStatus
+from guests.models import Guest, Stay, StayStatus
+from hotel_crm.i18n import localized
 from hotel_crm.models import Property
 
 
@@ -64,8 +68,8 @@ class Period:
 
 
 def cases_in(prop: Property, period: Period) -> QuerySet[Complaint]:
-    start, _ = prop.day_bounds(period.start)
-    _, end = prop.day_bounds(period.end)
+    start = prop.day_bounds(period.start)[0]
+    end = prop.day_bounds(period.end)[1]
     return Complaint.objects.for_property(prop).filter(reported_at__gte=start, reported_at__lt=end)
 
 
@@ -133,107 +137,127 @@ def _first_accepted(queryset: QuerySet) -> QuerySet:
     )
 
 
+STAFF_VERDICT = ~Q(verdict_source=VerdictSource.GUEST)
+
+
+def _verdict_counts(cases: QuerySet) -> dict:
+    return cases.aggregate(
+        total=Count("pk"),
+        verified=Count("pk", filter=~Q(verdict="")),
+        recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED)),
+        ok=Count("pk", filter=Q(verdict=Verdict.SATISFIED)),
+        dissatisfied=Count("pk", filter=Q(verdict=Verdict.DISSATISFIED)),
+        complainants=Count("guest", distinct=True),
+        # Verdicts recorded by staff (older ones have no source: staff recorded every one of them).
+        staff_verified=Count("pk", filter=~Q(verdict="") & STAFF_VERDICT),
+        staff_recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED) & STAFF_VERDICT),
+        staff_ok=Count("pk", filter=Q(verdict=Verdict.SATISFIED) & STAFF_VERDICT),
+    )
+
+
+def _guest_answers(cases: QuerySet) -> dict:
+    """What guests said themselves, through their link or the post-stay check: their last word per case."""
+    return cases.annotate(answer=latest_guest_answer()).aggregate(
+        guest_answered=Count("pk", filter=Q(answer__isnull=False)),
+        guest_recovered=Count("pk", filter=Q(answer=Verdict.VERY_SATISFIED)),
+        guest_ok=Count("pk", filter=Q(answer=Verdict.SATISFIED)),
+        guest_dissatisfied=Count("pk", filter=Q(answer=Verdict.DISSATISFIED)),
+    )
+
+
+def _came_back(prop: Property, cases: QuerySet) -> int:
+    """Guests with a case in the period who have a later stay."""
+    later_stay = Stay.objects.filter(
+        guest=OuterRef("guest"),
+        arrival_date__gt=OuterRef("reported_day"),
+        status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT],
+    )
+    return (
+        cases.filter(guest__isnull=False)
+        .annotate(reported_day=TruncDate("reported_at", tzinfo=prop.tzinfo))
+        .filter(Exists(later_stay))
+        .values("guest")
+        .distinct()
+        .count()
+    )
+
+
+def _granted(cases: QuerySet) -> Decimal:
+    accepted = Offer.objects.filter(complaint__in=cases, status=OfferStatus.ACCEPTED)
+    return accepted.aggregate(total=Sum("value"))["total"] or Decimal("0")
+
+
+def _goal_counts(cases: QuerySet, now: dt.datetime) -> dict:
+    """Step goals met (the step was done before its reminder fired, so it was cancelled) and missed."""
+    # A withdrawn case's cancelled reminders were not goals met: leave withdrawn cases out.
+    goals = Reminder.objects.filter(
+        complaint__in=cases.exclude(status=Status.WITHDRAWN), kind=ReminderKind.DUE
+    )
+    return goals.aggregate(
+        met=Count("pk", filter=Q(status=ReminderStatus.CANCELLED)),
+        missed=Count(
+            "pk",
+            filter=Q(status__in=[ReminderStatus.SENT, ReminderStatus.CLAIMED])
+            | Q(status=ReminderStatus.PENDING, due_at__lt=now),
+        ),
+    )
+
+
+def _figures(prop: Property, period: Period, now: dt.datetime) -> dict:
+    """One period's column of the KPI table."""
+    cases = cases_in(prop, period)
+    counts = _verdict_counts(cases)
+    guest = _guest_answers(cases)
+    came_back = _came_back(prop, cases)
+    granted = _granted(cases)
+    goal_counts = _goal_counts(cases, now)
+    decided = goal_counts["met"] + goal_counts["missed"]
+    return {
+        **counts,
+        **guest,
+        "recovery_rate": _share(counts["recovered"], counts["verified"]),
+        "ok_share": _share(counts["ok"], counts["verified"]),
+        "staff_recovery_rate": _share(counts["staff_recovered"], counts["staff_verified"]),
+        "staff_ok_share": _share(counts["staff_ok"], counts["staff_verified"]),
+        "guest_recovery_rate": _share(guest["guest_recovered"], guest["guest_answered"]),
+        "guest_ok_share": _share(guest["guest_ok"], guest["guest_answered"]),
+        "came_back": came_back,
+        "came_back_share": _share(came_back, counts["complainants"]),
+        "granted": granted,
+        "service_level": _share(goal_counts["met"], decided),
+        "goals_met": goal_counts["met"],
+        "goals": decided,
+        "apologise": _timing(cases, "reported_at", "apologised_at"),
+        "resolution": _timing(_first_accepted(cases), "reported_at", "accepted_at"),
+        "verification": _timing(cases, "reported_at", "verified_at"),
+    }
+
+
+def _drill(base: dict) -> dict:
+    """The case-list filters behind each figure (a table: one row per figure)."""
+    every = {**base, "status": "all"}
+    return {
+        "total": every,
+        "verified": {**every, "verdict": "any"},
+        "recovered": {**every, "verdict": Verdict.VERY_SATISFIED},
+        "ok": {**every, "verdict": Verdict.SATISFIED},
+        "dissatisfied": {**every, "verdict": Verdict.DISSATISFIED},
+        "came_back": {**every, "came_back": "on"},
+        "staff_verified": {**every, "verdict": "any", "verdict_source": "staff"},
+        "staff_recovered": {**every, "verdict": Verdict.VERY_SATISFIED, "verdict_source": "staff"},
+        "staff_ok": {**every, "verdict": Verdict.SATISFIED, "verdict_source": "staff"},
+        "guest_answered": {**every, "guest_answer": "any"},
+        "guest_recovered": {**every, "guest_answer": Verdict.VERY_SATISFIED},
+        "guest_ok": {**every, "guest_answer": Verdict.SATISFIED},
+        "guest_dissatisfied": {**every, "guest_answer": Verdict.DISSATISFIED},
+    }
+
+
 def kpis(prop: Property, period: Period) -> dict:
     """The KPI table for a period and the one before it (a fixed number of queries)."""
     now = timezone.now()
-    staff = ~Q(verdict_source=VerdictSource.GUEST)
-
-    def figures(p: Period) -> dict:
-        cases = cases_in(prop, p)
-        counts = cases.aggregate(
-            total=Count("pk"),
-            verified=Count("pk", filter=~Q(verdict="")),
-            recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED)),
-            ok=Count("pk", filter=Q(verdict=Verdict.SATISFIED)),
-            dissatisfied=Count("pk", filter=Q(verdict=Verdict.DISSATISFIED)),
-            complainants=Count("guest", distinct=True),
-            # Verdicts recorded by staff (older ones have no source: staff recorded every one of them).
-            staff_verified=Count("pk", filter=~Q(verdict="") & staff),
-            staff_recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED) & staff),
-            staff_ok=Count("pk", filter=Q(verdict=Verdict.SATISFIED) & staff),
-        )
-        # What guests said themselves, through their link or the post-stay check: their last word per case.
-        guest = cases.annotate(answer=latest_guest_answer()).aggregate(
-            guest_answered=Count("pk", filter=Q(answer__isnull=False)),
-            guest_recovered=Count("pk", filter=Q(answer=Verdict.VERY_SATISFIED)),
-            guest_ok=Count("pk", filter=Q(answer=Verdict.SATISFIED)),
-            guest_dissatisfied=Count("pk", filter=Q(answer=Verdict.DISSATISFIED)),
-        )
-        later_stay = Stay.objects.filter(
-            guest=OuterRef("guest"),
-            arrival_date__gt=OuterRef("reported_day"),
-            status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT],
-        )
-        came_back = (
-            cases.filter(guest__isnull=False)
-            .annotate(reported_day=TruncDate("reported_at", tzinfo=prop.tzinfo))
-            .filter(Exists(later_stay))
-            .values("guest")
-            .distinct()
-            .count()
-        )
-        granted = Offer.objects.filter(complaint__in=cases, status=OfferStatus.ACCEPTED).aggregate(
-            total=Sum("value")
-        )["total"] or Decimal("0")
-        # A withdrawn case's cancelled reminders were not goals met: leave withdrawn cases out.
-        goals = Reminder.objects.filter(
-            complaint__in=cases.exclude(status=Status.WITHDRAWN), kind=ReminderKind.DUE
-        )
-        goal_counts = goals.aggregate(
-            met=Count("pk", filter=Q(status=ReminderStatus.CANCELLED)),
-            missed=Count(
-                "pk",
-                filter=Q(status__in=[ReminderStatus.SENT, ReminderStatus.CLAIMED])
-                | Q(status=ReminderStatus.PENDING, due_at__lt=now),
-            ),
-        )
-        decided = goal_counts["met"] + goal_counts["missed"]
-        return {
-            **counts,
-            **guest,
-            "recovery_rate": _share(counts["recovered"], counts["verified"]),
-            "ok_share": _share(counts["ok"], counts["verified"]),
-            "staff_recovery_rate": _share(counts["staff_recovered"], counts["staff_verified"]),
-            "staff_ok_share": _share(counts["staff_ok"], counts["staff_verified"]),
-            "guest_recovery_rate": _share(guest["guest_recovered"], guest["guest_answered"]),
-            "guest_ok_share": _share(guest["guest_ok"], guest["guest_answered"]),
-            "came_back": came_back,
-            "came_back_share": _share(came_back, counts["complainants"]),
-            "granted": granted,
-            "service_level": _share(goal_counts["met"], decided),
-            "goals_met": goal_counts["met"],
-            "goals": decided,
-            "apologise": _timing(cases, "reported_at", "apologised_at"),
-            "resolution": _timing(_first_accepted(cases), "reported_at", "accepted_at"),
-            "verification": _timing(cases, "reported_at", "verified_at"),
-        }
-
-    current, previous = figures(period), figures(period.previous())
-    base = period.query()
-    return {
-        "current": current,
-        "previous": previous,
-        "drill": {
-            "total": {**base, "status": "all"},
-            "verified": {**base, "status": "all", "verdict": "any"},
-            "recovered": {**base, "status": "all", "verdict": Verdict.VERY_SATISFIED},
-            "ok": {**base, "status": "all", "verdict": Verdict.SATISFIED},
-            "dissatisfied": {**base, "status": "all", "verdict": Verdict.DISSATISFIED},
-            "came_back": {**base, "status": "all", "came_back": "on"},
-            "staff_verified": {**base, "status": "all", "verdict": "any", "verdict_source": "staff"},
-            "staff_recovered": {
-                **base,
-                "status": "all",
-                "verdict": Verdict.VERY_SATISFIED,
-                "verdict_source": "staff",
-            },
-            "staff_ok": {**base, "status": "all", "verdict": Verdict.SATISFIED, "verdict_source": "staff"},
-            "guest_answered": {**base, "status": "all", "guest_answer": "any"},
-            "guest_recovered": {**base, "status": "all", "guest_answer": Verdict.VERY_SATISFIED},
-            "guest_ok": {**base, "status": "all", "guest_answer": Verdict.SATISFIED},
-            "guest_dissatisfied": {**base, "status": "all", "guest_answer": Verdict.DISSATISFIED},
-        },
-    }
+    current, previous = _figures(prop, period, now), _figures(prop, period.previous(), now)
+    return {"current": current, "previous": previous, "drill": _drill(period.query())}
 
 
 def guest_unhappy_answers(*, user, prop: Property, period: Period, limit: int = 20) -> list[GuestCheck]:
@@ -241,10 +265,8 @@ def guest_unhappy_answers(*, user, prop: Property, period: Period, limit: int = 
 
     Answers about a case `user` may not see (a sensitive category, ADR 0009) are left out.
     """
-    from complaints.selectors import complaints_visible_to
-
-    start, _ = prop.day_bounds(period.start)
-    _, end = prop.day_bounds(period.end)
+    start = prop.day_bounds(period.start)[0]
+    end = prop.day_bounds(period.end)[1]
     visible = Q(complaint__isnull=True) | Q(complaint__in=complaints_visible_to(user=user, property=prop))
     return list(
         GuestCheck.objects.for_property(prop)
@@ -290,8 +312,6 @@ def breakdowns(prop: Property, period: Period) -> dict:
             )
         return out
 
-    from hotel_crm.i18n import localized
-
     return {
         "department": rows(
             ["department", "department__name_en", "department__name_zh"],
@@ -324,8 +344,6 @@ def recurring_problems(prop: Property, period: Period, limit: int = 10) -> list[
         .filter(n__gte=2)
         .order_by("-n", "room__number")[:limit]
     )
-    from hotel_crm.i18n import localized
-
     return [
         {
             "room": r["room__number"],
@@ -367,12 +385,8 @@ def now_tiles(prop: Property) -> dict:
     today = prop.today(now)
     cases = Complaint.objects.for_property(prop).filter(status__in=[s.value for s in OPEN])
     by_step = dict(cases.values_list("status").annotate(n=Count("pk")).order_by())
-    from complaints.models import ApprovalRequest, FollowUpAction
-
     # Hashed subqueries over the few VIP guests, departing stays and overdue actions, not one
     # probe per open case: the counts come from the open-case index alone (ADR 0013).
-    from guests.models import Guest
-
     vip_guests = Guest.objects.filter(vip_level__gt=0).values("pk")
     departing_stays = Stay.objects.filter(
         property=prop, departure_date=today, status=StayStatus.IN_HOUSE
@@ -394,8 +408,6 @@ def now_tiles(prop: Property) -> dict:
 
 def kpi_table(kpis: dict) -> list[tuple[str, object, object]]:
     """The KPI table as rows (for the page's CSV export)."""
-    from django.utils.translation import gettext as _
-
     cur, prev = kpis["current"], kpis["previous"]
 
     def hours(value):

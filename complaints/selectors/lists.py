@@ -113,6 +113,12 @@ def complaint_list(
             ),
         )
     )
+    queryset = _filtered(queryset, prop=prop, filters=filters, now=now)
+    return queryset.order_by(*SORTS.get(filters.sort, SORTS["-reported_at"]))
+
+
+def _filtered(queryset: QuerySet, *, prop: Property, filters: ComplaintFilters, now: dt.datetime) -> QuerySet:
+    """The list's filters, each one WHERE clause (or one EXISTS)."""
     if filters.status in (None, "", "open"):
         queryset = queryset.filter(status__in=[s.value for s in OPEN])
     elif filters.status != "all":
@@ -158,23 +164,28 @@ def complaint_list(
     if filters.departing:
         queryset = queryset.filter(stay__departure_date=prop.today(now), stay__status=StayStatus.IN_HOUSE)
     if filters.came_back:
-        later = Stay.objects.filter(
-            guest=OuterRef("guest"),
-            arrival_date__gt=OuterRef("reported_day"),
-            status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT],
-        )
-        # The dashboard counts guests, not cases: list each returning guest once, by their first case
-        # in the period. If any of their cases has a later stay, so has the first (the stay is later still).
-        earlier = Complaint.objects.for_property(prop).filter(
-            Q(reported_at__lt=OuterRef("reported_at"))
-            | Q(reported_at=OuterRef("reported_at"), pk__lt=OuterRef("pk")),
-            guest=OuterRef("guest"),
-        )
-        if filters.reported_from:
-            earlier = earlier.filter(reported_at__gte=prop.day_bounds(filters.reported_from)[0])
-        queryset = (
-            queryset.filter(guest__isnull=False)
-            .annotate(reported_day=TruncDate("reported_at", tzinfo=prop.tzinfo))
-            .filter(Exists(later), ~Exists(earlier))
-        )
-    return queryset.order_by(*SORTS.get(filters.sort, SORTS["-reported_at"]))
+        queryset = _came_back(queryset, prop=prop, filters=filters)
+    return queryset
+
+
+def _came_back(queryset: QuerySet, *, prop: Property, filters: ComplaintFilters) -> QuerySet:
+    """Cases whose guest stayed again later: each returning guest once (the dashboard counts guests)."""
+    later = Stay.objects.filter(
+        guest=OuterRef("guest"),
+        arrival_date__gt=OuterRef("reported_day"),
+        status__in=[StayStatus.RESERVED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT],
+    )
+    # The dashboard counts guests, not cases: list each returning guest once, by their first case
+    # in the period. If any of their cases has a later stay, so has the first (the stay is later still).
+    earlier = Complaint.objects.for_property(prop).filter(
+        Q(reported_at__lt=OuterRef("reported_at"))
+        | Q(reported_at=OuterRef("reported_at"), pk__lt=OuterRef("pk")),
+        guest=OuterRef("guest"),
+    )
+    if filters.reported_from:
+        earlier = earlier.filter(reported_at__gte=prop.day_bounds(filters.reported_from)[0])
+    return (
+        queryset.filter(guest__isnull=False)
+        .annotate(reported_day=TruncDate("reported_at", tzinfo=prop.tzinfo))
+        .filter(Exists(later), ~Exists(earlier))
+    )
