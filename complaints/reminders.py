@@ -11,6 +11,7 @@ often its message arrives.
 import datetime as dt
 import logging
 import statistics
+import time
 from dataclasses import astuple, dataclass
 
 from django.conf import settings
@@ -330,8 +331,6 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
         )
         pause = getattr(settings, "REMINDER_DELIVERY_PAUSE_SECONDS", 0)
         if pause:  # widens the crash window in the reliability tests; 0 in real use
-            import time
-
             time.sleep(pause)
         if reminder.recipient.email:
             send_mail(
