@@ -7,8 +7,8 @@ replaced by a newer one, or expired. Anything else gets the same neutral answer.
 The server can rebuild a link from its row at any time, which is what lets the case
 page show it as a QR code long after it was emailed (docs/adr/0011).
 
-Writes here work like complaints.services (which they build on): row locks, the
-transition table, an event for every change, email after commit.
+Writes here are made of the same building blocks as complaints.services (complaints.case_primitives):
+row locks, the transition table, an event for every change; email after commit.
 """
 
 import datetime as dt
