@@ -18,6 +18,7 @@ from complaints.models import (
     Reminder,
     ServiceLevelRule,
 )
+from complaints.selectors import staff_of_property
 from hotel_crm.scoping import PropertyScopedAdminMixin
 from rooms.admin import SuperuserPropertyFilterMixin
 
@@ -100,8 +101,6 @@ class AuthorityLimitAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:
-            from complaints.selectors import staff_of_property
-
             kwargs["queryset"] = staff_of_property(prop=request.property)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from complaints.models import COMMITTED_OFFER_STATUSES, AuthorityLimit, Complaint, Offer
 from hotel_crm.models import Property, StaffMembership, StaffProfile
@@ -74,29 +74,3 @@ def day_total(user, prop: Property, day: dt.date) -> Decimal:
         ).aggregate(total=Sum("value"))["total"]
         or ZERO
     )
-
-
-def approvers_for(prop: Property, *, amount_on_case: Decimal, exclude_user_id: int | None = None):
-    """Staff of the property whose per-case limit covers the amount (daily limits are checked on approval)."""
-    from complaints.selectors import staff_of_property
-
-    role_ok = AuthorityLimit.objects.for_property(prop).filter(
-        role__isnull=False, per_case__gte=amount_on_case
-    )
-    person_ok = AuthorityLimit.objects.for_property(prop).filter(
-        user__isnull=False, per_case__gte=amount_on_case
-    )
-    person_low = AuthorityLimit.objects.for_property(prop).filter(
-        user__isnull=False, per_case__lt=amount_on_case
-    )
-    staff = (
-        staff_of_property(prop=prop)
-        .filter(
-            Q(memberships__property=prop, memberships__role__in=role_ok.values("role"))
-            | Q(pk__in=person_ok.values("user"))
-        )
-        .exclude(pk__in=person_low.values("user"))
-    )
-    if exclude_user_id:
-        staff = staff.exclude(pk=exclude_user_id)
-    return staff.distinct()

@@ -159,15 +159,13 @@ class DetailsForm(VersionedForm):
 
     @classmethod
     def initial_for(cls, complaint) -> dict:
-        from django.utils import timezone as tz
-
         initial = {name: getattr(complaint, name) for name in cls.base_fields if name != "version"}
         initial.update(
             department=complaint.department_id,
             category=complaint.category_id,
             room=complaint.room_id,
             version=complaint.version,
-            occurred_at=tz.localtime(complaint.occurred_at),
+            occurred_at=timezone.localtime(complaint.occurred_at),
         )
         return initial
 

@@ -7,8 +7,8 @@ replaced by a newer one, or expired. Anything else gets the same neutral answer.
 The server can rebuild a link from its row at any time, which is what lets the case
 page show it as a QR code long after it was emailed (docs/adr/0011).
 
-Writes here work like complaints.services (which they build on): row locks, the
-transition table, an event for every change, email after commit.
+Writes here are made of the same building blocks as complaints.services (complaints.case_primitives):
+row locks, the transition table, an event for every change; email after commit.
 """
 
 import datetime as dt
@@ -28,7 +28,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from complaints import services, workflow
+from complaints import workflow
+from complaints.case_primitives import ComplaintError, case_check, case_event, case_lock, case_move, case_save
 from complaints.models import (
     Complaint,
     EventKind,
@@ -187,13 +188,13 @@ def guest_check_create(*, complaint: Complaint, actor, now: dt.datetime | None =
 @transaction.atomic
 def guest_check_issue(*, complaint: Complaint, actor, now: dt.datetime | None = None) -> GuestCheck:
     """Staff send the guest a new link (the button on the case page); it goes on the timeline."""
-    complaint = services._lock(complaint, None)
+    complaint = case_lock(complaint, None)
     if complaint.status != Status.VERIFYING:
-        raise services.ComplaintError(_("The guest's link is only for a case at the verifying step."))
+        raise ComplaintError(_("The guest's link is only for a case at the verifying step."))
     if complaint.guest_id and complaint.guest.erased_at:
-        raise services.ComplaintError(_("This guest's data was erased: no link can be sent."))
+        raise ComplaintError(_("This guest's data was erased: no link can be sent."))
     check = guest_check_create(complaint=complaint, actor=actor, now=now)
-    services._event(complaint, EventKind.GUEST_LINK, actor, note=link_note(check), data={"check": check.pk})
+    case_event(complaint, EventKind.GUEST_LINK, actor, note=link_note(check), data={"check": check.pk})
     return check
 
 
@@ -226,16 +227,16 @@ def guest_check_answer(
         raise GuestAnswerError(
             _("Please keep the comment under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}
         )
-    complaint = services._lock(check.complaint, None)
+    complaint = case_lock(check.complaint, None)
     check.used_at, check.answer, check.comment = now, answer, comment
     check.save(update_fields=["used_at", "answer", "comment"])
     data = {"check": check.pk, "kind": check.kind, "answer": answer}
     verifying = check.kind == GuestCheckKind.VERIFICATION and complaint.status == Status.VERIFYING
     held_for_diagnosis = verifying and answer == Verdict.VERY_SATISFIED and _needs_diagnosis(complaint)
     if verifying and not held_for_diagnosis:
-        services._check(complaint, Action.VERIFY)
+        case_check(complaint, Action.VERIFY)
         complaint.verdict, complaint.verdict_source, complaint.verified_at = answer, VerdictSource.GUEST, now
-        services._move(
+        case_move(
             complaint,
             workflow.target_after_guest_answer(answer),
             None,
@@ -246,8 +247,8 @@ def guest_check_answer(
         )
     else:
         # The case does not move, but staff looking at an older copy of it must reload.
-        services._save(complaint)
-        services._event(complaint, EventKind.GUEST_VERDICT, None, note=comment, data={**data, "moved": False})
+        case_save(complaint)
+        case_event(complaint, EventKind.GUEST_VERDICT, None, note=comment, data={**data, "moved": False})
     if held_for_diagnosis or answer != Verdict.VERY_SATISFIED:
         _alert(complaint, check, moved=verifying and not held_for_diagnosis, diagnosis=held_for_diagnosis)
     return check
@@ -297,7 +298,7 @@ def _alert(complaint: Complaint, check: GuestCheck, *, moved: bool, diagnosis: b
     languages = dict(
         StaffProfile.objects.filter(user__in=recipients).exclude(language="").values_list("user", "language")
     )
-    url = f"/complaints/{complaint.pk}/"
+    url = complaint.get_absolute_url()
     notifications, mails = [], []
     for user in recipients:
         with translation.override(languages.get(user.pk) or settings.LANGUAGE_CODE):
@@ -347,7 +348,7 @@ def post_stay_checks_create(*, now: dt.datetime | None = None, batch: int = 200)
         try:
             with transaction.atomic():
                 check = _new_check(complaint, GuestCheckKind.POST_STAY, None, now)
-                services._event(
+                case_event(
                     complaint, EventKind.GUEST_LINK, None, note=link_note(check), data={"check": check.pk}
                 )
         except IntegrityError:  # another scan made it first

@@ -28,5 +28,5 @@ def rate_limit_hit(key: str, *, limit: int, window_seconds: int, now: dt.datetim
 
 
 def rate_limit_prune(*, now: dt.datetime | None = None, keep: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Drop windows long past (the dispatch task calls this)."""
+    """Drop windows long past (beat runs complaints.tasks.rate_limit_prune)."""
     return RateLimitBucket.objects.filter(window_start__lt=(now or timezone.now()) - keep).delete()[0]

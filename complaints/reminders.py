@@ -11,6 +11,7 @@ often its message arrives.
 import datetime as dt
 import logging
 import statistics
+import time
 from dataclasses import astuple, dataclass
 
 from django.conf import settings
@@ -32,7 +33,8 @@ from complaints.models import (
     ServiceLevelRule,
     Severity,
 )
-from complaints.workflow import OPEN, Status
+from complaints.selectors import complaints_visible_to, staff_who_may_see
+from complaints.workflow import OPEN, Status, Verdict
 from guests.models import StayStatus
 from hotel_crm import roles
 from hotel_crm.models import Property, StaffProfile
@@ -179,8 +181,6 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
     Call inside the transaction that changed the case, while holding its row lock.
     """
     now = now or timezone.now()
-    from complaints.selectors import staff_who_may_see
-
     complaint = Complaint.objects.select_related("property", "guest", "stay", "assignee", "category").get(
         pk=complaint.pk
     )
@@ -318,7 +318,7 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
         else:
             complaint = Complaint.objects.select_related("property", "guest").get(pk=reminder.complaint_id)
             reminder.complaint = complaint
-            text, url = _text(reminder), f"/complaints/{complaint.pk}/"
+            text, url = _text(reminder), complaint.get_absolute_url()
             body = text
         Notification.objects.get_or_create(
             key=f"reminder:{reminder.pk}",
@@ -331,8 +331,6 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
         )
         pause = getattr(settings, "REMINDER_DELIVERY_PAUSE_SECONDS", 0)
         if pause:  # widens the crash window in the reliability tests; 0 in real use
-            import time
-
             time.sleep(pause)
         if reminder.recipient.email:
             send_mail(
@@ -412,9 +410,6 @@ def digest_content(prop: Property, now: dt.datetime, *, user=None) -> dict:
 
     The open count covers every case; the lists name only cases `user` may see (when given).
     """
-    from complaints.selectors import complaints_visible_to
-    from complaints.workflow import Verdict
-
     today = prop.today(now)
     yesterday_start, yesterday_end = prop.day_bounds(today - dt.timedelta(days=1))
     every_case = Complaint.objects.for_property(prop)

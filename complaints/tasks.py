@@ -46,7 +46,6 @@ def digest_schedule() -> int:
 def guest_checks_dispatch() -> int:
     """Make the post-stay checks that are due, then email every link still waiting; safe to run twice."""
     guest_voice.post_stay_checks_create()
-    rate_limit.rate_limit_prune()
     sent = 0
     for check_id in guest_voice.guest_checks_claim():
         try:
@@ -54,6 +53,12 @@ def guest_checks_dispatch() -> int:
         except Exception:  # one bad address must not stop the others; the row is retried after its lease
             log.exception("Could not email guest check %s", check_id)
     return sent
+
+
+@shared_task(name="complaints.rate_limit_prune", ignore_result=True)
+def rate_limit_prune() -> int:
+    """Drop the public guest pages' rate-limit windows long past; safe to run twice."""
+    return rate_limit.rate_limit_prune()
 
 
 @shared_task(name="complaints.dashboard_snapshots_refresh", ignore_result=True)

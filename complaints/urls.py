@@ -1,22 +1,22 @@
 from django.urls import path
 
-from complaints import views
+from complaints.views import authority, case, case_list, intake, notifications, review
 
 app_name = "complaints"
 urlpatterns = [
-    path("", views.complaint_list, name="list"),
-    path("mine/", views.complaint_list, {"mine": True}, name="mine"),
-    path("new/", views.complaint_create, name="create"),
-    path("<int:pk>/", views.complaint_detail, name="detail"),
-    path("<int:pk>/<slug:action>/", views.complaint_act, name="act"),
-    path("panels/guest/<int:guest_pk>/", views.guest_cases_panel, name="guest_cases"),
-    path("courtesy/<int:stay_pk>/", views.courtesy_check, name="courtesy"),
-    path("approvals/", views.approvals, name="approvals"),
-    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
-    path("departments/", views.department_queues, name="departments"),
-    path("departments/<int:pk>/", views.department_queue, name="department_queue"),
-    path("ledger/", views.ledger, name="ledger"),
-    path("notifications/", views.notification_list, name="notifications"),
-    path("dashboard/", views.review_dashboard, name="dashboard"),
-    path("review/", views.review_queue, name="review"),
+    path("", case_list.complaint_list, name="list"),
+    path("mine/", case_list.complaint_list, {"mine": True}, name="mine"),
+    path("new/", intake.complaint_create, name="create"),
+    path("<int:pk>/", case.complaint_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", case.complaint_act, name="act"),
+    path("panels/guest/<int:guest_pk>/", case.guest_cases_panel, name="guest_cases"),
+    path("courtesy/<int:stay_pk>/", intake.courtesy_check, name="courtesy"),
+    path("approvals/", authority.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", authority.approval_decide, name="approval_decide"),
+    path("departments/", authority.department_queues, name="departments"),
+    path("departments/<int:pk>/", authority.department_queue, name="department_queue"),
+    path("ledger/", authority.ledger, name="ledger"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("dashboard/", review.review_dashboard, name="dashboard"),
+    path("review/", review.review_queue, name="review"),
 ]

@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.guest_checks_dispatch",
         "schedule": env.float("GUEST_CHECK_DISPATCH_SECONDS", default=60),
     },
+    # The guest pages' rate-limit windows long past: the table grows with every hit otherwise.
+    "rate-limit-prune": {
+        "task": "complaints.rate_limit_prune",
+        "schedule": env.float("GUEST_CHECK_DISPATCH_SECONDS", default=60),
+    },
 }
 # The "last N days" periods beat keeps computed for the dashboard, and the age after which the page
 # recomputes a snapshot itself (beat stopped): ADR 0013.

@@ -3,6 +3,8 @@ from urllib.parse import urlencode
 
 from django import template
 
+from complaints.workflow import Verdict
+
 register = template.Library()
 
 
@@ -28,6 +30,4 @@ def pct(value) -> str:
 @register.filter
 def verdict_label(value: str) -> str:
     """The verdict's label in the current language ("very_satisfied" → "Very satisfied")."""
-    from complaints.workflow import Verdict
-
     return Verdict(value).label if value in Verdict.values else ""

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import close_old_connections, connection
 
-from complaints import authority, services
+from complaints import selectors, services
 from complaints.models import ApprovalRequest, AuthorityLimit, Notification, Offer, OfferStatus
 from complaints.workflow import Status
 from hotel_crm import roles
@@ -124,7 +124,7 @@ def test_only_staff_whose_limit_covers_it_may_approve(sha, clerk, limits):
             services.approval_decide(approval=offer.approval, approver=approver, approve=True)
     offer.refresh_from_db()
     assert offer.status == OfferStatus.AWAITING_APPROVAL
-    eligible = set(authority.approvers_for(sha, amount_on_case=Decimal("3000")))
+    eligible = set(selectors.approvers_for(sha, amount_on_case=Decimal("3000")))
     assert duty not in eligible and other_clerk not in eligible
 
 

@@ -16,6 +16,7 @@ from complaints.models import (
     GuestCheck,
     GuestCheckKind,
     Notification,
+    RateLimitBucket,
     VerdictSource,
 )
 from complaints.workflow import Status, Verdict
@@ -447,6 +448,22 @@ def test_the_rate_limit_counts_per_key_and_window(db):
     assert rate_limit.rate_limit_hit(other, limit=3, window_seconds=600, now=now)
     assert rate_limit.rate_limit_hit(key, limit=3, window_seconds=600, now=now + dt.timedelta(seconds=600))
     assert rate_limit.rate_limit_prune(now=now + 2 * DAY) == 3
+
+
+def test_beat_prunes_old_rate_limit_windows_in_a_task_of_its_own(db, settings):
+    # Given a window two days old and one from now
+    now = timezone.now()
+    key = rate_limit.key_for("guest-ip", "203.0.113.9")
+    rate_limit.rate_limit_hit(key, limit=3, window_seconds=600, now=now - 2 * DAY)
+    rate_limit.rate_limit_hit(key, limit=3, window_seconds=600, now=now)
+    # When the guest-check dispatch runs, then only the prune task drops the old window
+    tasks.guest_checks_dispatch()
+    assert RateLimitBucket.objects.count() == 2
+    assert tasks.rate_limit_prune() == 1
+    assert RateLimitBucket.objects.count() == 1
+    # ... and beat runs both
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"complaints.guest_checks_dispatch", "complaints.rate_limit_prune"} <= scheduled
 
 
 def test_an_erased_guests_link_stops_working(sha, clerk, grm, dept):

@@ -346,7 +346,7 @@ def test_long_case_lists_count_to_a_cap_and_page_on_with_next(
 ):
     # Given 12 open cases, a count cap of 5 and pages of 3 (in production: 10,000 and 50)
     monkeypatch.setattr("hotel_crm.pagination.COUNT_CAP", 5)
-    monkeypatch.setattr("complaints.views.PAGE_SIZE", 3)
+    monkeypatch.setattr("complaints.views.case_list.PAGE_SIZE", 3)
     client = login(clerk)
     cases = [_log(client, depts, in_house) for _ in range(12)]
     newest_first = [c.reference for c in reversed(cases)]

@@ -1,0 +1,83 @@
+"""The dashboard's figures for standard periods, computed ahead by beat (ADR 0013)."""
+
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.dashboard.breakdowns import breakdowns, localize_labels, recurring_problems, weekly_trend
+from complaints.dashboard.kpis import kpis
+from complaints.dashboard.periods import Period, rolling_period
+from complaints.models import (
+    DashboardSnapshot,
+    FiguresDecoder,
+    FiguresEncoder,
+)
+from hotel_crm.models import Property
+
+
+def period_figures(prop: Property, period: Period) -> dict:
+    """Everything on the dashboard that depends on the period (a fixed number of queries)."""
+    return {
+        "kpis": kpis(prop, period),
+        "breakdowns": breakdowns(prop, period),
+        "recurring": recurring_problems(prop, period),
+        "trend": weekly_trend(prop),
+    }
+
+
+@transaction.atomic
+def snapshot_refresh(*, prop: Property, days: int, now: dt.datetime | None = None) -> DashboardSnapshot:
+    """Compute the last `days` days' figures and store them as the property's snapshot (idempotent)."""
+    now = now or timezone.now()
+    period = rolling_period(prop, days, now)
+    snapshot, _created = DashboardSnapshot.objects.update_or_create(
+        property=prop,
+        days=days,
+        defaults={
+            "period_start": period.start,
+            "period_end": period.end,
+            "computed_at": now,
+            "figures": period_figures(prop, period),
+        },
+    )
+    return snapshot
+
+
+def snapshots_refresh(now: dt.datetime | None = None) -> int:
+    """Beat: refresh every active property's snapshots of DASHBOARD_SNAPSHOT_DAYS."""
+    refreshed = 0
+    for prop in Property.objects.active():
+        for days in settings.DASHBOARD_SNAPSHOT_DAYS:
+            snapshot_refresh(prop=prop, days=days, now=now)
+            refreshed += 1
+    return refreshed
+
+
+def snapshot_figures(prop: Property, days: int) -> tuple[dict, dt.datetime]:
+    """The last `days` days' figures from a fresh snapshot (one query), else computed now and stored.
+
+    Returns the figures and the time they were computed, with labels in the active language.
+    """
+    now = timezone.now()
+    period = rolling_period(prop, days, now)
+    snapshot = DashboardSnapshot.objects.filter(
+        property=prop,
+        days=days,
+        period_start=period.start,
+        period_end=period.end,
+        computed_at__gt=now - dt.timedelta(seconds=settings.DASHBOARD_SNAPSHOT_MAX_AGE),
+    ).first()
+    if snapshot is None:
+        snapshot = snapshot_refresh(prop=prop, days=days, now=now)
+        # Read back as a stored one would be (lists for tuples, labels by language): one code path.
+        snapshot.figures = json.loads(json.dumps(snapshot.figures, cls=FiguresEncoder), cls=FiguresDecoder)
+    figures = snapshot.figures
+    for rows in figures["breakdowns"].values():
+        for row in rows:
+            row["label"] = localize_labels(row["labels"])
+    for row in figures["recurring"]:
+        row["category"] = localize_labels(row["categories"])
+    return figures, snapshot.computed_at

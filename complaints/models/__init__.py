@@ -1,0 +1,83 @@
+"""Complaint cases and everything recorded along the cycle, one module per concern.
+
+Every model and choices class is re-exported here: `from complaints.models import X` is the way in.
+"""
+
+from complaints.models.case import (
+    OPEN_CONDITION,
+    SEVERITY_RANK,
+    ApologyMethod,
+    Area,
+    Channel,
+    Complaint,
+    ComplaintKind,
+    GuestType,
+    Mood,
+    Severity,
+    VerdictSource,
+)
+from complaints.models.dashboard import DashboardSnapshot, FiguresDecoder, FiguresEncoder
+from complaints.models.guest_checks import GuestCheck, GuestCheckKind
+from complaints.models.notifications import Notification
+from complaints.models.rate_limit import RateLimitBucket
+from complaints.models.reminders import (
+    DigestSetting,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    ServiceLevelRule,
+)
+from complaints.models.resolution import (
+    COMMITTED_OFFER_STATUSES,
+    ApprovalRequest,
+    AuthorityLimit,
+    FollowUpAction,
+    Offer,
+    OfferStatus,
+    Remedy,
+    RemedyType,
+)
+from complaints.models.setup import Category, Department, PreventionRule
+from complaints.models.timeline import ComplaintEvent, CourtesyCheck, CourtesyOutcome, EventKind, Review
+
+__all__ = [
+    "COMMITTED_OFFER_STATUSES",
+    "OPEN_CONDITION",
+    "SEVERITY_RANK",
+    "ApologyMethod",
+    "ApprovalRequest",
+    "Area",
+    "AuthorityLimit",
+    "Category",
+    "Channel",
+    "Complaint",
+    "ComplaintEvent",
+    "ComplaintKind",
+    "CourtesyCheck",
+    "CourtesyOutcome",
+    "DashboardSnapshot",
+    "Department",
+    "DigestSetting",
+    "EventKind",
+    "FiguresDecoder",
+    "FiguresEncoder",
+    "FollowUpAction",
+    "GuestCheck",
+    "GuestCheckKind",
+    "GuestType",
+    "Mood",
+    "Notification",
+    "Offer",
+    "OfferStatus",
+    "PreventionRule",
+    "RateLimitBucket",
+    "Remedy",
+    "RemedyType",
+    "Reminder",
+    "ReminderKind",
+    "ReminderStatus",
+    "Review",
+    "ServiceLevelRule",
+    "Severity",
+    "VerdictSource",
+]

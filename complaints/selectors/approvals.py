@@ -1,0 +1,83 @@
+"""Authority: pending approvals, who may approve, and the spend ledger."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from complaints import authority
+from complaints.models import (
+    ApprovalRequest,
+    AuthorityLimit,
+    Offer,
+    OfferStatus,
+)
+from complaints.selectors.access import complaints_visible_to, staff_of_property
+from hotel_crm.models import Property
+
+
+def pending_approvals(*, prop: Property, user) -> list:
+    """Pending approval requests at this property, each marked whether `user` may decide it."""
+    requests = list(
+        ApprovalRequest.objects.for_property(prop)
+        .filter(state=ApprovalRequest.State.PENDING)
+        .filter(offer__complaint__in=complaints_visible_to(user=user, property=prop))
+        .select_related("offer__complaint__guest", "requested_by")
+        .order_by("requested_at")[:200]
+    )
+    limits = authority.limits_for(user, prop)
+    for request in requests:
+        request.can_decide = request.requested_by_id != user.pk and limits.per_case >= request.offer.value
+    return requests
+
+
+def pending_approval_count(*, prop: Property) -> int:
+    return ApprovalRequest.objects.for_property(prop).filter(state=ApprovalRequest.State.PENDING).count()
+
+
+def spend_ledger(*, prop: Property, months: int = 12) -> dict:
+    """Compensation granted (accepted offers) per month and per department, in SQL."""
+    accepted = Offer.objects.filter(complaint__property=prop, status=OfferStatus.ACCEPTED)
+    since = prop.today() - dt.timedelta(days=31 * months)
+    accepted = accepted.filter(business_day__gte=since)
+    by_month = list(
+        accepted.annotate(month=TruncMonth("business_day"))
+        .values("month")
+        .annotate(total=Sum("value"), offers=Count("pk"))
+        .order_by("-month")
+    )
+    by_department = list(
+        accepted.values("complaint__department__name_en", "complaint__department__name_zh")
+        .annotate(total=Sum("value"), offers=Count("pk"))
+        .order_by("-total")
+    )
+    return {
+        "by_month": by_month,
+        "by_department": by_department,
+        "total": sum((row["total"] for row in by_month), start=0),
+    }
+
+
+def approvers_for(prop: Property, *, amount_on_case: Decimal, exclude_user_id: int | None = None):
+    """Staff of the property whose per-case limit covers the amount (daily limits are checked on approval)."""
+    role_ok = AuthorityLimit.objects.for_property(prop).filter(
+        role__isnull=False, per_case__gte=amount_on_case
+    )
+    person_ok = AuthorityLimit.objects.for_property(prop).filter(
+        user__isnull=False, per_case__gte=amount_on_case
+    )
+    person_low = AuthorityLimit.objects.for_property(prop).filter(
+        user__isnull=False, per_case__lt=amount_on_case
+    )
+    staff = (
+        staff_of_property(prop=prop)
+        .filter(
+            Q(memberships__property=prop, memberships__role__in=role_ok.values("role"))
+            | Q(pk__in=person_ok.values("user"))
+        )
+        .exclude(pk__in=person_low.values("user"))
+    )
+    if exclude_user_id:
+        staff = staff.exclude(pk=exclude_user_id)
+    return staff.distinct()

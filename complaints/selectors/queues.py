@@ -1,0 +1,67 @@
+"""Work queues: follow-up actions per department, and the manager's review queue."""
+
+import datetime as dt
+
+from django.db.models import Count, Max, Prefetch
+from django.utils import timezone
+
+from complaints.models import (
+    ApprovalRequest,
+    FollowUpAction,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    Review,
+)
+from complaints.selectors.access import complaints_visible_to
+from hotel_crm.models import Property
+
+
+def department_queue(*, user, prop: Property, department_id: int):
+    """Follow-up actions handed to a department: open ones first (oldest due first), then the last done.
+
+    Only actions of cases `user` may see: the queue links to the case and names the guest.
+    """
+    base = FollowUpAction.objects.filter(
+        complaint__in=complaints_visible_to(user=user, property=prop), department_id=department_id
+    ).select_related("complaint__guest", "complaint__room", "created_by", "done_by")
+    open_actions = list(base.filter(done_at__isnull=True).order_by("due_at")[:200])
+    done = list(base.filter(done_at__isnull=False).order_by("-done_at")[:20])
+    return open_actions, done
+
+
+def department_open_counts(*, prop: Property) -> dict[int, int]:
+    return dict(
+        FollowUpAction.objects.filter(
+            complaint__property=prop, done_at__isnull=True, department__isnull=False
+        )
+        .values_list("department")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def review_queue(*, user, prop: Property, now: dt.datetime | None = None) -> dict:
+    """Closed in the last 24 hours, escalated in the last 7 days, and cases with a pending approval."""
+    now = now or timezone.now()
+    base = (
+        complaints_visible_to(user=user, property=prop)
+        .select_related("guest", "department", "category")
+        .prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("-at"))
+        )
+    )
+    escalated = Reminder.objects.filter(
+        property=prop,
+        kind__in=[ReminderKind.ESCALATION, ReminderKind.ESCALATION_2],
+        status=ReminderStatus.SENT,
+        sent_at__gte=now - dt.timedelta(days=7),
+    ).values("complaint")
+    pending = ApprovalRequest.objects.for_property(prop).filter(state="pending").values("offer__complaint")
+    return {
+        "closed": list(base.filter(closed_at__gte=now - dt.timedelta(hours=24)).order_by("-closed_at")[:100]),
+        "escalated": list(
+            base.filter(pk__in=escalated).annotate(last=Max("reminders__sent_at")).order_by("-last")[:100]
+        ),
+        "approvals": list(base.filter(pk__in=pending).order_by("-reported_at")[:100]),
+    }

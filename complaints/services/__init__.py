@@ -1,0 +1,64 @@
+"""Every write to a complaint case. Status changes only here, checked against workflow.TRANSITIONS.
+
+One module per part of the cycle; the building blocks they share (lock, check, move, event) are in
+complaints.case_primitives. Other apps and the API call these as `complaints.services.X`.
+"""
+
+from complaints.case_primitives import FUTURE_SKEW, ComplaintError, StaleComplaint
+from complaints.services.case_changes import (
+    EDITABLE_DETAILS,
+    complaint_add_note,
+    complaint_assign,
+    complaint_record_delight,
+    complaint_reopen,
+    complaint_review,
+    complaint_update_details,
+    complaint_withdraw,
+)
+from complaints.services.follow_up import (
+    action_add,
+    action_complete,
+    complaint_request_verification,
+    complaint_verify,
+)
+from complaints.services.intake import (
+    ComplaintInput,
+    complaint_confirm_restatement,
+    complaint_log,
+    courtesy_check_log,
+)
+from complaints.services.notifications import notifications_mark_read, notify
+from complaints.services.resolution import (
+    approval_decide,
+    complaint_apologise,
+    offer_answer,
+    offer_make,
+)
+
+__all__ = [
+    "EDITABLE_DETAILS",
+    "FUTURE_SKEW",
+    "ComplaintError",
+    "ComplaintInput",
+    "StaleComplaint",
+    "action_add",
+    "action_complete",
+    "approval_decide",
+    "complaint_add_note",
+    "complaint_apologise",
+    "complaint_assign",
+    "complaint_confirm_restatement",
+    "complaint_log",
+    "complaint_record_delight",
+    "complaint_reopen",
+    "complaint_request_verification",
+    "complaint_review",
+    "complaint_update_details",
+    "complaint_verify",
+    "complaint_withdraw",
+    "courtesy_check_log",
+    "notifications_mark_read",
+    "notify",
+    "offer_answer",
+    "offer_make",
+]

@@ -1,0 +1,209 @@
+"""Step 1, listen: log a case and confirm the restatement; courtesy checks that may lead to one."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import reminders, selectors, signals
+from complaints.case_primitives import (
+    FUTURE_SKEW,
+    ComplaintError,
+    case_check,
+    case_event,
+    case_lock,
+    case_move,
+)
+from complaints.models import (
+    Area,
+    Category,
+    Complaint,
+    CourtesyCheck,
+    CourtesyOutcome,
+    Department,
+    EventKind,
+)
+from complaints.workflow import Action, Status
+from guests.models import Guest, Stay, StayStatus
+from hotel_crm.models import Property
+from rooms.models import Room
+
+
+@dataclass
+class ComplaintInput:
+    """What the clerk captures when logging a case (step 1: listen)."""
+
+    guest_words: str
+    department: Department
+    severity: str = "medium"
+    guest: Guest | None = None
+    stay: Stay | None = None
+    complainant_name: str = ""
+    area: str = Area.ROOM
+    room: Room | None = None
+    location_detail: str = ""
+    occurred_at: dt.datetime | None = None
+    reported_at: dt.datetime | None = None
+    people_involved: str = ""
+    category: Category | None = None
+    kind: str = ""
+    mood: str = ""
+    guest_type: str = ""
+    channel: str = "in_person"
+    restated_confirmed: bool = False
+
+
+def _next_reference(prop: Property, now: dt.datetime) -> str:
+    # Lock the property row so two clerks logging at once get different numbers.
+    Property.objects.select_for_update().get(pk=prop.pk)
+    year = prop.today(now).year
+    prefix = f"{prop.code}-{year}-"
+    # Text order finds the highest number up to 99,999 (then "-100000" sorts before "-99999");
+    # the property's newest case has the highest number of its year however long the number
+    # is, since numbers are given out under this lock in insertion order. Both are one index probe.
+    last_by_text = (
+        Complaint.objects.filter(property=prop, reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    newest = (
+        Complaint.objects.filter(property=prop).order_by("-pk").values_list("reference", flat=True).first()
+    )
+    number = 1 + max(
+        (int(ref.rsplit("-", 1)[1]) for ref in (last_by_text, newest) if ref and ref.startswith(prefix)),
+        default=0,
+    )
+    return f"{prefix}{number:05d}"
+
+
+def _validate_input(prop: Property, data: ComplaintInput, now: dt.datetime) -> None:
+    if not data.guest_words.strip():
+        raise ComplaintError(_("Write down what the guest said, in their own words."))
+    if data.department.property_id != prop.pk:
+        raise ComplaintError(_("That department belongs to another hotel."))
+    if data.category and data.category.department_id != data.department.pk:
+        raise ComplaintError(_("That category belongs to another department."))
+    if data.room and data.room.property_id != prop.pk:
+        raise ComplaintError(_("That room belongs to another hotel."))
+    if data.stay and data.stay.property_id != prop.pk:
+        raise ComplaintError(_("That stay belongs to another hotel."))
+    if data.guest and (data.guest.erased_at or data.guest.merged_into_id):
+        raise ComplaintError(_("That guest profile was erased or merged."))
+    if data.stay and data.guest and data.stay.guest_id != data.guest.pk:
+        raise ComplaintError(_("That stay belongs to another guest."))
+    if not data.guest and not data.stay and not data.complainant_name.strip():
+        raise ComplaintError(_("Choose the guest, or write the name of the person complaining."))
+    if data.occurred_at and data.occurred_at > now + FUTURE_SKEW:
+        raise ComplaintError(_("The time it happened cannot be in the future."))
+    if data.reported_at and data.reported_at > now + FUTURE_SKEW:
+        raise ComplaintError(_("The time it was reported cannot be in the future."))
+    if data.occurred_at and data.reported_at and data.occurred_at > data.reported_at:
+        raise ComplaintError(_("It cannot have been reported before it happened."))
+
+
+@transaction.atomic
+def complaint_log(
+    *,
+    prop: Property,
+    actor: AbstractBaseUser,
+    data: ComplaintInput,
+    submission_key: str = "",
+    courtesy_check: CourtesyCheck | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case."""
+    now = now or timezone.now()
+    if submission_key:
+        existing = Complaint.objects.filter(property=prop, submission_key=submission_key).first()
+        if existing:
+            return existing
+    _validate_input(prop, data, now)
+    stay, guest, room = data.stay, data.guest, data.room
+    if stay:
+        guest = stay.guest
+    elif guest:
+        stay = Stay.objects.for_property(prop).filter(guest=guest, status=StayStatus.IN_HOUSE).first()
+    if data.area == Area.ROOM and room is None and stay is not None:
+        room = stay.room
+    complaint = Complaint(
+        property=prop,
+        reference=_next_reference(prop, now),
+        guest=guest,
+        stay=stay,
+        complainant_name=data.complainant_name.strip(),
+        area=data.area,
+        room=room,
+        location_detail=data.location_detail.strip(),
+        occurred_at=data.occurred_at or data.reported_at or now,
+        reported_at=data.reported_at or now,
+        people_involved=data.people_involved.strip(),
+        department=data.department,
+        category=data.category,
+        severity=data.severity,
+        kind=data.kind,
+        mood=data.mood,
+        guest_type=data.guest_type,
+        guest_words=data.guest_words.strip(),
+        channel=data.channel,
+        owner=actor,
+        assignee=actor,
+        submission_key=submission_key,
+    )
+    rule = selectors.prevention_rule(prop=prop)
+    reason = selectors.repeat_reason(complaint=complaint, rule=rule, now=now)
+    if reason:
+        complaint.is_repeat, complaint.repeat_reason = True, reason
+    try:
+        with transaction.atomic():
+            complaint.save()
+    except IntegrityError:
+        if submission_key:  # the other click won the race: show its case
+            return Complaint.objects.get(property=prop, submission_key=submission_key)
+        raise
+    case_event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
+    reminders.reschedule(complaint, now)
+    signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
+    if reason:
+        case_event(complaint, EventKind.REPEAT_FLAGGED, actor, note=reason)
+    if courtesy_check is not None:
+        CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
+    if data.restated_confirmed:
+        complaint.restated_confirmed = True
+        case_check(complaint, Action.CONFIRM_RESTATEMENT)
+        case_move(complaint, Status.APOLOGISING, actor, EventKind.RESTATED, fields=("restated_confirmed",))
+    return complaint
+
+
+@transaction.atomic
+def complaint_confirm_restatement(
+    *, complaint: Complaint, actor, expected_version: int | None, confirmed: bool, note: str = ""
+) -> Complaint:
+    """Step 1 done: the clerk restated the problem and the guest confirmed it."""
+    complaint = case_lock(complaint, expected_version)
+    complaint.restated_confirmed = bool(confirmed)
+    case_check(complaint, Action.CONFIRM_RESTATEMENT)
+    case_move(
+        complaint,
+        Status.APOLOGISING,
+        actor,
+        EventKind.RESTATED,
+        note=note.strip(),
+        fields=("restated_confirmed",),
+    )
+    return complaint
+
+
+@transaction.atomic
+def courtesy_check_log(*, prop: Property, stay: Stay, actor, outcome: str, note: str = "") -> CourtesyCheck:
+    """Record a proactive "how is your stay?" and what the guest said."""
+    if stay.property_id != prop.pk:
+        raise ComplaintError(_("That stay belongs to another hotel."))
+    if outcome not in CourtesyOutcome.values:
+        raise ComplaintError(_("Choose what the guest said."))
+    return CourtesyCheck.objects.create(
+        property=prop, stay=stay, outcome=outcome, note=note.strip()[:500], checked_by=actor
+    )

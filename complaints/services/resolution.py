@@ -1,0 +1,231 @@
+"""Steps 2 and 3, apologise and resolve: the apology, offers, approvals beyond authority, the answer."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import authority, reminders, selectors
+from complaints.case_primitives import (
+    FUTURE_SKEW,
+    ComplaintError,
+    case_check,
+    case_event,
+    case_lock,
+    case_move,
+    case_save,
+)
+from complaints.models import (
+    ApprovalRequest,
+    Complaint,
+    EventKind,
+    Offer,
+    OfferStatus,
+    Remedy,
+    RemedyType,
+)
+from complaints.services.notifications import notify
+from complaints.workflow import Action, Status
+
+
+@transaction.atomic
+def complaint_apologise(
+    *,
+    complaint: Complaint,
+    actor,
+    expected_version: int | None,
+    method: str,
+    note: str = "",
+    apologised_by: AbstractBaseUser | None = None,
+    at: dt.datetime | None = None,
+) -> Complaint:
+    """Record who apologised, how and when, and move on to resolving."""
+    complaint = case_lock(complaint, expected_version)
+    case_check(complaint, Action.APOLOGISE)
+    at = at or timezone.now()
+    if at > timezone.now() + FUTURE_SKEW:
+        raise ComplaintError(_("The apology cannot be in the future."))
+    complaint.apologised_by = apologised_by or actor
+    complaint.apologised_via = method
+    complaint.apologised_at = at
+    case_move(
+        complaint,
+        Status.RESOLVING,
+        actor,
+        EventKind.APOLOGISED,
+        note=note.strip(),
+        data={"method": method, "by": complaint.apologised_by.get_username()},
+        fields=("apologised_by", "apologised_via", "apologised_at"),
+    )
+    return complaint
+
+
+@transaction.atomic
+def offer_make(
+    *,
+    complaint: Complaint,
+    actor,
+    expected_version: int | None,
+    remedy_type: str = "",
+    description: str,
+    value: Decimal = Decimal("0"),
+    remedy: Remedy | None = None,
+    reason: str = "",
+) -> Offer:
+    """Offer the guest a solution. Within the clerk's authority it goes to the guest at once;
+    beyond it, it becomes an approval request to staff whose limit covers it (权限, by application)."""
+    complaint = case_lock(complaint, expected_version)
+    case_check(complaint, Action.MAKE_OFFER)
+    if remedy is not None:
+        if remedy.property_id != complaint.property_id or not remedy.is_active:
+            raise ComplaintError(_("That remedy is not in this hotel's catalogue."))
+        remedy_type = remedy.kind
+    if remedy_type not in RemedyType.values:
+        raise ComplaintError(_("Choose a kind of remedy."))
+    if not description.strip():
+        raise ComplaintError(_("Say what exactly is offered."))
+    if value < 0:
+        raise ComplaintError(_("The value cannot be negative."))
+    prop = complaint.property
+    # Serialise this person's offers: two made at the same moment cannot both fit under the daily limit.
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    day = prop.today()
+    limits = authority.limits_for(actor, prop)
+    case_total = authority.case_total(complaint) + value
+    day_total = authority.day_total(actor, prop, day) + value
+    within = value == 0 or limits.covers(case_total=case_total, day_total=day_total)
+    offer = Offer.objects.create(
+        complaint=complaint,
+        remedy_type=remedy_type,
+        remedy=remedy,
+        description=description.strip(),
+        value=value,
+        currency=prop.currency,
+        offered_by=actor,
+        status=OfferStatus.PROPOSED if within else OfferStatus.AWAITING_APPROVAL,
+        authorised_by=actor if within else None,
+        business_day=day if within else None,
+    )
+    case_save(complaint)
+    data = {"offer": offer.pk, "remedy": remedy_type, "value": str(value)}
+    reminders.reschedule(complaint)  # an offer is out: the "make an offer" reminder is done
+    if within:
+        case_event(complaint, EventKind.OFFERED, actor, note=offer.description, data=data)
+        return offer
+    why = (
+        _("over the limit on one case (%(total)s of %(limit)s)")
+        % {"total": case_total, "limit": limits.per_case}
+        if case_total > limits.per_case
+        else _("over today's limit (%(total)s of %(limit)s)") % {"total": day_total, "limit": limits.per_day}
+    )
+    ApprovalRequest.objects.create(
+        property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300]
+    )
+    case_event(
+        complaint,
+        EventKind.APPROVAL_REQUESTED,
+        actor,
+        note=f"{offer.description} · {value} {prop.currency} · {why}",
+        data=data,
+    )
+    approvers = selectors.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
+    notify(
+        selectors.staff_who_may_see(complaint=complaint, candidates=approvers),
+        prop=prop,
+        url=complaint.get_absolute_url(),
+        text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")
+        % {"ref": complaint.reference, "what": offer.description, "value": value, "currency": prop.currency},
+    )
+    return offer
+
+
+@transaction.atomic
+def approval_decide(*, approval: ApprovalRequest, approver, approve: bool, note: str = "") -> ApprovalRequest:
+    """Approve or decline an offer beyond the requester's authority; the requester is told either way."""
+    complaint = case_lock(approval.offer.complaint, None)
+    approval = ApprovalRequest.objects.select_for_update().select_related("offer").get(pk=approval.pk)
+    if approval.state != ApprovalRequest.State.PENDING:
+        raise ComplaintError(_("This request was already decided."))
+    offer = approval.offer
+    prop = complaint.property
+    if approver.pk == approval.requested_by_id:
+        raise ComplaintError(_("You cannot approve your own request."))
+    get_user_model().objects.select_for_update().filter(pk=approver.pk).first()
+    day = prop.today()
+    if approve:
+        limits = authority.limits_for(approver, prop)
+        case_total = authority.case_total(complaint, exclude_offer=offer.pk) + offer.value
+        day_total = authority.day_total(approver, prop, day) + offer.value
+        if not limits.covers(case_total=case_total, day_total=day_total):
+            raise ComplaintError(
+                _("This is beyond your own authority too; it needs someone with a higher limit.")
+            )
+        offer.status, offer.authorised_by, offer.business_day = OfferStatus.PROPOSED, approver, day
+        approval.state = ApprovalRequest.State.APPROVED
+    else:
+        if not note.strip():
+            raise ComplaintError(
+                _("Say why the offer is not approved, so the clerk can offer something else.")
+            )
+        offer.status = OfferStatus.NOT_APPROVED
+        approval.state = ApprovalRequest.State.DECLINED
+    offer.save(update_fields=["status", "authorised_by", "business_day"])
+    approval.decided_by, approval.decided_at, approval.decision_note = (
+        approver,
+        timezone.now(),
+        note.strip()[:300],
+    )
+    approval.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    case_save(complaint)
+    kind = EventKind.APPROVED if approve else EventKind.NOT_APPROVED
+    case_event(complaint, kind, approver, note=note.strip() or offer.description, data={"offer": offer.pk})
+    reminders.reschedule(complaint)  # not approved: an offer is due again
+    text = (
+        _("Approved on %(ref)s: %(what)s. You may now offer it to the guest.")
+        if approve
+        else _("Not approved on %(ref)s: %(what)s. Offer something else.")
+    ) % {"ref": complaint.reference, "what": offer.description}
+    notify([approval.requested_by], prop=prop, text=text, url=complaint.get_absolute_url())
+    return approval
+
+
+@transaction.atomic
+def offer_answer(
+    *,
+    complaint: Complaint,
+    offer_id: int,
+    actor,
+    expected_version: int | None,
+    accepted: bool,
+    response: str = "",
+) -> Offer:
+    """Record the guest's answer. Accepted: on to follow-up. Declined: keep offering."""
+    complaint = case_lock(complaint, expected_version)
+    case_check(complaint, Action.ACCEPT_OFFER if accepted else Action.DECLINE_OFFER)
+    offer = Offer.objects.select_for_update().filter(pk=offer_id, complaint=complaint).first()
+    if offer is None or offer.status != OfferStatus.PROPOSED:
+        raise ComplaintError(_("That offer was already answered."))
+    offer.status = OfferStatus.ACCEPTED if accepted else OfferStatus.DECLINED
+    offer.decided_at = timezone.now()
+    offer.guest_response = response.strip()
+    offer.save(update_fields=["status", "decided_at", "guest_response"])
+    data = {"offer": offer.pk}
+    if accepted:
+        case_move(
+            complaint, Status.FOLLOWING_UP, actor, EventKind.OFFER_ACCEPTED, note=offer.description, data=data
+        )
+    else:
+        case_save(complaint)
+        case_event(
+            complaint,
+            EventKind.OFFER_DECLINED,
+            actor,
+            note=offer.guest_response or offer.description,
+            data=data,
+        )
+        reminders.reschedule(complaint)  # keep offering: the next offer is due
+    return offer

@@ -1,0 +1,64 @@
+"""The case list (all cases, or mine), with its filters and CSV export."""
+
+from django.shortcuts import render
+
+from complaints import (
+    csv_export,
+    forms,
+    selectors,
+)
+from hotel_crm.audit import Action as AuditAction
+from hotel_crm.audit import audit_record
+from hotel_crm.pagination import CappedPaginator
+from hotel_crm.permissions import property_permission_required
+
+PAGE_SIZE = 50
+
+
+@property_permission_required("complaints.view_complaint")
+def complaint_list(request, mine: bool = False):
+    form = forms.ListFilterForm(request.GET or None, prop=request.property)
+    filters = selectors.ComplaintFilters()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.ComplaintFilters(
+            status=d["status"] or None,
+            department=d["department"],
+            severity=d["severity"] or None,
+            overdue=d["overdue"],
+            repeat=d["repeat"],
+            vip=d["vip"],
+            sort=d["sort"] or "-reported_at",
+            reported_from=d["reported_from"],
+            reported_to=d["reported_to"],
+            category=d["category"],
+            room=d["room"],
+            floor=d["floor"],
+            verdict=d["verdict"] or None,
+            came_back=d["came_back"],
+            verdict_source=d["verdict_source"] or None,
+            guest_answer=d["guest_answer"] or None,
+            departing=d["departing"],
+        )
+    if mine:
+        filters = selectors.ComplaintFilters(**{**filters.__dict__, "assignee": request.user.pk})
+    if request.GET.get("format") == "csv":
+        audit_record(
+            AuditAction.EXPORTED,
+            target_type="complaints.complaint",
+            target_label="cases.csv",
+            details={"export": "cases_csv", "mine": mine, "query": request.GET.urlencode()[:500]},
+        )
+        return csv_export.cases_csv(
+            selectors.complaint_list(user=request.user, prop=request.property, filters=filters)
+        )
+    page = CappedPaginator(
+        selectors.complaint_list(user=request.user, prop=request.property, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "complaints/complaint_list.html",
+        {"page": page, "form": form, "mine": mine, "query": query.urlencode()},
+    )

@@ -1,0 +1,94 @@
+"""The guest relations manager's review: the dashboard and the review queue."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from complaints import (
+    csv_export,
+    dashboard,
+    forms,
+    selectors,
+    services,
+)
+from complaints.views.case import case_or_404
+from hotel_crm.audit import Action as AuditAction
+from hotel_crm.audit import audit_record
+from hotel_crm.permissions import property_permission_required
+
+
+def _period(request) -> tuple["dashboard.Period", int | None]:
+    """The period asked for, and its length in days when it is a standard "last N days" one."""
+    form = forms.PeriodForm(request.GET or None)
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("start") and form.cleaned_data.get("end"):
+        return dashboard.Period(form.cleaned_data["start"], form.cleaned_data["end"]), None
+    days = form.cleaned_data.get("days") if form.is_bound and form.is_valid() else None
+    days = days or 30
+    return dashboard.rolling_period(request.property, days), days
+
+
+@property_permission_required("complaints.view_all_complaints")
+def review_dashboard(request):
+    prop = request.property
+    if request.method == "POST":
+        # "Recompute now": a standard period's snapshot, computed afresh.
+        form = forms.PeriodForm(request.POST)
+        days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
+        dashboard.snapshot_refresh(prop=prop, days=days)
+        return redirect(f"{reverse('complaints:dashboard')}?days={days}")
+    period, days = _period(request)
+    if days is None:
+        figures, computed_at = dashboard.period_figures(prop, period), None
+    else:
+        figures, computed_at = dashboard.snapshot_figures(prop, days)
+    kpis = figures["kpis"]
+    if request.GET.get("format") == "csv":
+        audit_record(
+            AuditAction.EXPORTED,
+            target_type="complaints.dashboard",
+            target_label="kpis.csv",
+            details={"export": "kpi_csv", "start": str(period.start), "end": str(period.end)},
+        )
+        return csv_export.kpi_csv(
+            dashboard.kpi_table(kpis), f"kpis-{prop.code}-{period.start}-{period.end}.csv"
+        )
+    trend = figures["trend"]
+    peak = max([w["count"] for w in trend] or [1]) or 1
+    return render(
+        request,
+        "complaints/dashboard.html",
+        {
+            "period": period,
+            "days": days,
+            "computed_at": computed_at,
+            "kpis": kpis,
+            "tiles": dashboard.now_tiles(prop),
+            "breakdowns": figures["breakdowns"],
+            "recurring": figures["recurring"],
+            "guest_unhappy": dashboard.guest_unhappy_answers(user=request.user, prop=prop, period=period),
+            "trend": trend,
+            "peak": peak,
+            "table": dashboard.kpi_table(kpis),
+        },
+    )
+
+
+@property_permission_required("complaints.view_all_complaints")
+def review_queue(request):
+    if request.method == "POST":
+        pk = request.POST.get("complaint", "")
+        if not pk.isdigit():
+            raise Http404(_("No such case in this hotel."))
+        complaint = case_or_404(request, int(pk))
+        services.complaint_review(
+            complaint=complaint, reviewer=request.user, comment=request.POST.get("comment", "")
+        )
+        messages.success(request, _("%(ref)s marked reviewed.") % {"ref": complaint.reference})
+        return redirect("complaints:review")
+    return render(
+        request,
+        "complaints/review.html",
+        {"queue": selectors.review_queue(user=request.user, prop=request.property)},
+    )
