@@ -737,7 +737,7 @@ class Generator:
         ids = {t: _next_id(cursor, t) for t in BIG_TABLES if t.startswith("complaints_")}
         firsts = dict(ids)
         # Reported times, oldest first: ids and per-year reference numbers then grow with time,
-        # as when clerks log them (complaints.services.intake numbers new cases from on that).
+        # as when clerks log them (complaints.services.intake relies on that for its next reference number).
         shares = [0.92, 0.08] if len(properties) > 1 else [1.0]
         times = sorted(
             self.start + r.random() * (self.now - self.start - 60) for _ in range(self.n_complaints)

@@ -48,5 +48,5 @@ urlpatterns = [
     path("", include("rooms.api.urls")),
     path("", include("complaints.api.urls")),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
-    re_path(r"^(?P<rest>.*)$", csrf_exempt(login_not_required(views.not_found)), name="not_found"),
+    re_path(r"^(?P<rest>[\s\S]*)$", csrf_exempt(login_not_required(views.not_found)), name="not_found"),
 ]

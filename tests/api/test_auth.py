@@ -149,3 +149,14 @@ def test_anonymous_callers_get_401_json_on_every_api_path_but_the_docs():
                 assert response["WWW-Authenticate"] == "Bearer"
     for path in public:
         assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("tail", ["complaints/x%0Ay/withdraw/", "nope/", "complaints/%C2%A8/"])
+def test_an_unknown_api_path_is_a_json_404_even_with_a_newline_in_it(make_token, tail):
+    # given a token (schemathesis found /complaints/<id with a newline>/withdraw/ answering HTML)
+    client = make_token(scopes=["complaints:read", "complaints:write"])
+    # when a path no API route matches is posted
+    response = client.post(f"/api/v1/{tail}", {})
+    # then the API answers its own JSON 404, not the site's HTML page
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
