@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from complaints import authority, reminders, selectors, signals, workflow
+from complaints import authority, case_permissions, reminders, selectors, signals, workflow
 from complaints.models import (
     ApprovalRequest,
     Area,
@@ -136,9 +136,17 @@ def _facts(complaint: Complaint) -> workflow.Facts:
     )
 
 
-def _check(complaint: Complaint, action: Action) -> workflow.Transition:
+def _check(complaint: Complaint, action: Action, actor=None) -> workflow.Transition:
+    """The guard of every step: the case page offers exactly what this accepts (case_permissions).
+
+    A staff actor needs the transition's permission in their role at the case's hotel, else
+    PermissionDenied; no actor is the guest answering through their own link (guest_voice).
+    """
+    facts = _facts(complaint)
     try:
-        return workflow.assert_can(action, complaint.status, _facts(complaint))
+        if actor is None:
+            return workflow.assert_can(action, complaint.status, facts)
+        return case_permissions.case_assert_can(user=actor, complaint=complaint, action=action, facts=facts)
     except InvalidTransition as error:
         raise ComplaintError(str(error)) from error
 
@@ -286,7 +294,7 @@ def complaint_log(
         CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
     if data.restated_confirmed:
         complaint.restated_confirmed = True
-        _check(complaint, Action.CONFIRM_RESTATEMENT)
+        _check(complaint, Action.CONFIRM_RESTATEMENT, actor)
         _move(complaint, Status.APOLOGISING, actor, EventKind.RESTATED, fields=("restated_confirmed",))
     return complaint
 
@@ -298,7 +306,7 @@ def complaint_confirm_restatement(
     """Step 1 done: the clerk restated the problem and the guest confirmed it."""
     complaint = _lock(complaint, expected_version)
     complaint.restated_confirmed = bool(confirmed)
-    _check(complaint, Action.CONFIRM_RESTATEMENT)
+    _check(complaint, Action.CONFIRM_RESTATEMENT, actor)
     _move(
         complaint,
         Status.APOLOGISING,
@@ -326,7 +334,7 @@ def complaint_apologise(
 ) -> Complaint:
     """Record who apologised, how and when, and move on to resolving."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.APOLOGISE)
+    _check(complaint, Action.APOLOGISE, actor)
     at = at or timezone.now()
     if at > timezone.now() + FUTURE_SKEW:
         raise ComplaintError(_("The apology cannot be in the future."))
@@ -363,7 +371,7 @@ def offer_make(
     """Offer the guest a solution. Within the clerk's authority it goes to the guest at once;
     beyond it, it becomes an approval request to staff whose limit covers it (权限, by application)."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.MAKE_OFFER)
+    _check(complaint, Action.MAKE_OFFER, actor)
     if remedy is not None:
         if remedy.property_id != complaint.property_id or not remedy.is_active:
             raise ComplaintError(_("That remedy is not in this hotel's catalogue."))
@@ -503,7 +511,7 @@ def offer_answer(
 ) -> Offer:
     """Record the guest's answer. Accepted: on to follow-up. Declined: keep offering."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.ACCEPT_OFFER if accepted else Action.DECLINE_OFFER)
+    _check(complaint, Action.ACCEPT_OFFER if accepted else Action.DECLINE_OFFER, actor)
     offer = Offer.objects.select_for_update().filter(pk=offer_id, complaint=complaint).first()
     if offer is None or offer.status != OfferStatus.PROPOSED:
         raise ComplaintError(_("That offer was already answered."))
@@ -545,7 +553,7 @@ def action_add(
 ) -> FollowUpAction:
     """Add something that must happen, with who does it and by when."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.ADD_ACTION)
+    _check(complaint, Action.ADD_ACTION, actor)
     if not description.strip():
         raise ComplaintError(_("Say what must happen."))
     if department and department.property_id != complaint.property_id:
@@ -582,7 +590,7 @@ def action_complete(
 ) -> FollowUpAction:
     """Mark a follow-up action done (check it really happened)."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.COMPLETE_ACTION)
+    _check(complaint, Action.COMPLETE_ACTION, actor)
     action = FollowUpAction.objects.select_for_update().filter(pk=action_id, complaint=complaint).first()
     if action is None or action.done_at:
         raise ComplaintError(_("That action is already done."))
@@ -613,7 +621,7 @@ def action_complete(
 def complaint_request_verification(*, complaint: Complaint, actor, expected_version: int | None) -> Complaint:
     """Everything promised has happened: go back to the guest."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.REQUEST_VERIFICATION)
+    _check(complaint, Action.REQUEST_VERIFICATION, actor)
     note, data = "", None
     if not (complaint.guest_id and complaint.guest.erased_at):
         from complaints import guest_voice  # it builds on this module
@@ -641,7 +649,7 @@ def complaint_verify(
 ) -> Complaint:
     """Record the guest's verdict: dissatisfied goes back to resolving; a repeat needs a diagnosis."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.VERIFY)
+    _check(complaint, Action.VERIFY, actor)
     if verdict not in Verdict.values:
         raise ComplaintError(_("Choose what the guest said."))
     target = workflow.target_after_verdict(verdict)
@@ -690,7 +698,7 @@ def complaint_withdraw(
     *, complaint: Complaint, actor, expected_version: int | None, reason: str
 ) -> Complaint:
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.WITHDRAW)
+    _check(complaint, Action.WITHDRAW, actor)
     if not reason.strip():
         raise ComplaintError(_("Say why the case is withdrawn."))
     complaint.withdrawn_reason = reason.strip()[:300]
@@ -709,7 +717,7 @@ def complaint_withdraw(
 def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | None, reason: str) -> Complaint:
     """A manager reopens a closed or withdrawn case: it goes back to resolving."""
     complaint = _lock(complaint, expected_version)
-    _check(complaint, Action.REOPEN)
+    _check(complaint, Action.REOPEN, actor)
     if not reason.strip():
         raise ComplaintError(_("Say why the case is reopened."))
     # The old verdict stays on the timeline; the reopened case is no longer recovered (or OK).
