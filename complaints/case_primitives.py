@@ -14,11 +14,12 @@ that called case_lock), so two clerks can never both move the same case.
 
 import datetime as dt
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from complaints import reminders, signals, workflow
+from complaints import case_permissions, reminders, signals, workflow
 from complaints.models import Complaint, ComplaintEvent, EventKind
 from complaints.selectors.case_page import case_facts
 from complaints.workflow import Action, InvalidTransition, Status
@@ -89,17 +90,24 @@ def case_lock(complaint: Complaint, expected_version: int | None) -> Complaint:
     return locked
 
 
-def case_check(complaint: Complaint, action: Action) -> workflow.Transition:
-    """Check workflow.TRANSITIONS allows `action` from the case's status with its current facts.
+def case_check(
+    complaint: Complaint, action: Action, *, actor: AbstractBaseUser | None
+) -> workflow.Transition:
+    """Check the case may take `action` now: the workflow table, its facts and the actor's role.
 
     Call holding the case's row lock, after setting any field the facts read (restated_confirmed).
-    Raise ComplaintError with the table's reason otherwise. Reads offers and actions; writes nothing.
+    A staff `actor` needs the transition's permission in their role at the case's hotel, else
+    PermissionDenied; `actor=None` is the guest answering through their own link. The case page
+    offers exactly what this accepts (complaints.case_permissions). Raise ComplaintError with the
+    table's reason otherwise. Reads offers and actions; writes nothing.
     """
     offers = complaint.offers.only("pk", "complaint_id", "status")
     actions = complaint.actions.filter(done_at__isnull=True).only("pk", "complaint_id", "done_at")
     facts = case_facts(complaint=complaint, offers=offers, actions=actions)
     try:
-        return workflow.assert_can(action, complaint.status, facts)
+        if actor is None:
+            return workflow.assert_can(action, complaint.status, facts)
+        return case_permissions.case_assert_can(user=actor, complaint=complaint, action=action, facts=facts)
     except InvalidTransition as error:
         raise ComplaintError(str(error)) from error
 

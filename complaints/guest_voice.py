@@ -234,7 +234,7 @@ def guest_check_answer(
     verifying = check.kind == GuestCheckKind.VERIFICATION and complaint.status == Status.VERIFYING
     held_for_diagnosis = verifying and answer == Verdict.VERY_SATISFIED and _needs_diagnosis(complaint)
     if verifying and not held_for_diagnosis:
-        case_check(complaint, Action.VERIFY)
+        case_check(complaint, Action.VERIFY, actor=None)
         complaint.verdict, complaint.verdict_source, complaint.verified_at = answer, VerdictSource.GUEST, now
         case_move(
             complaint,

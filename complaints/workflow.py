@@ -1,12 +1,15 @@
 """The complaint cycle as data: steps, the transition table, and its guard. Pure Python, no ORM.
 
 listen → apologise → resolve → follow up → verify (domain.md §2). The services
-check every change against TRANSITIONS; the case page builds its buttons from
-the same table, so the two can never disagree.
+check every change with `assert_can` and the case page builds its forms from
+`available`, both through complaints.case_permissions with the same `can`
+(the user's role at the case's hotel), so the two can never disagree.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -120,9 +123,21 @@ def _blocker(action: Action, facts: Facts) -> str | None:
     return None
 
 
-def assert_can(action: Action, status: Status | str, facts: Facts = Facts()) -> Transition:
-    """Return the transition for `action` from `status`, or raise InvalidTransition with the reason."""
+def _anyone(permission: str) -> bool:
+    return True
+
+
+def assert_can(
+    action: Action, status: Status | str, facts: Facts = Facts(), can: Callable[[str], bool] = _anyone
+) -> Transition:
+    """Return the transition for `action` from `status`, or raise why not.
+
+    PermissionDenied when `can(transition.permission)` is false (the role), else InvalidTransition
+    with the reason (the step or the facts). Without `can`, only the table and the facts are asked.
+    """
     transition = TRANSITIONS[Action(action)]
+    if not can(transition.permission):
+        raise PermissionDenied(_("Your role at this hotel does not allow this."))
     if Status(status) not in transition.sources:
         raise InvalidTransition(
             _("“%(action)s” is not possible while the case is at “%(status)s”.")
@@ -148,9 +163,19 @@ def target_after_guest_answer(verdict: Verdict | str) -> Status:
     return Status.CLOSED if Verdict(verdict) == Verdict.VERY_SATISFIED else Status.RESOLVING
 
 
-def available(status: Status | str, facts: Facts = Facts()) -> list[tuple[Transition, str | None]]:
-    """Every action from this step, with the reason it is blocked (None if it can be taken now)."""
-    return [(t, _blocker(t.action, facts)) for t in TRANSITIONS.values() if Status(status) in t.sources]
+def available(
+    status: Status | str, facts: Facts = Facts(), can: Callable[[str], bool] = _anyone
+) -> list[tuple[Transition, str | None]]:
+    """Every action from this step that `can` permits, with why it is blocked (None: it can be taken now).
+
+    In table order; exactly the actions `assert_can` with the same `can` does not refuse
+    with PermissionDenied or a "not possible at this step" InvalidTransition.
+    """
+    return [
+        (t, _blocker(t.action, facts))
+        for t in TRANSITIONS.values()
+        if Status(status) in t.sources and can(t.permission)
+    ]
 
 
 def is_recovered(verdict: str | None) -> bool:

@@ -31,7 +31,7 @@ def complaint_withdraw(
     *, complaint: Complaint, actor, expected_version: int | None, reason: str
 ) -> Complaint:
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.WITHDRAW)
+    case_check(complaint, Action.WITHDRAW, actor=actor)
     if not reason.strip():
         raise ComplaintError(_("Say why the case is withdrawn."))
     complaint.withdrawn_reason = reason.strip()[:300]
@@ -50,7 +50,7 @@ def complaint_withdraw(
 def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | None, reason: str) -> Complaint:
     """A manager reopens a closed or withdrawn case: it goes back to resolving."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.REOPEN)
+    case_check(complaint, Action.REOPEN, actor=actor)
     if not reason.strip():
         raise ComplaintError(_("Say why the case is reopened."))
     # The old verdict stays on the timeline; the reopened case is no longer recovered (or OK).

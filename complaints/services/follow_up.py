@@ -40,7 +40,7 @@ def action_add(
 ) -> FollowUpAction:
     """Add something that must happen, with who does it and by when."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.ADD_ACTION)
+    case_check(complaint, Action.ADD_ACTION, actor=actor)
     if not description.strip():
         raise ComplaintError(_("Say what must happen."))
     if department and department.property_id != complaint.property_id:
@@ -77,7 +77,7 @@ def action_complete(
 ) -> FollowUpAction:
     """Mark a follow-up action done (check it really happened)."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.COMPLETE_ACTION)
+    case_check(complaint, Action.COMPLETE_ACTION, actor=actor)
     action = FollowUpAction.objects.select_for_update().filter(pk=action_id, complaint=complaint).first()
     if action is None or action.done_at:
         raise ComplaintError(_("That action is already done."))
@@ -108,7 +108,7 @@ def action_complete(
 def complaint_request_verification(*, complaint: Complaint, actor, expected_version: int | None) -> Complaint:
     """Everything promised has happened: go back to the guest."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.REQUEST_VERIFICATION)
+    case_check(complaint, Action.REQUEST_VERIFICATION, actor=actor)
     note, data = "", None
     if not (complaint.guest_id and complaint.guest.erased_at):
         # The guest's own answer: emailed when there is an address, a QR code on the case page always.
@@ -131,7 +131,7 @@ def complaint_verify(
 ) -> Complaint:
     """Record the guest's verdict: dissatisfied goes back to resolving; a repeat needs a diagnosis."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.VERIFY)
+    case_check(complaint, Action.VERIFY, actor=actor)
     if verdict not in Verdict.values:
         raise ComplaintError(_("Choose what the guest said."))
     target = workflow.target_after_verdict(verdict)

@@ -173,7 +173,7 @@ def complaint_log(
         CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
     if data.restated_confirmed:
         complaint.restated_confirmed = True
-        case_check(complaint, Action.CONFIRM_RESTATEMENT)
+        case_check(complaint, Action.CONFIRM_RESTATEMENT, actor=actor)
         case_move(complaint, Status.APOLOGISING, actor, EventKind.RESTATED, fields=("restated_confirmed",))
     return complaint
 
@@ -185,7 +185,7 @@ def complaint_confirm_restatement(
     """Step 1 done: the clerk restated the problem and the guest confirmed it."""
     complaint = case_lock(complaint, expected_version)
     complaint.restated_confirmed = bool(confirmed)
-    case_check(complaint, Action.CONFIRM_RESTATEMENT)
+    case_check(complaint, Action.CONFIRM_RESTATEMENT, actor=actor)
     case_move(
         complaint,
         Status.APOLOGISING,

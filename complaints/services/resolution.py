@@ -45,7 +45,7 @@ def complaint_apologise(
 ) -> Complaint:
     """Record who apologised, how and when, and move on to resolving."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.APOLOGISE)
+    case_check(complaint, Action.APOLOGISE, actor=actor)
     at = at or timezone.now()
     if at > timezone.now() + FUTURE_SKEW:
         raise ComplaintError(_("The apology cannot be in the future."))
@@ -79,7 +79,7 @@ def offer_make(
     """Offer the guest a solution. Within the clerk's authority it goes to the guest at once;
     beyond it, it becomes an approval request to staff whose limit covers it (权限, by application)."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.MAKE_OFFER)
+    case_check(complaint, Action.MAKE_OFFER, actor=actor)
     if remedy is not None:
         if remedy.property_id != complaint.property_id or not remedy.is_active:
             raise ComplaintError(_("That remedy is not in this hotel's catalogue."))
@@ -205,7 +205,7 @@ def offer_answer(
 ) -> Offer:
     """Record the guest's answer. Accepted: on to follow-up. Declined: keep offering."""
     complaint = case_lock(complaint, expected_version)
-    case_check(complaint, Action.ACCEPT_OFFER if accepted else Action.DECLINE_OFFER)
+    case_check(complaint, Action.ACCEPT_OFFER if accepted else Action.DECLINE_OFFER, actor=actor)
     offer = Offer.objects.select_for_update().filter(pk=offer_id, complaint=complaint).first()
     if offer is None or offer.status != OfferStatus.PROPOSED:
         raise ComplaintError(_("That offer was already answered."))

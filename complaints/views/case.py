@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaints import (
+    case_permissions,
     coaching,
     forms,
     guest_views,
@@ -49,11 +50,8 @@ def _action_forms(request, page, data=None, failed: str | None = None):
 
 def _render_case(request, complaint, *, failed_action=None, failed_form=None, status=200):
     page = selectors.case_page(complaint=complaint, user=request.user)
-    transitions = [
-        (t, reason)
-        for t, reason in workflow.available(complaint.status, page.facts)
-        if request.user.has_perm(t.permission)
-    ]
+    # The step forms come from this one answer, the same the services' guard gives (case_permissions).
+    transitions = case_permissions.case_actions(user=request.user, complaint=complaint, facts=page.facts)
     action_errors = []
     if failed_form is not None and failed_form.errors:
         for name, errors in failed_form.errors.items():
@@ -64,7 +62,9 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
         "complaint": complaint,
         "page": page,
         "transitions": transitions,
+        "offered": {t.action.value for t, reason in transitions},
         "allowed": {t.action.value for t, reason in transitions if reason is None},
+        "may_change": case_permissions.case_may(user=request.user, complaint=complaint),
         "action_forms": {
             k.value if hasattr(k, "value") else k: v
             for k, v in _action_forms(request, page, failed_form, failed_action).items()
