@@ -68,7 +68,7 @@ class Language(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class GuestQuerySet(models.QuerySet):
+class GuestQuerySet(models.QuerySet["Guest"]):
     def active(self) -> "GuestQuerySet":
         return self.filter(merged_into__isnull=True)
 

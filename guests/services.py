@@ -156,9 +156,7 @@ def guest_update(*, guest: Guest, data: GuestData, actor: User, expected_version
     return locked
 
 
-def profile_access_record(
-    *, guest: Guest, user: User, prop: Property | None, action: str = "view"
-) -> None:
+def profile_access_record(*, guest: Guest, user: User, prop: Property | None, action: str = "view") -> None:
     """Note that `user` opened (or exported) the guest's full profile, in its log and in the audit trail."""
     ProfileAccess.objects.create(guest=guest, user=user, property=prop, action=action)
     audit_record(
@@ -272,14 +270,12 @@ def _new_confirmation_number(prop: Property) -> str:
 
 
 def _assert_room_free(room: Room, arrival: dt.date, departure: dt.date, exclude: int | None = None) -> None:
-    clash = (
-        Stay.objects.filter(
-            room=room, status=StayStatus.IN_HOUSE, arrival_date__lt=departure, departure_date__gt=arrival
-        )
-        .exclude(pk=exclude)
-        .select_related("guest")
-        .first()
+    in_house = Stay.objects.filter(
+        room=room, status=StayStatus.IN_HOUSE, arrival_date__lt=departure, departure_date__gt=arrival
     )
+    if exclude is not None:
+        in_house = in_house.exclude(pk=exclude)
+    clash = in_house.select_related("guest").first()
     if clash:
         raise GuestError(
             _("Room %(room)s is occupied by %(guest)s until %(departure)s.")
