@@ -6,7 +6,6 @@ from django.utils import translation
 from hotel_crm import roles
 from tests import factories
 
-
 # Under `make test` (pytest-xdist, --dist loadgroup) the tests of a group run one after another in one
 # process: the tests that start real Celery workers (so no two of them share the two cores at once), and
 # the browser tests (one Chromium for all of them, not one in each process).
