@@ -31,6 +31,11 @@ XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # must open the test database too. One file per test run, so two runs cannot clobber each other.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+else:
+    # PostgreSQL's JIT compiles a query whose estimated cost is high, and a fresh test table has no
+    # statistics, so a small query can pay for a compilation it does not need; the commits (transactional
+    # tests, flushes) need not wait for the disk. Test-only: both are session settings.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c synchronous_commit=off"  # noqa: F405
 
 # Django 6 hashes with 1.2M PBKDF2 iterations; tests log in hundreds of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
