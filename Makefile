@@ -62,14 +62,22 @@ run: demo ## Set up everything and start web server, Celery worker and beat (Ctr
 demo-code: install ## Print the current authenticator code of the demo's grm, roomsadmin and admin
 	@$(DEV) $(PY) manage.py demo_code
 
+# Test processes (pytest-xdist): one per core; the real-worker and browser tests keep to one process each
+# (xdist groups, tests/conftest.py). `make test PYTEST_WORKERS=0` runs everything in this process.
+PYTEST_WORKERS ?= auto
+
 .PHONY: test
 test: install ## Run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+# Every check runs, and the target fails if any did.
 .PHONY: lint
-lint: install ## Check code style with ruff
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+lint: install ## Check style (ruff), the layers and import cycles (import-linter) and the types (mypy)
+	@status=0; \
+	echo "== ruff"; $(PY) -m ruff check . && $(PY) -m ruff format --check . || status=1; \
+	echo "== import-linter"; $(VENV)/bin/lint-imports || status=1; \
+	echo "== mypy"; $(PY) -m mypy || status=1; \
+	exit $$status
 
 .PHONY: format
 format: install ## Reformat code with ruff

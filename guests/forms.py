@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from guests import names
 from guests.models import Guest, PreferenceCategory
 from guests.phones import InvalidPhone, normalise_phone
 from guests.services import GuestData
+from hotel_crm.models import Property
 from hotel_crm.widgets import FastSelect
 from rooms.models import Room, RoomStatus
 
@@ -153,8 +155,9 @@ class GuestForm(forms.ModelForm):
             )
         return list(dict.fromkeys(numbers))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not any(
             data.get(f)
             for f in ("family_name_cjk", "given_name_cjk", "family_name_latin", "given_name_latin")
@@ -162,7 +165,7 @@ class GuestForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("Enter the guest's name, in Chinese characters or Latin letters (or both).")
             )
-        preferences = []
+        preferences: list[tuple[str, str]] = []
         for category in PREFERENCE_FIELDS:
             tags = [
                 t.strip() for t in re.split(r"[,，、;\n]+", data.get(_pref_field(category), "")) if t.strip()
@@ -178,8 +181,9 @@ class GuestForm(forms.ModelForm):
 
     def to_data(self) -> GuestData:
         d = self.cleaned_data
+        fields: dict[str, Any] = {name: d.get(name) for name in self.Meta.fields}
         return GuestData(
-            **{name: d.get(name) for name in self.Meta.fields},
+            **fields,
             phones=d.get("phones", []),
             preferences=self.cleaned_preferences,
         )
@@ -210,16 +214,17 @@ class StayForm(forms.Form):
     )
     check_in_now = forms.BooleanField(label=_("Check in now"), required=False)
 
-    def __init__(self, *args, prop, **kwargs):
+    def __init__(self, *args, prop: Property, **kwargs):
         super().__init__(*args, **kwargs)
         rooms = (
             Room.objects.for_property(prop)
             .select_related("room_type")
             .exclude(status=RoomStatus.OUT_OF_ORDER)
         )
-        self.fields["room"].queryset = rooms.order_by("floor", "number")
-        self.fields["room"].label_from_instance = lambda r: (
-            f"{r.number} · {r.room_type.name} · {r.get_status_display()}"
+        room = cast(forms.ModelChoiceField, self.fields["room"])
+        room.queryset = rooms.order_by("floor", "number")
+        room.label_from_instance = lambda obj: (  # type: ignore[method-assign]  # Django's documented hook
+            f"{obj.number} · {obj.room_type.name} · {obj.get_status_display()}"
         )
         today = prop.today()
         self.fields["arrival"].initial = today
@@ -231,8 +236,9 @@ class StayForm(forms.Form):
             raise forms.ValidationError(_("Use 3–30 letters, digits or hyphens."))
         return value
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         arrival, departure = data.get("arrival"), data.get("departure")
         if arrival and departure:
             if departure <= arrival:

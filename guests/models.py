@@ -1,7 +1,5 @@
 """Guest profiles (shared by the whole group) and their stays (each at one property)."""
 
-import datetime as dt
-
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -37,9 +35,12 @@ class VipLevel(models.IntegerChoices):
 
 
 class LoyaltyTier(models.TextChoices):
-    """The customer pyramid, derived from completed stays at any hotel of the group."""
+    """The customer pyramid, derived from completed stays at any hotel of the group.
 
-    FIRST_TIME = "first_time", _("First-time guest")
+    Pages show it as a badge whose class is `tier-<value>` (static/css/app.css).
+    """
+
+    FIRST_TIME = "first", _("First-time guest")
     RETURNING = "returning", _("Returning guest")
     REGULAR = "regular", _("Regular guest")
     LOYAL = "loyal", _("Loyal guest")
@@ -68,7 +69,7 @@ class Language(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class GuestQuerySet(models.QuerySet):
+class GuestQuerySet(models.QuerySet["Guest"]):
     def active(self) -> "GuestQuerySet":
         return self.filter(merged_into__isnull=True)
 
@@ -292,9 +293,6 @@ class Stay(models.Model):
 
     def nights(self) -> int:  # a method: `property` is a field name here
         return (self.departure_date - self.arrival_date).days
-
-    def departs_on(self, day: dt.date) -> bool:
-        return self.departure_date == day
 
 
 class ProfileAccess(models.Model):

@@ -5,6 +5,7 @@ import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
@@ -83,7 +84,7 @@ def parse_query(query: str) -> ParsedQuery:
     return parsed
 
 
-def _tokens_array():
+def _tokens_array() -> Func:
     return Func(
         F("search_tokens"),
         Value(" "),
@@ -92,7 +93,9 @@ def _tokens_array():
     )
 
 
-def _with_tokens(queryset: QuerySet[Guest], tokens: list[str], *, any_of: bool = False) -> QuerySet[Guest]:
+def _with_tokens[Guests: QuerySet[Guest]](
+    queryset: Guests, tokens: list[str], *, any_of: bool = False
+) -> Guests:
     """Guests having all (or any) of `tokens`: GIN-indexed array containment on PostgreSQL, LIKE elsewhere."""
     if not tokens:
         return queryset
@@ -170,7 +173,7 @@ def guest_search(*, prop: Property | None, query: str, limit: int = SEARCH_LIMIT
     )
 
 
-def _completed_stays():
+def _completed_stays() -> Coalesce:
     return Coalesce(
         Subquery(
             Stay.objects.filter(guest=OuterRef("pk"), status=StayStatus.CHECKED_OUT)
@@ -343,10 +346,10 @@ def guest_possible_duplicates(
 # --- Export -----------------------------------------------------------------------
 
 
-def guest_export(*, guest: Guest) -> dict:
+def guest_export(*, guest: Guest) -> dict[str, Any]:
     """Everything held about a guest, as one JSON-serialisable document."""
 
-    def rows(queryset, fields):
+    def rows(queryset: QuerySet[Any], fields: list[str]) -> list[dict[str, Any]]:
         return [{f: _jsonable(_dig(obj, f)) for f in fields} for obj in queryset]
 
     profile_fields = [
@@ -386,7 +389,7 @@ def guest_export(*, guest: Guest) -> dict:
     }
 
 
-def _dig(obj, path: str):
+def _dig(obj: object, path: str) -> Any:
     for part in path.split("__"):
         obj = getattr(obj, part, None)
         if obj is None:
@@ -394,7 +397,7 @@ def _dig(obj, path: str):
     return obj
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value

@@ -4,7 +4,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -125,7 +125,7 @@ def _replace_children(guest: Guest, data: GuestData) -> None:
 
 
 @transaction.atomic
-def guest_create(*, data: GuestData, actor: AbstractBaseUser) -> Guest:
+def guest_create(*, data: GuestData, actor: User) -> Guest:
     """Create a guest profile with phones and preferences."""
     guest = Guest()
     _apply(guest, data)
@@ -136,7 +136,7 @@ def guest_create(*, data: GuestData, actor: AbstractBaseUser) -> Guest:
 
 
 @transaction.atomic
-def guest_update(*, guest: Guest, data: GuestData, actor: AbstractBaseUser, expected_version: int) -> Guest:
+def guest_update(*, guest: Guest, data: GuestData, actor: User, expected_version: int) -> Guest:
     """Save an edited profile; refuse if someone saved it since `expected_version`."""
     locked = Guest.objects.select_for_update().get(pk=guest.pk)
     if locked.erased_at or locked.merged_into_id:
@@ -157,9 +157,7 @@ def guest_update(*, guest: Guest, data: GuestData, actor: AbstractBaseUser, expe
     return locked
 
 
-def profile_access_record(
-    *, guest: Guest, user: AbstractBaseUser, prop: Property | None, action: str = "view"
-) -> None:
+def profile_access_record(*, guest: Guest, user: User, prop: Property | None, action: str = "view") -> None:
     """Note that `user` opened (or exported) the guest's full profile, in its log and in the audit trail."""
     ProfileAccess.objects.create(guest=guest, user=user, property=prop, action=action)
     audit_record(
@@ -173,7 +171,7 @@ def profile_access_record(
 
 
 @transaction.atomic
-def guest_merge(*, source: Guest, target: Guest, actor: AbstractBaseUser) -> Guest:
+def guest_merge(*, source: Guest, target: Guest, actor: User) -> Guest:
     """Fold `source` into `target`: stays, phones, preferences and history move over; source is retired."""
     if source.pk == target.pk:
         raise GuestError(_("Choose two different profiles to merge."))
@@ -229,7 +227,7 @@ def guest_merge(*, source: Guest, target: Guest, actor: AbstractBaseUser) -> Gue
 
 
 @transaction.atomic
-def guest_erase(*, guest: Guest, actor: AbstractBaseUser, reason: str) -> Guest:
+def guest_erase(*, guest: Guest, actor: User, reason: str) -> Guest:
     """Anonymise a guest: personal data blanked, free text scrubbed, stays kept for statistics."""
     reason = (reason or "").strip()
     if not reason:
@@ -273,14 +271,12 @@ def _new_confirmation_number(prop: Property) -> str:
 
 
 def _assert_room_free(room: Room, arrival: dt.date, departure: dt.date, exclude: int | None = None) -> None:
-    clash = (
-        Stay.objects.filter(
-            room=room, status=StayStatus.IN_HOUSE, arrival_date__lt=departure, departure_date__gt=arrival
-        )
-        .exclude(pk=exclude)
-        .select_related("guest")
-        .first()
+    in_house = Stay.objects.filter(
+        room=room, status=StayStatus.IN_HOUSE, arrival_date__lt=departure, departure_date__gt=arrival
     )
+    if exclude is not None:
+        in_house = in_house.exclude(pk=exclude)
+    clash = in_house.select_related("guest").first()
     if clash:
         raise GuestError(
             _("Room %(room)s is occupied by %(guest)s until %(departure)s.")
@@ -296,7 +292,7 @@ def stay_create(
     room: Room,
     arrival: dt.date,
     departure: dt.date,
-    actor: AbstractBaseUser,
+    actor: User,
     confirmation_number: str = "",
     adults: int = 1,
     notes: str = "",
@@ -342,7 +338,7 @@ def _locked_stay(stay: Stay) -> Stay:
 
 
 @transaction.atomic
-def stay_check_in(*, stay: Stay, actor: AbstractBaseUser, now: dt.datetime | None = None) -> Stay:
+def stay_check_in(*, stay: Stay, actor: User, now: dt.datetime | None = None) -> Stay:
     """Check a reserved stay in: the room must not hold another in-house stay for these dates."""
     stay = _locked_stay(stay)
     if stay.status != StayStatus.RESERVED:
@@ -378,7 +374,7 @@ def stay_check_in(*, stay: Stay, actor: AbstractBaseUser, now: dt.datetime | Non
 
 
 @transaction.atomic
-def stay_check_out(*, stay: Stay, actor: AbstractBaseUser, now: dt.datetime | None = None) -> Stay:
+def stay_check_out(*, stay: Stay, actor: User, now: dt.datetime | None = None) -> Stay:
     """Check an in-house stay out; the room becomes vacant dirty."""
     stay = _locked_stay(stay)
     if stay.status != StayStatus.IN_HOUSE:
@@ -395,7 +391,7 @@ def stay_check_out(*, stay: Stay, actor: AbstractBaseUser, now: dt.datetime | No
 
 
 @transaction.atomic
-def stay_cancel(*, stay: Stay, actor: AbstractBaseUser, no_show: bool = False) -> Stay:
+def stay_cancel(*, stay: Stay, actor: User, no_show: bool = False) -> Stay:
     """Cancel a reservation, or mark it a no-show."""
     stay = _locked_stay(stay)
     if stay.status != StayStatus.RESERVED:
@@ -413,7 +409,7 @@ def stay_cancel(*, stay: Stay, actor: AbstractBaseUser, no_show: bool = False) -
 def stay_amend(
     *,
     stay: Stay,
-    actor: AbstractBaseUser,
+    actor: User,
     guest: Guest,
     room: Room,
     arrival: dt.date,

@@ -10,7 +10,7 @@ import ipaddress
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models
 from django.http import HttpRequest
 
@@ -70,7 +70,7 @@ class AuditContextMiddleware:
 def audit_record(
     action: str,
     *,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     target: models.Model | None = None,
     target_type: str = "",

@@ -5,6 +5,7 @@ import math
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,6 +35,8 @@ def _locked_message(lock: LoginLock) -> str:
 
 class ThrottledAuthenticationForm(AuthenticationForm):
     """Django's login form, refusing attempts while the username is locked at this IP (ADR 0008)."""
+
+    request: HttpRequest  # the login view always passes it
 
     def clean(self):
         username = self.cleaned_data.get("username")

@@ -23,10 +23,12 @@ def database_ok() -> bool:
 def broker_ok(timeout: float = 2.0) -> bool:
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+            # kombu takes the timeout in seconds as a float; celery-types says int.
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)  # type: ignore[arg-type]
             if conn.transport.driver_type == "filesystem":
                 # Connecting to the filesystem transport always "works"; the folder is what matters.
-                folder = conn.transport_options.get("data_folder_in", "")
+                # kombu sets transport_options to {} when none are given; the stub allows None.
+                folder = conn.transport_options.get("data_folder_in", "")  # type: ignore[union-attr]
                 return os.path.isdir(folder) and os.access(folder, os.W_OK)
             return True
     except Exception:

@@ -5,7 +5,7 @@ import secrets
 
 import pyotp
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -26,7 +26,7 @@ MFA_ENROL = "enrol"
 SUPERUSER_ROLE = "superuser"
 
 
-def mfa_required_for(user: AbstractBaseUser) -> bool:
+def mfa_required_for(user: User) -> bool:
     """Whether one of the user's roles (or being a superuser) is listed in MFA_REQUIRED_ROLES."""
     required = set(settings.MFA_REQUIRED_ROLES)
     if not required:
@@ -42,7 +42,7 @@ def mfa_required_for(user: AbstractBaseUser) -> bool:
     return bool(names & required)
 
 
-def mfa_state_for(user: AbstractBaseUser) -> str:
+def mfa_state_for(user: User) -> str:
     """What a freshly logged-in session still needs: a code, an enrolment, or nothing."""
     if TOTPDevice.objects.filter(user=user).exists():
         return MFA_VERIFY
@@ -74,7 +74,7 @@ def _matching_step(secret: str, code: str, *, after_step: int) -> int | None:
 
 
 @transaction.atomic
-def totp_enrol(*, user: AbstractBaseUser, secret: str, code: str) -> list[str] | None:
+def totp_enrol(*, user: User, secret: str, code: str) -> list[str] | None:
     """Confirm the authenticator with a code from it; return new recovery codes, or None if wrong."""
     step = _matching_step(secret, code, after_step=0)
     if step is None:
@@ -86,7 +86,7 @@ def totp_enrol(*, user: AbstractBaseUser, secret: str, code: str) -> list[str] |
 
 
 @transaction.atomic
-def totp_verify(*, user: AbstractBaseUser, code: str) -> bool:
+def totp_verify(*, user: User, code: str) -> bool:
     """Check a code from the user's authenticator; a code already used (or an older one) is refused."""
     device = TOTPDevice.objects.select_for_update().filter(user=user).first()
     if device is None:
@@ -106,7 +106,7 @@ def _recovery_hash(code: str) -> str:
 
 
 @transaction.atomic
-def recovery_codes_renew(*, user: AbstractBaseUser) -> list[str]:
+def recovery_codes_renew(*, user: User) -> list[str]:
     """Replace the user's recovery codes with fresh ones; return them to be shown once."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     codes = ["".join(secrets.choice(alphabet) for _ in range(10)) for _ in range(RECOVERY_CODE_COUNT)]
@@ -117,7 +117,7 @@ def recovery_codes_renew(*, user: AbstractBaseUser) -> list[str]:
 
 
 @transaction.atomic
-def recovery_code_use(*, user: AbstractBaseUser, code: str) -> bool:
+def recovery_code_use(*, user: User, code: str) -> bool:
     """Spend one recovery code; False if it is unknown or already used."""
     used = RecoveryCode.objects.filter(
         user=user, code_hash=_recovery_hash(code), used_at__isnull=True
@@ -125,5 +125,5 @@ def recovery_code_use(*, user: AbstractBaseUser, code: str) -> bool:
     return used == 1
 
 
-def recovery_codes_left(user: AbstractBaseUser) -> int:
+def recovery_codes_left(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()

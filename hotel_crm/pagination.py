@@ -1,8 +1,10 @@
 """Pages of a long list without counting a million rows or walking them to reach page 900."""
 
 from functools import cached_property
+from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
 from django.utils.formats import number_format
 
 COUNT_CAP = 10_000
@@ -28,7 +30,9 @@ class CappedPaginator(Paginator):
     appears while one more row exists.
     """
 
-    def __init__(self, object_list, per_page, *, cap: int | None = None):
+    object_list: QuerySet[Any]
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, cap: int | None = None):
         super().__init__(object_list, per_page)
         self.cap = cap or COUNT_CAP
 

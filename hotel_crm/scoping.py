@@ -5,21 +5,33 @@ manager, and every selector starts from `.for_property(prop)`; views never
 filter by property themselves.
 """
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.db import models
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
 
-class PropertyScopedQuerySet(models.QuerySet):
-    def for_property(self, prop) -> "PropertyScopedQuerySet":
+    from hotel_crm.models import Property
+
+    # For the type checker the mixin is the ModelAdmin it is mixed into (its super() calls go there).
+    _AdminBase = ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class PropertyScopedQuerySet[M: models.Model](models.QuerySet[M]):
+    def for_property(self, prop: "Property | None") -> "PropertyScopedQuerySet[M]":
         if prop is None:
             return self.none()
         return self.filter(property=prop)
 
 
-class PropertyScopedAdminMixin:
+class PropertyScopedAdminMixin(_AdminBase):
     """Limit an admin page to the current property for anyone but a superuser."""
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = cast(PropertyScopedQuerySet[Any], super().get_queryset(request))
         if request.user.is_superuser:
             return queryset
         return queryset.for_property(getattr(request, "property", None))
@@ -30,7 +42,8 @@ class PropertyScopedAdminMixin:
         if not request.user.is_superuser:
             current = getattr(request, "property", None)
             if db_field.related_model is Property:
-                kwargs["queryset"] = Property.objects.filter(pk=getattr(current, "pk", None))
+                # No current property: pk=None matches no row, so there is nothing to choose.
+                kwargs["queryset"] = Property.objects.filter(pk=getattr(current, "pk", None))  # type: ignore[misc]
                 kwargs["initial"] = current
             elif hasattr(db_field.related_model.objects, "for_property"):
                 kwargs["queryset"] = db_field.related_model.objects.for_property(current)

@@ -8,7 +8,7 @@ the CSP; Django has no setting for Permissions-Policy, hence this small middlewa
 from django.conf import settings
 
 # Nothing in a front-desk CRM needs the camera, microphone, location, payment or USB.
-DEFAULT_PERMISSIONS_POLICY = {
+DEFAULT_PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "autoplay": [],
     "camera": [],

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from hotel_crm.models import Property, StaffMembership, StaffProfile
 
@@ -22,7 +22,7 @@ class PropertyAccess:
         return next((p for p in self.properties if p.pk == property_id), None)
 
 
-def property_access_for(user: AbstractBaseUser) -> PropertyAccess:
+def property_access_for(user: User) -> PropertyAccess:
     """Return where `user` may work: memberships, or every property for a group-level role (3 queries)."""
     profile = StaffProfile.objects.filter(user=user).select_related("group_role").first()
     group_role = profile.group_role if profile else None

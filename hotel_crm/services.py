@@ -1,6 +1,6 @@
 """Writes about staff and the hotel group."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,7 +8,7 @@ from hotel_crm.models import Heartbeat, Property, StaffProfile
 
 
 @transaction.atomic
-def staff_set_current_property(*, user: AbstractBaseUser, prop: Property) -> None:
+def staff_set_current_property(*, user: User, prop: Property) -> None:
     """Remember the property the staff member now works in, for their next login."""
     StaffProfile.objects.update_or_create(user=user, defaults={"last_property": prop})
 
@@ -19,6 +19,6 @@ def heartbeat_record(*, name: str) -> Heartbeat:
     return heartbeat
 
 
-def staff_set_language(*, user: AbstractBaseUser, language: str) -> None:
+def staff_set_language(*, user: User, language: str) -> None:
     """Keep the staff member's language on their profile, so every terminal they log in to uses it."""
     StaffProfile.objects.update_or_create(user=user, defaults={"language": language})

@@ -9,7 +9,7 @@ import datetime as dt
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ def _store(session_key: str):
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
-def staff_session_start(*, request: HttpRequest, user: AbstractBaseUser, mfa_state: str) -> None:
+def staff_session_start(*, request: HttpRequest, user: User, mfa_state: str) -> None:
     """Stamp the new session's clocks and list it; call right after Django's login()."""
     now = timezone.now()
     request.session[AUTH_AT] = now.timestamp()
@@ -69,7 +69,7 @@ def staff_session_forget(session_key: str | None) -> None:
         StaffSession.objects.filter(session_key=session_key).delete()
 
 
-def staff_sessions_end(*, user: AbstractBaseUser, keep_session_key: str | None = None) -> int:
+def staff_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
     """End the user's sessions server-side (all, or all but `keep_session_key`); return how many."""
     rows = StaffSession.objects.filter(user=user)
     if keep_session_key:
@@ -81,7 +81,7 @@ def staff_sessions_end(*, user: AbstractBaseUser, keep_session_key: str | None =
     return len(keys)
 
 
-def staff_sessions_active(user: AbstractBaseUser) -> list[StaffSession]:
+def staff_sessions_active(user: User) -> list[StaffSession]:
     """The user's sessions that have not gone idle, most recent first."""
     idle = dt.timedelta(seconds=settings.SESSION_IDLE_SECONDS + SEEN_RESOLUTION_SECONDS)
     return list(StaffSession.objects.filter(user=user, last_seen__gte=timezone.now() - idle))

@@ -1,5 +1,7 @@
 """Room setup in Django's admin, limited to the current property for non-superusers."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -12,8 +14,14 @@ from rooms import services
 from rooms.forms import RoomRangeForm
 from rooms.models import Facility, FloorZone, Room, RoomType, ZonePrivilege
 
+if TYPE_CHECKING:
+    # For the type checker the mixin is the ModelAdmin it is mixed into (its super() calls go there).
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
 
-class SuperuserPropertyFilterMixin:
+
+class SuperuserPropertyFilterMixin(_AdminBase):
     """Superusers see every property, so give them a property column and filter."""
 
     def get_list_display(self, request):

@@ -1,4 +1,7 @@
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rooms.models import FloorZone, RoomStatus, RoomType
@@ -14,11 +17,14 @@ class RoomBoardFilterForm(forms.Form):
         self, *args, floors: list[int], room_types: list[RoomType], zones: list[FloorZone], **kwargs
     ):
         super().__init__(*args, **kwargs)
-        every = [("", _("All"))]
-        self.fields["floor"].choices = every + [(f, str(f)) for f in floors]
-        self.fields["room_type"].choices = every + [(t.pk, t.name) for t in room_types]
-        self.fields["status"].choices = every + list(RoomStatus.choices)
-        self.fields["zone"].choices = every + [(z.pk, z.name) for z in zones]
+        every: list[tuple[Any, Any]] = [("", _("All"))]
+        self._choice_field("floor").choices = every + [(f, str(f)) for f in floors]
+        self._choice_field("room_type").choices = every + [(t.pk, t.name) for t in room_types]
+        self._choice_field("status").choices = every + list(RoomStatus.choices)
+        self._choice_field("zone").choices = every + [(z.pk, z.name) for z in zones]
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
 
 
 class RoomStatusForm(forms.Form):
@@ -28,8 +34,9 @@ class RoomStatusForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("status") == RoomStatus.OUT_OF_ORDER and not data.get("reason"):
             self.add_error("reason", _("Say why the room is out of order."))
         return data
@@ -47,12 +54,13 @@ class RoomRangeForm(forms.Form):
         help_text=_("Leave empty to take it from the number: 2101 is on floor 21."),
     )
 
-    def __init__(self, *args, room_types, **kwargs):
+    def __init__(self, *args, room_types: QuerySet[RoomType], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["room_type"].queryset = room_types
+        cast(forms.ModelChoiceField, self.fields["room_type"]).queryset = room_types
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("first_number"), data.get("last_number")
         if first and last and last < first:
             self.add_error("last_number", _("The last room number must not be lower than the first."))

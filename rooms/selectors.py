@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.db.models import Count, QuerySet
+from django.utils.functional import Promise
 
 from hotel_crm.models import Property
 from rooms.models import FloorZone, Room, RoomStatus, RoomType
@@ -36,7 +37,7 @@ class RoomBoardOptions:
 @dataclass
 class RoomBoard:
     floors: list[BoardFloor]
-    status_counts: list[tuple[str, str, int]]
+    status_counts: list[tuple[str, str | Promise, int]]
     total: int
     shown: int
 

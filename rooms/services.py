@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,7 +27,7 @@ class StaleRoom(RoomError, StaleRecord):
 def room_set_status(
     *,
     room: Room,
-    actor: AbstractBaseUser,
+    actor: User,
     status: str,
     reason: str = "",
     expected_version: int | None = None,
@@ -102,7 +102,7 @@ def rooms_create_range(*, prop: Property, room_type: RoomType, rooms: RoomRange)
     return created
 
 
-def room_mark_checked_in(*, room: Room, actor: AbstractBaseUser) -> None:
+def room_mark_checked_in(*, room: Room, actor: User) -> None:
     """A guest moved in: the room is occupied. Call while holding the room's lock."""
     Room.objects.filter(pk=room.pk).update(
         status=RoomStatus.OCCUPIED,
@@ -113,7 +113,7 @@ def room_mark_checked_in(*, room: Room, actor: AbstractBaseUser) -> None:
     )
 
 
-def room_mark_checked_out(*, room: Room, actor: AbstractBaseUser) -> None:
+def room_mark_checked_out(*, room: Room, actor: User) -> None:
     """The guest left: the room needs housekeeping. Call while holding the room's lock."""
     Room.objects.filter(pk=room.pk).update(
         status=RoomStatus.VACANT_DIRTY,

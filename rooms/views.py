@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from hotel_crm.permissions import property_permission_required
 from rooms import selectors, services
 from rooms.forms import RoomBoardFilterForm, RoomStatusForm
+from rooms.models import RoomStatus
 
 
 @property_permission_required("rooms.view_room_board")
@@ -63,7 +64,7 @@ def room_change_status(request, pk: int):
                 _("Room %(number)s is now %(status)s.")
                 % {
                     "number": room.number,
-                    "status": dict(form.fields["status"].choices)[form.cleaned_data["status"]],
+                    "status": RoomStatus(form.cleaned_data["status"]).label,
                 },
             )
             return redirect("rooms:detail", pk=room.pk)

@@ -6,6 +6,20 @@ from django.utils import translation
 from hotel_crm import roles
 from tests import factories
 
+# Under `make test` (pytest-xdist, --dist loadgroup) the tests of a group run one after another in one
+# process: the tests that start real Celery workers (so no two of them share the two cores at once), and
+# the browser tests (one Chromium for all of them, not one in each process).
+XDIST_GROUPS = {"celery_worker": "celery_worker", "e2e": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for marker, group in XDIST_GROUPS.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
 
 @pytest.fixture(autouse=True)
 def _default_language():
