@@ -348,5 +348,7 @@ def test_a_role_that_cannot_change_the_case_is_offered_no_form_at_all(role, sha,
     # Then there is nothing to submit on it, and the services refuse them too
     if response.status_code == 200:
         assert _offered(response.content.decode(), case) == set()
+        # and the page says why the Next panel is empty
+        assert "Read only: your role at this hotel" in response.content.decode()
     with pytest.raises(PermissionDenied):
         services.complaint_withdraw(complaint=_fresh(case), actor=user, expected_version=None, reason="x")
