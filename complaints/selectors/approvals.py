@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
@@ -18,7 +18,7 @@ from complaints.selectors.access import complaints_visible_to, staff_of_property
 from hotel_crm.models import Property
 
 
-def pending_approvals(*, prop: Property, user: User | AnonymousUser) -> list[ApprovalRequest]:
+def pending_approvals(*, prop: Property, user: User) -> list[ApprovalRequest]:
     """Pending approval requests at this property, each marked whether `user` may decide it."""
     requests = list(
         ApprovalRequest.objects.for_property(prop)
