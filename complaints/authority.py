@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import Sum
 
 from complaints.models import COMMITTED_OFFER_STATUSES, AuthorityLimit, Complaint, Offer
@@ -31,13 +32,13 @@ NO_AUTHORITY = Limits(ZERO, ZERO)
 NOT_IN_USE = Limits(Decimal("Infinity"), Decimal("Infinity"))
 
 
-def _role_ids(user, prop: Property) -> list[int]:
+def _role_ids(user: User, prop: Property) -> list[int]:
     ids = list(StaffMembership.objects.filter(user=user, property=prop).values_list("role_id", flat=True))
     group_role = StaffProfile.objects.filter(user=user).values_list("group_role_id", flat=True).first()
     return ids + ([group_role] if group_role else [])
 
 
-def limits_for(user, prop: Property) -> Limits:
+def limits_for(user: User, prop: Property) -> Limits:
     """A personal limit beats the role's; with several roles, the most generous applies; none means 0.
 
     Superusers are not exempt: authority is a hotel rule, not a software permission.
@@ -63,7 +64,7 @@ def case_total(complaint: Complaint, *, exclude_offer: int | None = None) -> Dec
     return offers.aggregate(total=Sum("value"))["total"] or ZERO
 
 
-def day_total(user, prop: Property, day: dt.date) -> Decimal:
+def day_total(user: User, prop: Property, day: dt.date) -> Decimal:
     """What `user` has authorised at this property on this business day."""
     return (
         Offer.objects.filter(

@@ -6,6 +6,8 @@ permission is the user's role at the case's hotel, by the one rule `selectors.ha
 (what `request.user.has_perm` answers in a view, since a case is only ever shown in its hotel).
 """
 
+from django.contrib.auth.models import AnonymousUser, User
+
 from complaints import workflow
 from complaints.models import Complaint
 from complaints.selectors.access import has_perm_at
@@ -13,13 +15,13 @@ from complaints.selectors.access import has_perm_at
 CHANGE = "complaints.change_complaint"
 
 
-def case_may(*, user, complaint: Complaint, permission: str = CHANGE) -> bool:
+def case_may(*, user: User | AnonymousUser, complaint: Complaint, permission: str = CHANGE) -> bool:
     """Whether `user`'s role at the case's hotel grants `permission` (by default: changing the case)."""
     return has_perm_at(user, complaint.property, permission)
 
 
 def case_actions(
-    *, user, complaint: Complaint, facts: workflow.Facts
+    *, user: User | AnonymousUser, complaint: Complaint, facts: workflow.Facts
 ) -> list[tuple[workflow.Transition, str | None]]:
     """The workflow actions `user` may take from the case's step, each with why it is blocked (None: now)."""
     return workflow.available(
@@ -30,7 +32,7 @@ def case_actions(
 
 
 def case_assert_can(
-    *, user, complaint: Complaint, action: workflow.Action, facts: workflow.Facts
+    *, user: User | AnonymousUser, complaint: Complaint, action: workflow.Action, facts: workflow.Facts
 ) -> workflow.Transition:
     """The transition for `action` on the case; else PermissionDenied (the role) or InvalidTransition."""
     return workflow.assert_can(

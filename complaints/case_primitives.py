@@ -13,8 +13,10 @@ that called case_lock), so two clerks can never both move the same case.
 """
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -38,7 +40,14 @@ class StaleComplaint(ComplaintError, StaleRecord):
 
 
 def case_event(
-    complaint: Complaint, kind: str, actor, *, note: str = "", data=None, from_status="", to_status=""
+    complaint: Complaint,
+    kind: str,
+    actor: User | None,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    from_status: str = "",
+    to_status: str = "",
 ) -> ComplaintEvent:
     """Append one row to the case's timeline (the audit trail); writes nothing else.
 
@@ -90,9 +99,7 @@ def case_lock(complaint: Complaint, expected_version: int | None) -> Complaint:
     return locked
 
 
-def case_check(
-    complaint: Complaint, action: Action, *, actor: AbstractBaseUser | None
-) -> workflow.Transition:
+def case_check(complaint: Complaint, action: Action, *, actor: User | None) -> workflow.Transition:
     """Check the case may take `action` now: the workflow table, its facts and the actor's role.
 
     Call holding the case's row lock, after setting any field the facts read (restated_confirmed).
@@ -122,7 +129,14 @@ def case_save(complaint: Complaint, *fields: str) -> None:
 
 
 def case_move(
-    complaint: Complaint, target: Status, actor, kind: str, *, note: str = "", data=None, fields=()
+    complaint: Complaint,
+    target: Status,
+    actor: User | None,
+    kind: str,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    fields: Sequence[str] = (),
 ) -> None:
     """Move the case to `target`: save it with `fields`, add the `kind` event, reschedule its reminders
     and send complaint_step_changed (and complaint_closed when closing, which also sets closed_at).

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -212,8 +212,8 @@ class _DemoDesk:
     """The demo hotel's desk at one moment: logs cases and takes their steps through the services."""
 
     sha: Property
-    clerk: AbstractBaseUser
-    grm: AbstractBaseUser
+    clerk: User
+    grm: User
     departments: dict[str, Department]
     now: dt.datetime
 

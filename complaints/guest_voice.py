@@ -17,10 +17,12 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,7 +41,7 @@ from complaints.models import (
     VerdictSource,
 )
 from complaints.workflow import Action, Status, Verdict
-from guests.models import StayStatus
+from guests.models import Guest, StayStatus
 from hotel_crm import roles
 from hotel_crm.i18n import localized
 from hotel_crm.models import StaffProfile
@@ -67,7 +69,7 @@ class GuestAnswerError(Exception):
 # --- links ------------------------------------------------------------------------------------
 
 
-def guest_language(guest) -> str:
+def guest_language(guest: Guest | None) -> str:
     """The language of the guest's page and email: Chinese for any Chinese, else English."""
     code = (guest.preferred_language if guest is not None else "") or ""
     return "zh-hans" if code.startswith("zh") else "en"
@@ -77,7 +79,7 @@ def guest_check_token(check: GuestCheck) -> str:
     return signing.Signer(salt=SALT).sign(f"{check.pk}.{check.nonce}")
 
 
-def guest_check_url(check: GuestCheck, request=None) -> str:
+def guest_check_url(check: GuestCheck, request: HttpRequest | None = None) -> str:
     """The absolute link: GUEST_LINK_BASE_URL when set, else the host of the staff page being shown."""
     path = reverse("guest_check", args=[guest_check_token(check)])
     base = settings.GUEST_LINK_BASE_URL
@@ -142,14 +144,14 @@ def problem_in_guest_terms(complaint: Complaint) -> str:
     Call inside the guest's language. The guest's words are not repeated: clerks write them down
     with names of staff and other guests in them.
     """
-    if complaint.category_id:
-        category = complaint.category
+    category = complaint.category
+    if category is not None:
         return localized(category.name_en, category.name_zh)
     department = complaint.department
     return localized(department.name_en, department.name_zh)
 
 
-def _new_check(complaint: Complaint, kind: str, actor, now: dt.datetime) -> GuestCheck:
+def _new_check(complaint: Complaint, kind: str, actor: User | None, now: dt.datetime) -> GuestCheck:
     guest = complaint.guest
     email = guest.email if guest is not None and not guest.erased_at else ""
     return GuestCheck.objects.create(
@@ -170,7 +172,7 @@ def link_note(check: GuestCheck) -> str:
     return _("No email on file: show the QR code or print the link.")
 
 
-def guest_check_create(*, complaint: Complaint, actor, now: dt.datetime | None = None) -> GuestCheck:
+def guest_check_create(*, complaint: Complaint, actor: User, now: dt.datetime | None = None) -> GuestCheck:
     """Make a new verification link; older unanswered ones stop working. Call holding the case's row lock.
 
     The dispatch task emails it (complaints.tasks.guest_checks_dispatch) when the guest has an address.
@@ -186,12 +188,12 @@ def guest_check_create(*, complaint: Complaint, actor, now: dt.datetime | None =
 
 
 @transaction.atomic
-def guest_check_issue(*, complaint: Complaint, actor, now: dt.datetime | None = None) -> GuestCheck:
+def guest_check_issue(*, complaint: Complaint, actor: User, now: dt.datetime | None = None) -> GuestCheck:
     """Staff send the guest a new link (the button on the case page); it goes on the timeline."""
     complaint = case_lock(complaint, None)
     if complaint.status != Status.VERIFYING:
         raise ComplaintError(_("The guest's link is only for a case at the verifying step."))
-    if complaint.guest_id and complaint.guest.erased_at:
+    if complaint.guest is not None and complaint.guest.erased_at:
         raise ComplaintError(_("This guest's data was erased: no link can be sent."))
     check = guest_check_create(complaint=complaint, actor=actor, now=now)
     case_event(complaint, EventKind.GUEST_LINK, actor, note=link_note(check), data={"check": check.pk})
@@ -383,7 +385,7 @@ def guest_checks_claim(*, now: dt.datetime | None = None, batch: int = 100) -> l
     return ids
 
 
-def guest_check_email(check: GuestCheck, request=None) -> EmailMultiAlternatives:
+def guest_check_email(check: GuestCheck, request: HttpRequest | None = None) -> EmailMultiAlternatives:
     """The email to the guest, plain text and HTML, in their language, from the hotel."""
     complaint = check.complaint
     prop = complaint.property

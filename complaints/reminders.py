@@ -16,6 +16,7 @@ from dataclasses import astuple, dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from complaints.models import (
     Complaint,
     DigestSetting,
+    FollowUpAction,
     Notification,
     Reminder,
     ReminderKind,
@@ -76,7 +78,7 @@ def allowance_for(complaint: Complaint) -> Allowance:
     A VIP gets the property's VIP rule when it has one; otherwise the regular rule
     (or the default) halved, so a hotel that sets only regular rules still serves VIPs faster.
     """
-    vip = bool(complaint.guest_id and complaint.guest.vip_level)
+    vip = bool(complaint.guest is not None and complaint.guest.vip_level)
     rule = (
         ServiceLevelRule.objects.for_property(complaint.property)
         .filter(severity=complaint.severity, vip__in=[vip, False])
@@ -120,7 +122,7 @@ def _pull_before_departure(complaint: Complaint, due: dt.datetime, now: dt.datet
 # --- who hears about it --------------------------------------------------------------------
 
 
-def _managers(prop: Property) -> list:
+def _managers(prop: Property) -> list[User]:
     return list(
         get_user_model()
         .objects.filter(
@@ -132,7 +134,7 @@ def _managers(prop: Property) -> list:
     )
 
 
-def _second_level(prop: Property) -> list:
+def _second_level(prop: Property) -> list[User]:
     """Group directors; a hotel without one escalates to its guest relations managers again."""
     directors = list(
         get_user_model().objects.filter(
@@ -156,7 +158,7 @@ def _second_level(prop: Property) -> list:
 
 def _wanted(
     complaint: Complaint, now: dt.datetime, allowance: Allowance
-) -> list[tuple[str, dt.datetime, object]]:
+) -> list[tuple[str, dt.datetime, FollowUpAction | None]]:
     """(subject, due time, follow-up action or None) for what the case is waiting on now."""
     status = complaint.status
     if status in (Status.LISTENING, Status.APOLOGISING):
@@ -197,7 +199,8 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
     )
     rows = []
     step_due = None
-    managers = second = None
+    managers: list[User] | None = None
+    second: list[User] = []
     for subject, due, action in wanted:
         due = _pull_before_departure(complaint, due, now)
         step_due = min(step_due, due) if step_due else due
@@ -208,8 +211,8 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
             # A sensitive case escalates only to those who may see it (ADR 0009).
             managers = staff_who_may_see(complaint=complaint, candidates=managers)
             second = staff_who_may_see(complaint=complaint, candidates=second)
-        owner = action.assignee if action and action.assignee_id else complaint.assignee
-        plan = [
+        owner = action.assignee if action and action.assignee is not None else complaint.assignee
+        plan: list[tuple[str, dt.datetime, list[User]]] = [
             (ReminderKind.DUE, due, [owner]),
             (ReminderKind.ESCALATION, due + allowance.escalate, managers),
             (ReminderKind.ESCALATION_2, due + allowance.escalate_again, second),
@@ -264,6 +267,7 @@ def claim_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
 
 def _text(reminder: Reminder) -> str:
     complaint = reminder.complaint
+    assert complaint is not None  # a step's reminder; digests have their own text
     when = date_format(
         timezone.localtime(reminder.due_at, complaint.property.tzinfo), "SHORT_DATETIME_FORMAT"
     )
@@ -273,7 +277,9 @@ def _text(reminder: Reminder) -> str:
         "resolve": _("offer the guest a solution"),
         "follow_up": _("plan the follow-up, or ask the guest to verify"),
         "verify": _("check with the guest that they are now satisfied"),
-    }.get(reminder.subject) or (reminder.action.description if reminder.action_id else reminder.subject)
+    }.get(reminder.subject) or (
+        reminder.action.description if reminder.action is not None else reminder.subject
+    )
     if reminder.kind == ReminderKind.DUE:
         return _("%(ref)s (%(who)s): %(what)s — due %(when)s") % {
             "ref": complaint.reference,
@@ -316,6 +322,7 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
         if reminder.kind == ReminderKind.DIGEST:
             text, body, url = digest_text(reminder)
         else:
+            assert reminder.complaint_id is not None  # only digests have no case
             complaint = Complaint.objects.select_related("property", "guest").get(pk=reminder.complaint_id)
             reminder.complaint = complaint
             text, url = _text(reminder), complaint.get_absolute_url()
@@ -352,7 +359,9 @@ def lateness_percentiles(prop: Property, *, since: dt.datetime | None = None) ->
     if since is not None:
         sent = sent.filter(due_at__gte=since)
     late = sorted(
-        (sent_at - due_at).total_seconds() for due_at, sent_at in sent.values_list("due_at", "sent_at")
+        (sent_at - due_at).total_seconds()
+        for due_at, sent_at in sent.values_list("due_at", "sent_at")
+        if sent_at is not None  # filtered above; says so to the type checker
     )
     if len(late) < 2:
         value = late[0] if late else None

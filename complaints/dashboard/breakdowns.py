@@ -16,6 +16,7 @@ from complaints.models import (
     Complaint,
     FollowUpAction,
     GuestCheck,
+    Severity,
 )
 from complaints.selectors import complaints_visible_to
 from complaints.workflow import OPEN, Status, Verdict
@@ -93,7 +94,7 @@ def breakdowns(prop: Property, period: Period) -> dict:
         "severity": rows(
             ["severity"],
             "severity",
-            lambda r: dict(Complaint._meta.get_field("severity").choices)[r["severity"]],
+            lambda r: dict(Severity.choices)[r["severity"]],
         ),
     }
 
@@ -131,14 +132,14 @@ def weekly_trend(prop: Property, weeks: int = 12) -> list[dict]:
         cases_in(prop, period)
         .annotate(week=TruncWeek("reported_at", tzinfo=prop.tzinfo))
         .values("week")
-        .annotate(n=Count("pk"), recovered=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED)))
+        .annotate(n=Count("pk"), recoveries=Count("pk", filter=Q(verdict=Verdict.VERY_SATISFIED)))
         .order_by("week")
     )
     return [
         {
             "week": r["week"].date() if hasattr(r["week"], "date") else r["week"],
             "count": r["n"],
-            "recovered": r["recovered"],
+            "recovered": r["recoveries"],
         }
         for r in rows
     ]

@@ -287,4 +287,4 @@ class Complaint(models.Model):
         return self.verdict == Verdict.VERY_SATISFIED
 
     def complainant(self) -> str:
-        return self.guest.display_name if self.guest_id else self.complainant_name
+        return self.guest.display_name if self.guest is not None else self.complainant_name

@@ -248,6 +248,9 @@ class ApprovalRequest(models.Model):
 
     objects = PropertyScopedQuerySet.as_manager()
 
+    # Not a column: selectors.pending_approvals marks each listed request for the user looking at it.
+    can_decide: bool
+
     class Meta:
         verbose_name = _("approval request")
         verbose_name_plural = _("approval requests")

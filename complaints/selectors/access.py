@@ -1,7 +1,9 @@
 """Who sees which case: the one access rule (ADR 0009), and the staff of a hotel."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from complaints.models import (
@@ -16,7 +18,7 @@ VIEW_PERMISSION = "complaints.view_complaint"
 SENSITIVE_PERMISSION = "complaints.view_sensitive_complaints"
 
 
-def has_perm_at(user, prop: Property, perm: str) -> bool:
+def has_perm_at(user: User | AnonymousUser | None, prop: Property, perm: str) -> bool:
     """Whether `user`'s role at `prop` (or group-level role) grants `perm`; works outside a request too."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
@@ -32,7 +34,7 @@ def has_perm_at(user, prop: Property, perm: str) -> bool:
     return Permission.objects.filter(roles, content_type__app_label=app_label, codename=codename).exists()
 
 
-def _involved(user) -> Q:
+def _involved(user: User | AnonymousUser) -> Q:
     """Cases `user` takes part in: logged it, is its assignee, or owns one of its follow-up actions."""
     return (
         Q(owner_id=user.pk)
@@ -41,14 +43,14 @@ def _involved(user) -> Q:
     )
 
 
-def sensitive_rule(*, user, may_see_sensitive: bool) -> Q:
+def sensitive_rule(*, user: User | AnonymousUser, may_see_sensitive: bool) -> Q:
     """The filter for sensitive categories alone: all cases, or the non-sensitive ones plus the user's own."""
     if may_see_sensitive:
         return Q()
     return Q(category__isnull=True) | Q(category__is_sensitive=False) | _involved(user)
 
 
-def complaints_visible_to(*, user, property: Property | None) -> QuerySet[Complaint]:
+def complaints_visible_to(*, user: User | AnonymousUser, property: Property | None) -> QuerySet[Complaint]:
     """Every case of `property` that `user` may see: the one rule for lists, detail, exports and links.
 
     A staff member whose role there grants complaints.view_complaint sees the property's cases, except
@@ -64,19 +66,19 @@ def complaints_visible_to(*, user, property: Property | None) -> QuerySet[Compla
     )
 
 
-def complaint_visible(*, user, complaint: Complaint) -> bool:
+def complaint_visible(*, user: User | AnonymousUser, complaint: Complaint) -> bool:
     """Whether `user` may open this case (the same rule as complaints_visible_to)."""
     return complaints_visible_to(user=user, property=complaint.property).filter(pk=complaint.pk).exists()
 
 
-def staff_who_may_see(*, complaint: Complaint, candidates) -> list:
+def staff_who_may_see(*, complaint: Complaint, candidates: Iterable[User]) -> list[User]:
     """The subset of `candidates` (users) who may see the case: for notifications and escalations."""
-    if complaint.category_id is None or not complaint.category.is_sensitive:
+    if complaint.category is None or not complaint.category.is_sensitive:
         return list(candidates)
     return [user for user in candidates if complaint_visible(user=user, complaint=complaint)]
 
 
-def staff_of_property(*, prop: Property) -> QuerySet:
+def staff_of_property(*, prop: Property) -> QuerySet[User]:
     """Active staff who hold a role at this property."""
     return (
         get_user_model()

@@ -3,7 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from complaints import authority
@@ -17,7 +18,7 @@ from complaints.selectors.access import complaints_visible_to, staff_of_property
 from hotel_crm.models import Property
 
 
-def pending_approvals(*, prop: Property, user) -> list:
+def pending_approvals(*, prop: Property, user: User) -> list[ApprovalRequest]:
     """Pending approval requests at this property, each marked whether `user` may decide it."""
     requests = list(
         ApprovalRequest.objects.for_property(prop)
@@ -59,7 +60,9 @@ def spend_ledger(*, prop: Property, months: int = 12) -> dict:
     }
 
 
-def approvers_for(prop: Property, *, amount_on_case: Decimal, exclude_user_id: int | None = None):
+def approvers_for(
+    prop: Property, *, amount_on_case: Decimal, exclude_user_id: int | None = None
+) -> QuerySet[User]:
     """Staff of the property whose per-case limit covers the amount (daily limits are checked on approval)."""
     role_ok = AuthorityLimit.objects.for_property(prop).filter(
         role__isnull=False, per_case__gte=amount_on_case

@@ -3,8 +3,10 @@
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from complaints import workflow
@@ -53,7 +55,7 @@ class CasePage:
     granted: object = 0
 
 
-def complaint_for_user(*, user, prop: Property, pk: int) -> Complaint | None:
+def complaint_for_user(*, user: User | AnonymousUser, prop: Property, pk: int) -> Complaint | None:
     """The case, if `user` may see it at this property (else None: the view answers 404)."""
     complaint = (
         complaints_visible_to(user=user, property=prop)
@@ -78,7 +80,7 @@ def complaint_for_user(*, user, prop: Property, pk: int) -> Complaint | None:
     return complaint
 
 
-def case_page(*, complaint: Complaint, user) -> CasePage:
+def case_page(*, complaint: Complaint, user: User | AnonymousUser) -> CasePage:
     """Everything the case page shows to `user`, in a fixed number of queries."""
     offers = list(complaint.offers.select_related("offered_by", "authorised_by", "approval__decided_by"))
     actions = list(complaint.actions.select_related("department", "assignee", "done_by"))
@@ -111,7 +113,9 @@ def case_page(*, complaint: Complaint, user) -> CasePage:
     )
 
 
-def similar_cases(*, complaint: Complaint, user, days: int = 90, limit: int = 10) -> list[Complaint]:
+def similar_cases(
+    *, complaint: Complaint, user: User | AnonymousUser, days: int = 90, limit: int = 10
+) -> list[Complaint]:
     """Recent cases `user` may see about the same room, category in the same area, or guest."""
     condition = Q(pk__in=[])
     if complaint.room_id:
@@ -129,12 +133,14 @@ def similar_cases(*, complaint: Complaint, user, days: int = 90, limit: int = 10
     return list(queryset.select_related("room", "category", "guest").order_by("-reported_at")[:limit])
 
 
-def guest_cases(*, user, guest_id: int, prop: Property, group_wide: bool) -> list[Complaint]:
+def guest_cases(
+    *, user: User | AnonymousUser, guest_id: int, prop: Property, group_wide: bool
+) -> list[Complaint]:
     """A guest's cases `user` may see, for the profile: this hotel's (every hotel's if group-wide)."""
     if group_wide:
         # Group-level staff: sensitive cases elsewhere only for superusers or the staff involved.
         here = has_perm_at(user, prop, SENSITIVE_PERMISSION)
-        queryset = Complaint.objects.filter(
+        queryset: QuerySet[Complaint] = Complaint.objects.filter(
             Q(property=prop) & sensitive_rule(user=user, may_see_sensitive=here)
             | ~Q(property=prop) & sensitive_rule(user=user, may_see_sensitive=user.is_superuser)
         )
@@ -148,11 +154,11 @@ def guest_case_counts_elsewhere(*, guest_id: int, prop: Property) -> int:
     return Complaint.objects.filter(guest_id=guest_id).exclude(property=prop).count()
 
 
-def granted_on_case(*, offers: list[Offer]):
+def granted_on_case(*, offers: list[Offer]) -> Decimal | int:
     return sum((o.value for o in offers if o.status == OfferStatus.ACCEPTED), start=0)
 
 
-def granted_to_guest(*, guest_id: int, prop: Property):
+def granted_to_guest(*, guest_id: int, prop: Property) -> Decimal | int:
     """Compensation the guest has accepted at this hotel, over their lifetime (one currency per hotel)."""
     offers = Offer.objects.filter(
         complaint__guest_id=guest_id, complaint__property=prop, status=OfferStatus.ACCEPTED

@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     BooleanField,
     Case,
@@ -75,7 +76,7 @@ def latest_guest_answer() -> Subquery:
 
 
 def complaint_list(
-    *, user, prop: Property, filters: ComplaintFilters, now: dt.datetime | None = None
+    *, user: User | AnonymousUser, prop: Property, filters: ComplaintFilters, now: dt.datetime | None = None
 ) -> QuerySet[Complaint]:
     """Cases `user` may see at the property with what the list shows, in a fixed number of queries."""
     now = now or timezone.now()

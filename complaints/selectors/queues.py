@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 
 from complaints.models import (
     ApprovalRequest,
+    Complaint,
     FollowUpAction,
     Reminder,
     ReminderKind,
@@ -17,7 +19,9 @@ from complaints.selectors.access import complaints_visible_to
 from hotel_crm.models import Property
 
 
-def department_queue(*, user, prop: Property, department_id: int):
+def department_queue(
+    *, user: User | AnonymousUser, prop: Property, department_id: int
+) -> tuple[list[FollowUpAction], list[FollowUpAction]]:
     """Follow-up actions handed to a department: open ones first (oldest due first), then the last done.
 
     Only actions of cases `user` may see: the queue links to the case and names the guest.
@@ -41,7 +45,9 @@ def department_open_counts(*, prop: Property) -> dict[int, int]:
     )
 
 
-def review_queue(*, user, prop: Property, now: dt.datetime | None = None) -> dict:
+def review_queue(
+    *, user: User | AnonymousUser, prop: Property, now: dt.datetime | None = None
+) -> dict[str, list[Complaint]]:
     """Closed in the last 24 hours, escalated in the last 7 days, and cases with a pending approval."""
     now = now or timezone.now()
     base = (

@@ -49,9 +49,10 @@ def repeat_reason(*, complaint: Complaint, rule: PreventionRule, now: dt.datetim
         return ""
     where = (
         _("room %(room)s") % {"room": complaint.room.number}
-        if complaint.area == Area.ROOM
+        if complaint.area == Area.ROOM and complaint.room is not None
         else complaint.get_area_display()
     )
+    assert complaint.category is not None  # _same_problem matched on it
     return _("%(count)d cases of “%(category)s” in %(where)s within %(days)d days.") % {
         "count": count,
         "category": complaint.category.name,

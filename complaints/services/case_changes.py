@@ -1,5 +1,8 @@
 """Changes at any step: withdraw, reopen, reassign, correct details, notes, delight, review."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -28,7 +31,7 @@ from complaints.workflow import Action, Status
 
 @transaction.atomic
 def complaint_withdraw(
-    *, complaint: Complaint, actor, expected_version: int | None, reason: str
+    *, complaint: Complaint, actor: User, expected_version: int | None, reason: str
 ) -> Complaint:
     complaint = case_lock(complaint, expected_version)
     case_check(complaint, Action.WITHDRAW, actor=actor)
@@ -47,7 +50,9 @@ def complaint_withdraw(
 
 
 @transaction.atomic
-def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | None, reason: str) -> Complaint:
+def complaint_reopen(
+    *, complaint: Complaint, actor: User, expected_version: int | None, reason: str
+) -> Complaint:
     """A manager reopens a closed or withdrawn case: it goes back to resolving."""
     complaint = case_lock(complaint, expected_version)
     case_check(complaint, Action.REOPEN, actor=actor)
@@ -70,7 +75,9 @@ def complaint_reopen(*, complaint: Complaint, actor, expected_version: int | Non
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, actor, expected_version: int | None, assignee) -> Complaint:
+def complaint_assign(
+    *, complaint: Complaint, actor: User, expected_version: int | None, assignee: User
+) -> Complaint:
     """Hand the case to another staff member of this hotel."""
     complaint = case_lock(complaint, expected_version)
     if not complaint.is_open():
@@ -119,7 +126,7 @@ EDITABLE_DETAILS = (
 
 @transaction.atomic
 def complaint_update_details(
-    *, complaint: Complaint, actor, expected_version: int | None, changes: dict
+    *, complaint: Complaint, actor: User, expected_version: int | None, changes: dict[str, Any]
 ) -> Complaint:
     """Correct what was captured when listening (the three keys, department, severity…); the guest's
     own words stay as first written (add a note instead). Every change is on the timeline."""
@@ -167,7 +174,7 @@ def complaint_update_details(
 
 
 @transaction.atomic
-def complaint_add_note(*, complaint: Complaint, actor, note: str) -> ComplaintEvent:
+def complaint_add_note(*, complaint: Complaint, actor: User, note: str) -> ComplaintEvent:
     """A note on the timeline; notes never conflict, so no version check."""
     if not note.strip():
         raise ComplaintError(_("The note is empty."))
@@ -175,7 +182,7 @@ def complaint_add_note(*, complaint: Complaint, actor, note: str) -> ComplaintEv
 
 
 @transaction.atomic
-def complaint_record_delight(*, complaint: Complaint, actor, note: str) -> ComplaintEvent:
+def complaint_record_delight(*, complaint: Complaint, actor: User, note: str) -> ComplaintEvent:
     """The sixth touch: a small surprise after the recovery (fruit basket, handwritten card)."""
     if not note.strip():
         raise ComplaintError(_("Describe the surprise."))
@@ -185,7 +192,7 @@ def complaint_record_delight(*, complaint: Complaint, actor, note: str) -> Compl
 
 
 @transaction.atomic
-def complaint_review(*, complaint: Complaint, reviewer, comment: str = ""):
+def complaint_review(*, complaint: Complaint, reviewer: User, comment: str = "") -> Review:
     """A manager marks the case reviewed; the comment stays on the timeline."""
     review = Review.objects.create(complaint=complaint, reviewer=reviewer, comment=comment.strip()[:1000])
     case_event(complaint, EventKind.REVIEWED, reviewer, note=review.comment)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,12 +31,12 @@ from complaints.workflow import Action, Status, Verdict
 def action_add(
     *,
     complaint: Complaint,
-    actor,
+    actor: User,
     expected_version: int | None,
     description: str,
     due_at: dt.datetime,
     department: Department | None = None,
-    assignee: AbstractBaseUser | None = None,
+    assignee: User | None = None,
 ) -> FollowUpAction:
     """Add something that must happen, with who does it and by when."""
     complaint = case_lock(complaint, expected_version)
@@ -73,7 +73,7 @@ def action_add(
 
 @transaction.atomic
 def action_complete(
-    *, complaint: Complaint, action_id: int, actor, expected_version: int | None, note: str = ""
+    *, complaint: Complaint, action_id: int, actor: User, expected_version: int | None, note: str = ""
 ) -> FollowUpAction:
     """Mark a follow-up action done (check it really happened)."""
     complaint = case_lock(complaint, expected_version)
@@ -105,12 +105,14 @@ def action_complete(
 
 
 @transaction.atomic
-def complaint_request_verification(*, complaint: Complaint, actor, expected_version: int | None) -> Complaint:
+def complaint_request_verification(
+    *, complaint: Complaint, actor: User, expected_version: int | None
+) -> Complaint:
     """Everything promised has happened: go back to the guest."""
     complaint = case_lock(complaint, expected_version)
     case_check(complaint, Action.REQUEST_VERIFICATION, actor=actor)
     note, data = "", None
-    if not (complaint.guest_id and complaint.guest.erased_at):
+    if not (complaint.guest is not None and complaint.guest.erased_at):
         # The guest's own answer: emailed when there is an address, a QR code on the case page always.
         check = guest_voice.guest_check_create(complaint=complaint, actor=actor)
         note, data = guest_voice.link_note(check), {"check": check.pk}
@@ -122,7 +124,7 @@ def complaint_request_verification(*, complaint: Complaint, actor, expected_vers
 def complaint_verify(
     *,
     complaint: Complaint,
-    actor,
+    actor: User,
     expected_version: int | None,
     verdict: str,
     note: str = "",

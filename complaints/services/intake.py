@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -109,7 +109,7 @@ def _validate_input(prop: Property, data: ComplaintInput, now: dt.datetime) -> N
 def complaint_log(
     *,
     prop: Property,
-    actor: AbstractBaseUser,
+    actor: User,
     data: ComplaintInput,
     submission_key: str = "",
     courtesy_check: CourtesyCheck | None = None,
@@ -180,7 +180,7 @@ def complaint_log(
 
 @transaction.atomic
 def complaint_confirm_restatement(
-    *, complaint: Complaint, actor, expected_version: int | None, confirmed: bool, note: str = ""
+    *, complaint: Complaint, actor: User, expected_version: int | None, confirmed: bool, note: str = ""
 ) -> Complaint:
     """Step 1 done: the clerk restated the problem and the guest confirmed it."""
     complaint = case_lock(complaint, expected_version)
@@ -198,7 +198,9 @@ def complaint_confirm_restatement(
 
 
 @transaction.atomic
-def courtesy_check_log(*, prop: Property, stay: Stay, actor, outcome: str, note: str = "") -> CourtesyCheck:
+def courtesy_check_log(
+    *, prop: Property, stay: Stay, actor: User, outcome: str, note: str = ""
+) -> CourtesyCheck:
     """Record a proactive "how is your stay?" and what the guest said."""
     if stay.property_id != prop.pk:
         raise ComplaintError(_("That stay belongs to another hotel."))

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,11 +36,11 @@ from complaints.workflow import Action, Status
 def complaint_apologise(
     *,
     complaint: Complaint,
-    actor,
+    actor: User,
     expected_version: int | None,
     method: str,
     note: str = "",
-    apologised_by: AbstractBaseUser | None = None,
+    apologised_by: User | None = None,
     at: dt.datetime | None = None,
 ) -> Complaint:
     """Record who apologised, how and when, and move on to resolving."""
@@ -49,7 +49,8 @@ def complaint_apologise(
     at = at or timezone.now()
     if at > timezone.now() + FUTURE_SKEW:
         raise ComplaintError(_("The apology cannot be in the future."))
-    complaint.apologised_by = apologised_by or actor
+    apologised_by = apologised_by or actor
+    complaint.apologised_by = apologised_by
     complaint.apologised_via = method
     complaint.apologised_at = at
     case_move(
@@ -58,7 +59,7 @@ def complaint_apologise(
         actor,
         EventKind.APOLOGISED,
         note=note.strip(),
-        data={"method": method, "by": complaint.apologised_by.get_username()},
+        data={"method": method, "by": apologised_by.get_username()},
         fields=("apologised_by", "apologised_via", "apologised_at"),
     )
     return complaint
@@ -68,7 +69,7 @@ def complaint_apologise(
 def offer_make(
     *,
     complaint: Complaint,
-    actor,
+    actor: User,
     expected_version: int | None,
     remedy_type: str = "",
     description: str,
@@ -144,7 +145,9 @@ def offer_make(
 
 
 @transaction.atomic
-def approval_decide(*, approval: ApprovalRequest, approver, approve: bool, note: str = "") -> ApprovalRequest:
+def approval_decide(
+    *, approval: ApprovalRequest, approver: User, approve: bool, note: str = ""
+) -> ApprovalRequest:
     """Approve or decline an offer beyond the requester's authority; the requester is told either way."""
     complaint = case_lock(approval.offer.complaint, None)
     approval = ApprovalRequest.objects.select_for_update().select_related("offer").get(pk=approval.pk)
@@ -198,7 +201,7 @@ def offer_answer(
     *,
     complaint: Complaint,
     offer_id: int,
-    actor,
+    actor: User,
     expected_version: int | None,
     accepted: bool,
     response: str = "",

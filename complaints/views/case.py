@@ -1,5 +1,6 @@
 """The case page, every change posted from it, and the guest profile's panel of cases."""
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -34,7 +35,7 @@ def _action_forms(request, page, data=None, failed: str | None = None):
     complaint = page.complaint
     version = {"version": complaint.version}
     prop = request.property
-    built = {
+    built: dict[str, django_forms.Form] = {
         Action.CONFIRM_RESTATEMENT: forms.RestateForm(initial=version),
         Action.APOLOGISE: forms.ApologyForm(initial=version),
         Action.MAKE_OFFER: forms.OfferForm(initial=version, prop=prop),

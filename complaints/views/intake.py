@@ -96,9 +96,7 @@ def complaint_create(request):
             return redirect("complaints:detail", pk=complaint.pk)
     similar = []
     if stay or guest:
-        probe = Complaint(
-            property=prop, room=stay.room if stay else None, guest=guest, area="room", reported_at=None
-        )
+        probe = Complaint(property=prop, room=stay.room if stay else None, guest=guest, area="room")
         similar = selectors.similar_cases(complaint=probe, user=request.user)
     status = 400 if request.method == "POST" else 200
     return render(
