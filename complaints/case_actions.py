@@ -1,6 +1,6 @@
 """Every change a clerk makes to a case, as one table: the form that cleans its input and the
-service it calls. The case page posts to `complaints:act` with one of these names; the REST API can
-run the same service with `run_action(name, complaint, user, data)`, `data` holding the keys the
+service it calls. The case page posts to `complaints:act` with one of these names; the REST API runs
+the same entries with `run_action(name, complaint, user, data)`, `data` holding the keys the
 action's form cleans (plus "version", the version the client saw, or None).
 """
 

@@ -11,7 +11,6 @@ often its message arrives.
 import datetime as dt
 import logging
 import statistics
-import time
 from dataclasses import astuple, dataclass
 
 from django.conf import settings
@@ -336,9 +335,6 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
                 "url": url,
             },
         )
-        pause = getattr(settings, "REMINDER_DELIVERY_PAUSE_SECONDS", 0)
-        if pause:  # widens the crash window in the reliability tests; 0 in real use
-            time.sleep(pause)
         if reminder.recipient.email:
             send_mail(
                 # One line: a line break typed into a name must not fail the send (or add a header).

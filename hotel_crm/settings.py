@@ -230,8 +230,6 @@ CELERY_BEAT_SCHEDULE = {
 # recomputes a snapshot itself (beat stopped): ADR 0013.
 DASHBOARD_SNAPSHOT_DAYS = env.list("DASHBOARD_SNAPSHOT_DAYS", cast=int, default=[7, 30, 90])
 DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
-# Only for the crash tests: hold each delivery open this long so a worker can be killed mid-send.
-REMINDER_DELIVERY_PAUSE_SECONDS = env.float("REMINDER_DELIVERY_PAUSE_SECONDS", default=0)
 
 # --- Cache: per process unless REDIS_URL is set. The API's per-token rate limit counts in the
 # cache, so with several web processes it only holds across them on Redis.

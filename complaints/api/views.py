@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from complaints import selectors as complaint_selectors
 from complaints import services as complaint_services
 from complaints.api import serializers as s
+from complaints.case_actions import run_action
 from complaints.models import Category, Department
 from complaints.workflow import TRANSITIONS, Action
 from guests.models import Guest, Stay
@@ -155,39 +156,46 @@ class ComplaintDetail(ApiView):
         return Response(_case_document(request, _case_or_404(request, self.hotel(), pk)))
 
 
-class CaseAction(ApiView):
+class CaseStep(ApiView):
     """One step of the cycle on one case: the same service, rules and authority as the case page."""
 
-    action: Action
+    # The docstring is each step's description in the OpenAPI schema. The service call is the case
+    # page's own (case_actions.CASE_ACTIONS): this view only reads the step's input from JSON.
+
+    action: Action  # the workflow step: its permission is the endpoint's scope
+    case_action: str  # the name of the action in CASE_ACTIONS that runs it
     input_serializer = s.VersionedSerializer
 
     @property
     def scopes(self):
         return {"POST": ("complaints:write", TRANSITIONS[self.action].permission)}
 
-    def run(self, complaint, user, d: dict, **kwargs):
-        raise NotImplementedError
+    @staticmethod
+    def action_data(complaint, d: dict, **url_kwargs) -> dict:
+        """The keys the action's form cleans, from the serializer's data and the URL's ids."""
+        return d
 
     @idempotent
     def post(self, request, pk: int, **kwargs):
         complaint = _case_or_404(request, self.hotel(), pk)
         form = self.input_serializer(data=request.data)
         form.is_valid(raise_exception=True)
+        data = self.action_data(complaint, {"version": None, **form.validated_data}, **kwargs)
         with transaction.atomic():
-            self.run(complaint, request.user, {"version": None, **form.validated_data}, **kwargs)
+            run_action(self.case_action, complaint, request.user, data)
         return Response(_case_document(request, _case_or_404(request, self.hotel(), pk)))
 
 
-def _action_view(action: Action, serializer, summary: str, run):
-    view = type(
-        f"{action.name.title().replace('_', '')}View",
-        (CaseAction,),
-        {"action": action, "input_serializer": serializer, "run": staticmethod(run)},
-    )
+def _step_view(action: Action, serializer, summary: str, *, case_action: str | None = None, data=None):
+    """The endpoint of one step; `data` adapts the serializer's keys to the form's where they differ."""
+    attrs = {"action": action, "case_action": case_action or action, "input_serializer": serializer}
+    if data is not None:
+        attrs["action_data"] = staticmethod(data)
+    view = type(f"{action.name.title().replace('_', '')}View", (CaseStep,), attrs)
 
     # A function of its own per view: extend_schema annotates the function it is given.
     def post(self, request, pk: int, **kwargs):
-        return CaseAction.post(self, request, pk, **kwargs)
+        return CaseStep.post(self, request, pk, **kwargs)
 
     post.__doc__ = summary
     view.post = extend_schema(
@@ -199,110 +207,78 @@ def _action_view(action: Action, serializer, summary: str, run):
     return view
 
 
-def _offer_answer(accepted: bool):
-    def run(complaint, user, d, offer_id):
-        complaint_services.offer_answer(
-            complaint=complaint,
-            offer_id=offer_id,
-            actor=user,
-            expected_version=d["version"],
-            accepted=accepted,
-            response=d["response"],
-        )
-
-    return run
+# The API's keys where they differ from the case page's form: the guest's confirmation is the call
+# itself, the offer and the follow-up action come from the URL, the department by its code.
 
 
-def _add_action(complaint, user, d):
+def _restate_data(complaint, d: dict) -> dict:
+    return {**d, "confirmed": True}
+
+
+def _offer_data(complaint, d: dict) -> dict:
+    return {**d, "remedy": None}  # the API offers no catalogue remedy: the kind is given
+
+
+def _offer_answer_data(answer: str):
+    def data(complaint, d: dict, offer_id: int) -> dict:
+        return {**d, "offer": offer_id, "answer": answer}
+
+    return data
+
+
+def _add_action_data(complaint, d: dict) -> dict:
     department = None
     if d["department"]:
         department = Department.objects.for_property(complaint.property).filter(code=d["department"]).first()
         if department is None:
             raise ValidationError({"department": [_("No such department in this hotel.")]})
-    complaint_services.action_add(
-        complaint=complaint,
-        actor=user,
-        expected_version=d["version"],
-        description=d["description"],
-        due_at=d["due_at"],
-        department=department,
-    )
+    return {**d, "department": department}
 
 
-RestateView = _action_view(
+def _complete_action_data(complaint, d: dict, action_id: int) -> dict:
+    return {**d, "action": action_id}
+
+
+RestateView = _step_view(
     Action.CONFIRM_RESTATEMENT,
     s.RestateSerializer,
     "Step 1 done: the guest confirmed the restatement",
-    lambda c, u, d: complaint_services.complaint_confirm_restatement(
-        complaint=c, actor=u, expected_version=d["version"], confirmed=True, note=d["note"]
-    ),
+    data=_restate_data,
 )
-ApologiseView = _action_view(
-    Action.APOLOGISE,
-    s.ApologySerializer,
-    "Step 2: record the apology",
-    lambda c, u, d: complaint_services.complaint_apologise(
-        complaint=c, actor=u, expected_version=d["version"], method=d["method"], note=d["note"]
-    ),
-)
-OfferView = _action_view(
+ApologiseView = _step_view(Action.APOLOGISE, s.ApologySerializer, "Step 2: record the apology")
+OfferView = _step_view(
     Action.MAKE_OFFER,
     s.OfferInputSerializer,
     "Step 3: offer a solution (beyond the token's authority it waits for a manager's approval)",
-    lambda c, u, d: complaint_services.offer_make(
-        complaint=c,
-        actor=u,
-        expected_version=d["version"],
-        remedy_type=d["remedy_type"],
-        description=d["description"],
-        value=d["value"],
-        reason=d["reason"],
-    ),
+    data=_offer_data,
 )
-AcceptOfferView = _action_view(
-    Action.ACCEPT_OFFER, s.OfferAnswerSerializer, "The guest accepts the offer", _offer_answer(True)
+AcceptOfferView = _step_view(
+    Action.ACCEPT_OFFER,
+    s.OfferAnswerSerializer,
+    "The guest accepts the offer",
+    case_action="answer_offer",
+    data=_offer_answer_data("accept"),
 )
-DeclineOfferView = _action_view(
-    Action.DECLINE_OFFER, s.OfferAnswerSerializer, "The guest declines the offer", _offer_answer(False)
+DeclineOfferView = _step_view(
+    Action.DECLINE_OFFER,
+    s.OfferAnswerSerializer,
+    "The guest declines the offer",
+    case_action="answer_offer",
+    data=_offer_answer_data("decline"),
 )
-AddActionView = _action_view(
-    Action.ADD_ACTION, s.ActionInputSerializer, "Step 4: add a follow-up action", _add_action
+AddActionView = _step_view(
+    Action.ADD_ACTION, s.ActionInputSerializer, "Step 4: add a follow-up action", data=_add_action_data
 )
-CompleteActionView = _action_view(
+CompleteActionView = _step_view(
     Action.COMPLETE_ACTION,
     s.ActionDoneSerializer,
     "Step 4: mark a follow-up action done",
-    lambda c, u, d, action_id: complaint_services.action_complete(
-        complaint=c, action_id=action_id, actor=u, expected_version=d["version"], note=d["note"]
-    ),
+    data=_complete_action_data,
 )
-RequestVerificationView = _action_view(
+RequestVerificationView = _step_view(
     Action.REQUEST_VERIFICATION,
     s.VersionedSerializer,
     "Everything promised is done: go back to the guest",
-    lambda c, u, d: complaint_services.complaint_request_verification(
-        complaint=c, actor=u, expected_version=d["version"]
-    ),
 )
-VerifyView = _action_view(
-    Action.VERIFY,
-    s.VerifySerializer,
-    "Step 5: record the guest's verdict",
-    lambda c, u, d: complaint_services.complaint_verify(
-        complaint=c,
-        actor=u,
-        expected_version=d["version"],
-        verdict=d["verdict"],
-        note=d["note"],
-        root_cause=d["root_cause"],
-        preventive_action=d["preventive_action"],
-    ),
-)
-WithdrawView = _action_view(
-    Action.WITHDRAW,
-    s.WithdrawSerializer,
-    "Withdraw the case",
-    lambda c, u, d: complaint_services.complaint_withdraw(
-        complaint=c, actor=u, expected_version=d["version"], reason=d["reason"]
-    ),
-)
+VerifyView = _step_view(Action.VERIFY, s.VerifySerializer, "Step 5: record the guest's verdict")
+WithdrawView = _step_view(Action.WITHDRAW, s.WithdrawSerializer, "Withdraw the case")

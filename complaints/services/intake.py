@@ -105,23 +105,8 @@ def _validate_input(prop: Property, data: ComplaintInput, now: dt.datetime) -> N
         raise ComplaintError(_("It cannot have been reported before it happened."))
 
 
-@transaction.atomic
-def complaint_log(
-    *,
-    prop: Property,
-    actor: User,
-    data: ComplaintInput,
-    submission_key: str = "",
-    courtesy_check: CourtesyCheck | None = None,
-    now: dt.datetime | None = None,
-) -> Complaint:
-    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case."""
-    now = now or timezone.now()
-    if submission_key:
-        existing = Complaint.objects.filter(property=prop, submission_key=submission_key).first()
-        if existing:
-            return existing
-    _validate_input(prop, data, now)
+def _guest_stay_room(prop: Property, data: ComplaintInput) -> tuple[Guest | None, Stay | None, Room | None]:
+    """Who and where, filled in from each other: the stay's guest, the guest's stay in house, its room."""
     stay, guest, room = data.stay, data.guest, data.room
     if stay:
         guest = stay.guest
@@ -129,7 +114,15 @@ def complaint_log(
         stay = Stay.objects.for_property(prop).filter(guest=guest, status=StayStatus.IN_HOUSE).first()
     if data.area == Area.ROOM and room is None and stay is not None:
         room = stay.room
-    complaint = Complaint(
+    return guest, stay, room
+
+
+def _new_case(
+    *, prop: Property, actor: User, data: ComplaintInput, submission_key: str, now: dt.datetime
+) -> Complaint:
+    """The case as logged, numbered but not saved yet. Call inside the logging transaction."""
+    guest, stay, room = _guest_stay_room(prop, data)
+    return Complaint(
         property=prop,
         reference=_next_reference(prop, now),
         guest=guest,
@@ -153,6 +146,49 @@ def complaint_log(
         assignee=actor,
         submission_key=submission_key,
     )
+
+
+def _record_logged(
+    complaint: Complaint,
+    actor: User,
+    *,
+    repeat_reason: str,
+    courtesy_check: CourtesyCheck | None,
+    restated_confirmed: bool,
+    now: dt.datetime,
+) -> None:
+    """The saved case's timeline, reminders and signal; the courtesy check it came from; step 1 if done."""
+    case_event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
+    reminders.reschedule(complaint, now)
+    signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
+    if repeat_reason:
+        case_event(complaint, EventKind.REPEAT_FLAGGED, actor, note=repeat_reason)
+    if courtesy_check is not None:
+        CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
+    if restated_confirmed:
+        complaint.restated_confirmed = True
+        case_check(complaint, Action.CONFIRM_RESTATEMENT, actor=actor)
+        case_move(complaint, Status.APOLOGISING, actor, EventKind.RESTATED, fields=("restated_confirmed",))
+
+
+@transaction.atomic
+def complaint_log(
+    *,
+    prop: Property,
+    actor: User,
+    data: ComplaintInput,
+    submission_key: str = "",
+    courtesy_check: CourtesyCheck | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case."""
+    now = now or timezone.now()
+    if submission_key:
+        existing = Complaint.objects.filter(property=prop, submission_key=submission_key).first()
+        if existing:
+            return existing
+    _validate_input(prop, data, now)
+    complaint = _new_case(prop=prop, actor=actor, data=data, submission_key=submission_key, now=now)
     rule = selectors.prevention_rule(prop=prop)
     reason = selectors.repeat_reason(complaint=complaint, rule=rule, now=now)
     if reason:
@@ -164,17 +200,14 @@ def complaint_log(
         if submission_key:  # the other click won the race: show its case
             return Complaint.objects.get(property=prop, submission_key=submission_key)
         raise
-    case_event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
-    reminders.reschedule(complaint, now)
-    signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
-    if reason:
-        case_event(complaint, EventKind.REPEAT_FLAGGED, actor, note=reason)
-    if courtesy_check is not None:
-        CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
-    if data.restated_confirmed:
-        complaint.restated_confirmed = True
-        case_check(complaint, Action.CONFIRM_RESTATEMENT, actor=actor)
-        case_move(complaint, Status.APOLOGISING, actor, EventKind.RESTATED, fields=("restated_confirmed",))
+    _record_logged(
+        complaint,
+        actor,
+        repeat_reason=reason,
+        courtesy_check=courtesy_check,
+        restated_confirmed=data.restated_confirmed,
+        now=now,
+    )
     return complaint
 
 

@@ -65,6 +65,61 @@ def complaint_apologise(
     return complaint
 
 
+def _offer_kind(
+    *, complaint: Complaint, remedy: Remedy | None, remedy_type: str, description: str, value: Decimal
+) -> str:
+    """The kind of remedy offered (the catalogue remedy's, if one is chosen); raises if not a valid offer."""
+    if remedy is not None:
+        if remedy.property_id != complaint.property_id or not remedy.is_active:
+            raise ComplaintError(_("That remedy is not in this hotel's catalogue."))
+        remedy_type = remedy.kind
+    if remedy_type not in RemedyType.values:
+        raise ComplaintError(_("Choose a kind of remedy."))
+    if not description.strip():
+        raise ComplaintError(_("Say what exactly is offered."))
+    if value < 0:
+        raise ComplaintError(_("The value cannot be negative."))
+    return remedy_type
+
+
+def _offer_approval_request(
+    offer: Offer,
+    actor: User,
+    *,
+    limits: authority.Limits,
+    case_total: Decimal,
+    day_total: Decimal,
+    reason: str,
+    data: dict,
+) -> None:
+    """Ask staff whose limit covers it to approve an offer beyond the actor's authority, on the timeline."""
+    complaint, prop, value = offer.complaint, offer.complaint.property, offer.value
+    why = (
+        _("over the limit on one case (%(total)s of %(limit)s)")
+        % {"total": case_total, "limit": limits.per_case}
+        if case_total > limits.per_case
+        else _("over today's limit (%(total)s of %(limit)s)") % {"total": day_total, "limit": limits.per_day}
+    )
+    ApprovalRequest.objects.create(
+        property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300]
+    )
+    case_event(
+        complaint,
+        EventKind.APPROVAL_REQUESTED,
+        actor,
+        note=f"{offer.description} · {value} {prop.currency} · {why}",
+        data=data,
+    )
+    approvers = selectors.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
+    notify(
+        selectors.staff_who_may_see(complaint=complaint, candidates=approvers),
+        prop=prop,
+        url=complaint.get_absolute_url(),
+        text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")
+        % {"ref": complaint.reference, "what": offer.description, "value": value, "currency": prop.currency},
+    )
+
+
 @transaction.atomic
 def offer_make(
     *,
@@ -81,16 +136,9 @@ def offer_make(
     beyond it, it becomes an approval request to staff whose limit covers it (权限, by application)."""
     complaint = case_lock(complaint, expected_version)
     case_check(complaint, Action.MAKE_OFFER, actor=actor)
-    if remedy is not None:
-        if remedy.property_id != complaint.property_id or not remedy.is_active:
-            raise ComplaintError(_("That remedy is not in this hotel's catalogue."))
-        remedy_type = remedy.kind
-    if remedy_type not in RemedyType.values:
-        raise ComplaintError(_("Choose a kind of remedy."))
-    if not description.strip():
-        raise ComplaintError(_("Say what exactly is offered."))
-    if value < 0:
-        raise ComplaintError(_("The value cannot be negative."))
+    remedy_type = _offer_kind(
+        complaint=complaint, remedy=remedy, remedy_type=remedy_type, description=description, value=value
+    )
     prop = complaint.property
     # Serialise this person's offers: two made at the same moment cannot both fit under the daily limit.
     get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
@@ -117,29 +165,8 @@ def offer_make(
     if within:
         case_event(complaint, EventKind.OFFERED, actor, note=offer.description, data=data)
         return offer
-    why = (
-        _("over the limit on one case (%(total)s of %(limit)s)")
-        % {"total": case_total, "limit": limits.per_case}
-        if case_total > limits.per_case
-        else _("over today's limit (%(total)s of %(limit)s)") % {"total": day_total, "limit": limits.per_day}
-    )
-    ApprovalRequest.objects.create(
-        property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300]
-    )
-    case_event(
-        complaint,
-        EventKind.APPROVAL_REQUESTED,
-        actor,
-        note=f"{offer.description} · {value} {prop.currency} · {why}",
-        data=data,
-    )
-    approvers = selectors.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
-    notify(
-        selectors.staff_who_may_see(complaint=complaint, candidates=approvers),
-        prop=prop,
-        url=complaint.get_absolute_url(),
-        text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")
-        % {"ref": complaint.reference, "what": offer.description, "value": value, "currency": prop.currency},
+    _offer_approval_request(
+        offer, actor, limits=limits, case_total=case_total, day_total=day_total, reason=reason, data=data
     )
     return offer
 

@@ -48,44 +48,61 @@ def _prefill(request):
     return guest, stay, check
 
 
-@property_permission_required("complaints.add_complaint")
-def complaint_create(request):
-    prop = request.property
-    guest, stay, check = _prefill(request)
+def _log_form_initial(stay, check) -> dict:
+    """The room of the stay and, from a courtesy check, what the guest said and the channel."""
     initial = {}
     if stay:
         initial["room"] = stay.room_id
     if check:
         initial.update({"guest_words": check.note, "channel": "courtesy_check"})
+    return initial
+
+
+def _complaint_input(d: dict, guest, stay) -> services.ComplaintInput:
+    """What the log form cleaned, with the guest and stay carried over (_prefill)."""
+    return services.ComplaintInput(
+        guest_words=d["guest_words"],
+        department=d["department"],
+        category=d["category"],
+        severity=d["severity"],
+        guest=guest,
+        stay=stay,
+        complainant_name=d["complainant_name"],
+        area=d["area"],
+        room=d["room"],
+        location_detail=d["location_detail"],
+        occurred_at=d["occurred_at"],
+        people_involved=d["people_involved"],
+        kind=d["kind"],
+        mood=d["mood"],
+        guest_type=d["guest_type"],
+        channel=d["channel"],
+        restated_confirmed=d["restated_confirmed"],
+    )
+
+
+def _similar_cases(request, guest, stay) -> list:
+    """Earlier cases of this guest or in this room, shown beside the form; none for a walk-in."""
+    if not (stay or guest):
+        return []
+    probe = Complaint(property=request.property, room=stay.room if stay else None, guest=guest, area="room")
+    return selectors.similar_cases(complaint=probe, user=request.user)
+
+
+@property_permission_required("complaints.add_complaint")
+def complaint_create(request):
+    prop = request.property
+    guest, stay, check = _prefill(request)
     form = forms.ComplaintLogForm(
-        request.POST or None, prop=prop, has_guest=guest is not None, initial=initial
+        request.POST or None, prop=prop, has_guest=guest is not None, initial=_log_form_initial(stay, check)
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        data = services.ComplaintInput(
-            guest_words=d["guest_words"],
-            department=d["department"],
-            category=d["category"],
-            severity=d["severity"],
-            guest=guest,
-            stay=stay,
-            complainant_name=d["complainant_name"],
-            area=d["area"],
-            room=d["room"],
-            location_detail=d["location_detail"],
-            occurred_at=d["occurred_at"],
-            people_involved=d["people_involved"],
-            kind=d["kind"],
-            mood=d["mood"],
-            guest_type=d["guest_type"],
-            channel=d["channel"],
-            restated_confirmed=d["restated_confirmed"],
-        )
         try:
             complaint = services.complaint_log(
                 prop=prop,
                 actor=request.user,
-                data=data,
+                data=_complaint_input(d, guest, stay),
                 submission_key=d["submission_key"],
                 courtesy_check=check,
             )
@@ -94,10 +111,6 @@ def complaint_create(request):
         else:
             messages.success(request, _("Case %(ref)s logged.") % {"ref": complaint.reference})
             return redirect("complaints:detail", pk=complaint.pk)
-    similar = []
-    if stay or guest:
-        probe = Complaint(property=prop, room=stay.room if stay else None, guest=guest, area="room")
-        similar = selectors.similar_cases(complaint=probe, user=request.user)
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -107,7 +120,7 @@ def complaint_create(request):
             "guest": guest,
             "stay": stay,
             "check": check,
-            "similar": similar,
+            "similar": _similar_cases(request, guest, stay),
             "coaching": coaching.for_case(workflow.Status.LISTENING),
         },
         status=status,

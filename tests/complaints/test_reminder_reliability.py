@@ -33,6 +33,7 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.core import mail
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
@@ -44,6 +45,7 @@ from hotel_crm.celery import app as celery_app
 from hotel_crm.models import Heartbeat
 from hotel_crm.tasks import heartbeat
 from tests import factories
+from tests.slow_mail import slow_mailers
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -390,11 +392,19 @@ def test_with_redis_down_the_case_is_logged_at_once_and_its_reminder_goes_out_wh
 def test_a_worker_killed_in_the_middle_of_sending_leaves_the_reminder_to_be_sent_once(
     broker, tmp_path, sha, clerk
 ):
-    # Given a reminder that is due, and a worker process that takes 5 s to send
+    # Given a reminder that is due, to a clerk with an email address, and a worker process whose
+    # mail server takes 5 s to send (the send happens inside the delivery's transaction)
+    clerk.email = "clerk@sha.example"
+    clerk.save(update_fields=["email"])
     reported = timezone.now() - 45 * MINUTE
     case = factories.log_case(sha, clerk, reported_at=reported, occurred_at=reported)
     due = Reminder.objects.get(complaint=case, kind=ReminderKind.DUE)
-    worker = WorkerProcess(broker, tmp_path / "worker.log", REMINDER_DELIVERY_PAUSE_SECONDS="5")
+    worker = WorkerProcess(
+        broker,
+        tmp_path / "worker.log",
+        DJANGO_SETTINGS_MODULE="tests.slow_mail_settings",
+        SLOW_MAIL_SECONDS="5",
+    )
     try:
         worker.wait_until_ready()
         # When the dispatcher hands the reminder to it
@@ -427,10 +437,11 @@ def test_a_worker_killed_in_the_middle_of_sending_leaves_the_reminder_to_be_sent
         tasks.reminder_deliver.delay(due.pk)
         heartbeat.delay()  # the solo worker takes messages in order: once this ran, so did the one before
         assert _wait_for(lambda: Heartbeat.objects.filter(name="worker").exists(), timeout=30)
-    # Then it was delivered and marked sent exactly once
+    # Then it was delivered and marked sent exactly once, and emailed once
     due.refresh_from_db()
     assert (due.status, due.sent_at, due.attempts) == (R.SENT, sent_at, 2)
     assert _notifications_for([due.pk]) == 1
+    assert [m.to for m in mail.outbox] == [[clerk.email]]
 
 
 # --- 3. Two dispatchers at once ----------------------------------------------------------------
@@ -505,7 +516,9 @@ def test_a_dispatcher_skips_the_rows_another_one_holds_instead_of_waiting(sha, c
 )
 def test_a_slow_send_holds_only_its_reminder_not_the_hotel_or_the_recipient(sha, clerk, settings):
     # Given a delivery that takes 3 s (a slow mail server)
-    settings.REMINDER_DELIVERY_PAUSE_SECONDS = 3
+    settings.MAILERS = slow_mailers(3)
+    clerk.email = "clerk@sha.example"
+    clerk.save(update_fields=["email"])
     reported = timezone.now() - 45 * MINUTE
     case = factories.log_case(sha, clerk, reported_at=reported, occurred_at=reported)
     due = Reminder.objects.get(complaint=case, kind=ReminderKind.DUE)

@@ -143,18 +143,7 @@ class Command(BaseCommand):
         self._prepare_database(recreate=options["recreate_database"])
         self._ensure_data(options)
         samples = self._samples()
-        static_root = Path(settings.BASE_DIR) / "var" / "bench-static"
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "STATICFILES_BACKEND"}},
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": HOST,
-            "BENCH_QUERY_COUNT": "1",
-            "STATIC_ROOT": str(static_root),
-            "LOG_LEVEL": "WARNING",
-            # The pages are measured, not the enrolment: no role is forced to enrol on this server;
-            # a manager who has an authenticator still gives its code when signing in.
-            "MFA_REQUIRED_ROLES": "none (benchmark)",
-        }
+        env = self._server_env()
         self.stdout.write("Collecting static files for production mode")
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
@@ -162,28 +151,8 @@ class Command(BaseCommand):
             check=True,
             cwd=settings.BASE_DIR,
         )
-        if not options["port"]:
-            with socket.socket() as probe:
-                probe.bind((HOST, 0))
-                options["port"] = probe.getsockname()[1]
-        with socket.socket() as probe:
-            if probe.connect_ex((HOST, options["port"])) == 0:
-                raise CommandError(f"Port {options['port']} is taken by another server; choose --port.")
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        server = subprocess.Popen(  # noqa: S603 (our gunicorn, fixed arguments)
-            [
-                gunicorn,
-                "hotel_crm.wsgi",
-                "--bind",
-                f"{HOST}:{options['port']}",
-                "--workers",
-                str(options["workers"]),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-        )
+        options["port"] = self._server_port(options["port"])
+        server = self._start_gunicorn(env, port=options["port"], workers=options["workers"])
         try:
             client = Client(options["port"])
             self._wait_for(client, server)
@@ -202,6 +171,50 @@ class Command(BaseCommand):
             raise CommandError(
                 "Pages answered with errors: " + "; ".join(f"{p.name}: {p.errors[0]}" for p in failures)
             )
+
+    # --- the server ----------------------------------------------------------------------
+
+    def _server_env(self) -> dict[str, str]:
+        """The environment of gunicorn and collectstatic: production mode, with query counts on."""
+        return {
+            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "STATICFILES_BACKEND"}},
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": HOST,
+            "BENCH_QUERY_COUNT": "1",
+            "STATIC_ROOT": str(Path(settings.BASE_DIR) / "var" / "bench-static"),
+            "LOG_LEVEL": "WARNING",
+            # The pages are measured, not the enrolment: no role is forced to enrol on this server;
+            # a manager who has an authenticator still gives its code when signing in.
+            "MFA_REQUIRED_ROLES": "none (benchmark)",
+        }
+
+    def _server_port(self, port: int) -> int:
+        """The port asked for, or a free one; raises if another server already listens on it."""
+        if not port:
+            with socket.socket() as probe:
+                probe.bind((HOST, 0))
+                port = probe.getsockname()[1]
+        with socket.socket() as probe:
+            if probe.connect_ex((HOST, port)) == 0:
+                raise CommandError(f"Port {port} is taken by another server; choose --port.")
+        return port
+
+    def _start_gunicorn(self, env: dict[str, str], *, port: int, workers: int) -> subprocess.Popen:
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        return subprocess.Popen(  # noqa: S603 (our gunicorn, fixed arguments)
+            [
+                gunicorn,
+                "hotel_crm.wsgi",
+                "--bind",
+                f"{HOST}:{port}",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
 
     # --- set-up --------------------------------------------------------------------------
 
