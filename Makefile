@@ -63,12 +63,12 @@ demo-code: install ## Print the current authenticator code of the demo's grm, ro
 	@$(DEV) $(PY) manage.py demo_code
 
 # Test processes (pytest-xdist): one per core; the real-worker and browser tests keep to one process each
-# (xdist groups, tests/conftest.py). `make test PYTEST_WORKERS=0` runs everything in this process.
+# (XDIST_GROUPS in tests/conftest.py). `make test PYTEST_WORKERS=0` runs everything in this process.
 PYTEST_WORKERS ?= auto
 
 .PHONY: test
 test: install ## Run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Every check runs, and the target fails if any did.
 .PHONY: lint
