@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise  # a dev-only package: the type checker's name for str | lazy str
+    from django_stubs_ext import (
+        StrOrPromise,
+    )  # a dev-only package: the type checker's name for str | lazy str
 
 
 class ErrorSerializer(serializers.Serializer):
