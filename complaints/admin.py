@@ -57,7 +57,7 @@ class ComplaintEventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "kind", "actor", "from_status", "to_status", "note"]
+    readonly_fields = ("at", "kind", "actor", "from_status", "to_status", "note")
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):

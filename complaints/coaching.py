@@ -1,11 +1,12 @@
 """Short coaching from the hotel trainers (domain.md §2), shown beside each step. Translatable."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import ComplaintKind, GuestType, Mood
 from complaints.workflow import Status
 
-STEP = {
+STEP: dict[str, Promise] = {
     Status.LISTENING: _(
         "Let the guest speak; do not interrupt or jump to conclusions. Note the three keys — time, place, "
         "people. Listen to the feeling, not only the facts. Then restate the problem in your own words and "
@@ -36,7 +37,7 @@ STEP = {
     Status.WITHDRAWN: _("The case was withdrawn. A manager can reopen it if needed."),
 }
 
-MOOD = {
+MOOD: dict[str, Promise] = {
     Mood.IMPATIENT: _("Impatient guest: be brief and quick; tell them what happens next and when."),
     Mood.ANGRY: _(
         "Angry guest: stay calm, do not argue or take it personally; let them finish, then restate."
@@ -46,13 +47,13 @@ MOOD = {
     Mood.TIMID: _("Hesitant guest: ask gentle open questions; they may not say everything at once."),
 }
 
-GUEST_TYPE = {
+GUEST_TYPE: dict[str, Promise] = {
     GuestType.DEMANDING: _("Demanding guest: give enough facts — what, when, who."),
     GuestType.CONFUSED: _("Confused guest: explain professionally and briefly; check they understood."),
     GuestType.AGITATED: _("Agitated guest: win them over with patience; acknowledge the feeling first."),
 }
 
-KIND = {
+KIND: dict[str, Promise] = {
     ComplaintKind.SINCERE: _("Sincere complaint: fix the fault and say so plainly."),
     ComplaintKind.EMOTIONAL: _("Emotional complaint: the feeling is the problem — empathy before solutions."),
     ComplaintKind.OPPORTUNISTIC: _(

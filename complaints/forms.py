@@ -1,7 +1,10 @@
 import datetime as dt
 import uuid
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,10 +24,40 @@ from complaints.models import (
     VerdictSource,
 )
 from complaints.workflow import Status, Verdict
+from hotel_crm.models import Property
 from hotel_crm.widgets import FastSelect
 from rooms.models import Room
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def _case_details_choices(form: forms.Form, prop: Property | None) -> None:
+    """The property's departments, their categories and its rooms, for the log and details forms."""
+    departments = Department.objects.for_property(prop).filter(is_active=True)
+    _model_choice(form, "department").queryset = departments
+    _model_choice(form, "category").queryset = Category.objects.filter(
+        department__in=departments, is_active=True
+    ).select_related("department")  # the label shows it: one query, not one per category
+    _model_choice(form, "room").queryset = Room.objects.for_property(prop).order_by("floor", "number")
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.department.name} · {obj.name}"
+
+
+class RemedyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Remedy) -> str:
+        return f"{obj.name} · {obj.default_value}"
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
 
 
 class VersionedForm(forms.Form):
@@ -40,7 +73,7 @@ class ComplaintLogForm(forms.Form):
     department = forms.ModelChoiceField(
         widget=FastSelect, label=_("Department"), queryset=Department.objects.none()
     )
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         widget=FastSelect, label=_("Category"), queryset=Category.objects.none(), required=False
     )
     severity = forms.ChoiceField(
@@ -79,16 +112,10 @@ class ComplaintLogForm(forms.Form):
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, prop, has_guest: bool, **kwargs):
+    def __init__(self, *args: Any, prop: Property | None, has_guest: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.has_guest = has_guest
-        departments = Department.objects.for_property(prop).filter(is_active=True)
-        self.fields["department"].queryset = departments
-        self.fields["category"].queryset = Category.objects.filter(
-            department__in=departments, is_active=True
-        ).select_related("department")  # the label shows it: one query, not one per category
-        self.fields["category"].label_from_instance = lambda c: f"{c.department.name} · {c.name}"
-        self.fields["room"].queryset = Room.objects.for_property(prop).order_by("floor", "number")
+        _case_details_choices(self, prop)
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4().hex)
 
@@ -98,8 +125,9 @@ class ComplaintLogForm(forms.Form):
             raise forms.ValidationError(_("Reload the form and try again."))
         return value
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.has_guest and not data.get("complainant_name", "").strip():
             self.add_error(
                 "complainant_name", _("Choose a guest first, or write the name of the person complaining.")
@@ -119,7 +147,7 @@ class DetailsForm(VersionedForm):
     department = forms.ModelChoiceField(
         widget=FastSelect, label=_("Department"), queryset=Department.objects.none()
     )
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         widget=FastSelect, label=_("Category"), queryset=Category.objects.none(), required=False
     )
     severity = forms.ChoiceField(widget=FastSelect, label=_("Severity"), choices=Severity.choices)
@@ -147,15 +175,9 @@ class DetailsForm(VersionedForm):
     )
     channel = forms.ChoiceField(widget=FastSelect, label=_("Channel"), choices=Channel.choices)
 
-    def __init__(self, *args, prop=None, **kwargs):
+    def __init__(self, *args: Any, prop: Property | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        departments = Department.objects.for_property(prop).filter(is_active=True)
-        self.fields["department"].queryset = departments
-        self.fields["category"].queryset = Category.objects.filter(
-            department__in=departments, is_active=True
-        ).select_related("department")  # the label shows it: one query, not one per category
-        self.fields["category"].label_from_instance = lambda c: f"{c.department.name} · {c.name}"
-        self.fields["room"].queryset = Room.objects.for_property(prop).order_by("floor", "number")
+        _case_details_choices(self, prop)
 
     @classmethod
     def initial_for(cls, complaint) -> dict:
@@ -181,7 +203,7 @@ class ApologyForm(VersionedForm):
 
 
 class OfferForm(VersionedForm):
-    remedy = forms.ModelChoiceField(
+    remedy = RemedyChoiceField(
         widget=FastSelect,
         label=_("From the catalogue"),
         queryset=Remedy.objects.none(),
@@ -197,13 +219,13 @@ class OfferForm(VersionedForm):
         label=_("Why (if it needs a manager's approval)"), max_length=300, required=False
     )
 
-    def __init__(self, *args, prop=None, **kwargs):
+    def __init__(self, *args: Any, prop: Property | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["remedy"].queryset = Remedy.objects.for_property(prop).filter(is_active=True)
-        self.fields["remedy"].label_from_instance = lambda r: f"{r.name} · {r.default_value}"
+        _model_choice(self, "remedy").queryset = Remedy.objects.for_property(prop).filter(is_active=True)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("remedy") and not data.get("remedy_type"):
             self.add_error("remedy_type", _("Choose a remedy from the catalogue or a kind of remedy."))
         return data
@@ -231,9 +253,11 @@ class ActionForm(VersionedForm):
     )
     due_at = forms.DateTimeField(label=_("Due"), widget=DATETIME)
 
-    def __init__(self, *args, prop=None, **kwargs):
+    def __init__(self, *args: Any, prop: Property | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.for_property(prop).filter(is_active=True)
+        _model_choice(self, "department").queryset = Department.objects.for_property(prop).filter(
+            is_active=True
+        )
         if not self.is_bound:
             self.initial.setdefault("due_at", timezone.localtime() + dt.timedelta(hours=2))
 
@@ -264,12 +288,11 @@ class ReasonForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = forms.ModelChoiceField(widget=FastSelect, label=_("Assign to"), queryset=None)
+    assignee = StaffChoiceField(widget=FastSelect, label=_("Assign to"), queryset=User.objects.none())
 
-    def __init__(self, *args, staff=None, **kwargs):
+    def __init__(self, *args: Any, staff: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff
-        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        _model_choice(self, "assignee").queryset = staff
 
 
 class NoteForm(forms.Form):
@@ -350,9 +373,9 @@ class ListFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, prop, **kwargs):
+    def __init__(self, *args: Any, prop: Property | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("Any"))] + [
+        cast(forms.TypedChoiceField, self.fields["department"]).choices = [("", _("Any"))] + [
             (d.pk, d.name) for d in Department.objects.for_property(prop)
         ]
 
@@ -374,8 +397,9 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and (end < start or (end - start).days > 3660):
             raise forms.ValidationError(_("Choose a period of at most ten years, ending after it starts."))

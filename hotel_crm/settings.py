@@ -317,7 +317,7 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy, enforced: only our own files; an inline <script> needs the request's
 # nonce ({{ csp_nonce }}), so does an inline <style> (only the API docs pages have them); no style=""
 # attributes (htmx's indicator style is off, see base.html).
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],

@@ -1,5 +1,7 @@
 """Cases over the wire: the case with its offers, actions and timeline out; each step's input in."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -167,17 +169,14 @@ class ComplaintListQuerySerializer(serializers.Serializer):
     departing = serializers.BooleanField(required=False, default=False)
 
 
-_VERSION = {
-    "min_value": 1,
-    "max_value": 2**31 - 1,
-    "required": False,
-    "allow_null": True,
-    "help_text": _("The case version you read; 409 if it changed since. Leave out to skip the check."),
-}
-
-
 class VersionedSerializer(serializers.Serializer):
-    version = serializers.IntegerField(**_VERSION)
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        help_text=_("The case version you read; 409 if it changed since. Leave out to skip the check."),
+    )
 
 
 class RestateSerializer(VersionedSerializer):
@@ -193,7 +192,7 @@ class OfferInputSerializer(VersionedSerializer):
     remedy_type = serializers.ChoiceField(choices=RemedyType.choices)
     description = serializers.CharField(max_length=300)
     value = serializers.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000, default=0
+        max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000, default=Decimal(0)
     )
     reason = serializers.CharField(
         max_length=300,

@@ -2,6 +2,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import template
+from django.utils.functional import Promise
 
 from complaints.workflow import Verdict
 
@@ -28,6 +29,6 @@ def pct(value) -> str:
 
 
 @register.filter
-def verdict_label(value: str) -> str:
+def verdict_label(value: str) -> str | Promise:
     """The verdict's label in the current language ("very_satisfied" → "Very satisfied")."""
     return Verdict(value).label if value in Verdict.values else ""

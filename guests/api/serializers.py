@@ -76,7 +76,8 @@ class GuestInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     marketing_consent = serializers.BooleanField(required=False)
     phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=10)
-    preferences = PreferenceSerializer(many=True, required=False, max_length=50)
+    # many=True makes this a ListSerializer, which takes max_length; the stubs type the child's __init__.
+    preferences = PreferenceSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
 
     def validate(self, attrs):
         names = ("family_name_cjk", "given_name_cjk", "family_name_latin", "given_name_latin")

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ class StayPush:
 
 
 # From the stay's status now, what to do to reach the pushed one.
-_STEPS = {
+_STEPS: dict[tuple[str, str], tuple[str, ...]] = {
     (StayStatus.RESERVED, StayStatus.IN_HOUSE): ("check_in",),
     (StayStatus.RESERVED, StayStatus.CHECKED_OUT): ("check_in", "check_out"),
     (StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT): ("check_out",),
@@ -39,7 +39,7 @@ _STEPS = {
 
 
 @transaction.atomic
-def stay_push(*, prop: Property, actor: AbstractBaseUser, push: StayPush) -> tuple[Stay, bool]:
+def stay_push(*, prop: Property, actor: User, push: StayPush) -> tuple[Stay, bool]:
     """Create or update the stay with this confirmation number; the same push twice changes nothing.
 
     Every change goes through guests.services (booking, amending, check-in, check-out, cancelling),
@@ -58,7 +58,7 @@ def stay_push(*, prop: Property, actor: AbstractBaseUser, push: StayPush) -> tup
         raise GuestError(_("Room %(room)s does not exist in this hotel.") % {"room": push.room_number})
     stay = Stay.objects.for_property(prop).filter(confirmation_number=number).first()
     created = stay is None
-    if created:
+    if stay is None:
         stay = guest_services.stay_create(
             prop=prop,
             guest=guest,
@@ -93,7 +93,7 @@ def stay_push(*, prop: Property, actor: AbstractBaseUser, push: StayPush) -> tup
     return Stay.objects.select_related("room").get(pk=stay.pk), created
 
 
-def _stay_move_to(stay: Stay, status: str, *, actor: AbstractBaseUser) -> Stay:
+def _stay_move_to(stay: Stay, status: str, *, actor: User) -> Stay:
     """Take the stay to `status` through the front desk's own steps, or refuse if none leads there."""
     steps = _STEPS.get((stay.status, status))
     if steps is None:

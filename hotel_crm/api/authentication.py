@@ -32,12 +32,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("The token's hotel is no longer active."))
         user = token.user
         # What CurrentPropertyMiddleware does for a browser session (it ran before the token was read).
-        user.active_role_ids = tuple(
+        # Per-request attributes that PropertyRoleBackend reads; the User model does not declare them.
+        user.active_role_ids = tuple(  # type: ignore[attr-defined]
             StaffMembership.objects.filter(user=user, property=token.property).values_list(
                 "role_id", flat=True
             )
         )
-        user.active_property_id = token.property.pk
+        user.active_property_id = token.property.pk  # type: ignore[attr-defined]
         request._request.property = token.property
         timezone.activate(token.property.tzinfo)
         services.api_token_touch(token=token)

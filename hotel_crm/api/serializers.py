@@ -1,14 +1,28 @@
 """What every app's API serializers share: the error body, and how a blankable choice goes out."""
 
+from typing import TYPE_CHECKING, Final, TypedDict
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+if TYPE_CHECKING:
+    from django_stubs_ext import (
+        StrOrPromise,
+    )  # a dev-only package: the type checker's name for str | lazy str
 
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.JSONField(), required=False)
+    # DRF's serializer metaclass pops declared fields off the class, so this does not
+    # shadow the `Serializer.errors` property at runtime; the stubs can't see that.
+    errors = serializers.DictField(child=serializers.JSONField(), required=False)  # type: ignore[assignment]
+
+
+class Blankable(TypedDict):
+    read_only: bool
+    help_text: "StrOrPromise"
 
 
 # Choice fields that may be blank are plain strings on the way out (an enum would forbid "").
-BLANKABLE = {"read_only": True, "help_text": _("Empty when not recorded.")}
+BLANKABLE: Final[Blankable] = {"read_only": True, "help_text": _("Empty when not recorded.")}

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ def api_token_issue(
     prop: Property,
     role: Group,
     scopes: list[str],
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     requests_per_minute: int | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token and the staff account it acts as; return the token and the secret (shown once)."""

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from hotel_crm.api.serializers import ErrorSerializer
+from hotel_crm.models import Property
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
@@ -28,8 +29,11 @@ def api_endpoint(view_class, **initkwargs):
 
 
 class ApiView(APIView):
-    def hotel(self):
-        return self.request._request.property
+    def hotel(self) -> Property:
+        """The property the request works in (set by CurrentPropertyMiddleware or the API token)."""
+        prop: Property | None = getattr(self.request._request, "property", None)
+        assert prop is not None, "ScopePermission refuses a request without a property before any handler"
+        return prop
 
 
 def not_found(request, rest: str = ""):

@@ -249,6 +249,8 @@ class Command(BaseCommand):
 
         prop = Property.objects.get(code="SHA")
         top = Guest.objects.order_by("-pk").values_list("pk", flat=True).first()
+        if top is None:
+            raise CommandError("No guests to sample: the data set is empty.")
         window = list(
             Guest.objects.filter(pk__gt=top - 5000, erased_at__isnull=True, merged_into__isnull=True).values(
                 "pk", "family_name_latin", "given_name_latin", "romanised_name"
@@ -261,6 +263,8 @@ class Command(BaseCommand):
         )
         chinese = next(g for g in window if g["romanised_name"] and " " in g["romanised_name"])
         phone = GuestPhone.objects.filter(guest_id__gt=top - 5000).values_list("number", flat=True).first()
+        if phone is None:
+            raise CommandError("No guest phone numbers to sample.")
         room = (
             Stay.objects.for_property(prop)
             .filter(status=StayStatus.IN_HOUSE)
@@ -269,6 +273,11 @@ class Command(BaseCommand):
         )
         open_cases = Complaint.objects.for_property(prop).filter(status__in=[s.value for s in OPEN])
         department = open_cases.values_list("department_id", flat=True).first()
+        if department is None:
+            any_department = Department.objects.filter(property=prop).first()
+            if any_department is None:
+                raise CommandError("The hotel has no departments.")
+            department = any_department.pk
         deep_open = max(1, int(min(open_cases.count(), 10_000) * 0.8) // 50)
         cases = list(
             Complaint.objects.for_property(prop)
@@ -290,7 +299,7 @@ class Command(BaseCommand):
             "pinyin": chinese["romanised_name"].lower(),
             "phone_tail": phone[-4:],
             "room": room or "2101",
-            "department": department or Department.objects.filter(property=prop).first().pk,
+            "department": department,
             "deep_open_page": deep_open,
             "cases": [pk for pk, _guest in cases],
             "guests": [*[guest for _pk, guest in cases][:10], guest_with_stays],

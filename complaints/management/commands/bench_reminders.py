@@ -217,9 +217,14 @@ class Command(BaseCommand):
                 f"Not delivered exactly once: {stats['sent']} sent, {len(notifications)} notifications "
                 f"for {count} reminders, {len(twice)} delivered twice."
             )
-        drain = (stats["last_sent"] - due_at).total_seconds()
+        last_sent = stats["last_sent"]
+        if last_sent is None:
+            raise CommandError("No reminder was sent.")
+        drain = (last_sent - due_at).total_seconds()
         lateness = reminders.lateness_percentiles(prop)
-        claimed = [(c - d).total_seconds() for d, c in mine.values_list("due_at", "claimed_at")]
+        claimed = [  # every one was sent, so every one was claimed
+            (c - d).total_seconds() for d, c in mine.values_list("due_at", "claimed_at") if c is not None
+        ]
         claim = statistics.quantiles(claimed, n=100, method="inclusive") if count > 1 else claimed * 99
         self.stdout.write(
             self.style.SUCCESS(
