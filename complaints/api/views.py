@@ -1,5 +1,7 @@
 """The complaints API: thin views that call the same selectors and services as the case page."""
 
+from typing import cast
+
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from complaints.models import Category, Department
 from complaints.workflow import TRANSITIONS, Action
 from guests.models import Guest, Stay
 from hotel_crm.api.idempotency import idempotent
+from hotel_crm.api.pagination import Cursor
 from hotel_crm.api.views import IDEMPOTENCY, ApiView, error_responses
 from rooms import selectors as room_selectors
 
@@ -93,7 +96,9 @@ class ComplaintList(generics.ListAPIView, ApiView):
         return complaint_selectors.complaint_list(user=self.request.user, prop=self.hotel(), filters=filters)
 
     def paginate_queryset(self, queryset):
-        self.paginator.ordering = ("-reported_at", "-pk")
+        # The project's paginator is always the cursor one (REST_FRAMEWORK settings).
+        # DRF takes a tuple of fields here; its stubs allow only one.
+        cast(Cursor, self.paginator).ordering = ("-reported_at", "-pk")  # type: ignore[assignment]
         return super().paginate_queryset(queryset)
 
     @extend_schema(
@@ -191,19 +196,19 @@ def _step_view(action: Action, serializer, summary: str, *, case_action: str | N
     attrs = {"action": action, "case_action": case_action or action, "input_serializer": serializer}
     if data is not None:
         attrs["action_data"] = staticmethod(data)
-    view = type(f"{action.name.title().replace('_', '')}View", (CaseStep,), attrs)
 
     # A function of its own per view: extend_schema annotates the function it is given.
     def post(self, request, pk: int, **kwargs):
         return CaseStep.post(self, request, pk, **kwargs)
 
     post.__doc__ = summary
-    view.post = extend_schema(
+    attrs["post"] = extend_schema(
         summary=summary,
         request=serializer,
         parameters=[IDEMPOTENCY],
         responses={200: s.ComplaintDetailSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )(post)
+    view = type(f"{action.name.title().replace('_', '')}View", (CaseStep,), attrs)
     return view
 
 
