@@ -3,7 +3,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from hotel_crm import roles
+from hotel_crm import roles, staff_sessions
 from tests import factories
 
 # `make test` runs the suite in processes (pytest-xdist), one test at a time to whichever is free, except
@@ -70,6 +70,14 @@ def sha(db):
 @pytest.fixture
 def hgh(db):
     return factories.make_property("HGH", name_en="West Lake Garden Hotel", name_zh="西湖花园酒店")
+
+
+@pytest.fixture
+def steady_session(monkeypatch):
+    """No "last seen" session write during the test: a query-count test whose setup takes over a minute
+    (thousands of cases on a busy machine) would otherwise count that once-a-minute write in whichever
+    request happens to cross the minute."""
+    monkeypatch.setattr(staff_sessions, "SEEN_RESOLUTION_SECONDS", 24 * 3600)
 
 
 @pytest.fixture

@@ -730,7 +730,7 @@ def bulk_cases(prop, staff, *, first: int, count: int, departments, rooms, guest
     )
 
 
-def test_dashboard_query_count_is_the_same_for_10_and_10000_cases(sha, clerk, grm, login):
+def test_dashboard_query_count_is_the_same_for_10_and_10000_cases(sha, clerk, grm, login, steady_session):
     # Given ten cases spread over both periods, with apologies, accepted offers, verdicts and returns
     departments = [
         factories.make_department(sha, "housekeeping", categories=["Room not clean", "Missing amenities"]),

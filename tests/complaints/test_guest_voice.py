@@ -415,7 +415,9 @@ def test_dashboard_separates_staff_recorded_from_guest_given_verdicts(sha, clerk
     assert "Cold" in response.content.decode()
 
 
-def test_the_dashboard_query_count_does_not_grow_with_guest_answers(sha, clerk, grm, dept, login):
+def test_the_dashboard_query_count_does_not_grow_with_guest_answers(
+    sha, clerk, grm, dept, login, steady_session
+):
     client = login(grm)
     first = verifying_case(sha, clerk, dept, room="2601")
     guest_voice.guest_check_answer(token=token_of(first), answer=Verdict.DISSATISFIED)
