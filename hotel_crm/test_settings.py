@@ -24,6 +24,7 @@ os.environ.setdefault("HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("MFA_REQUIRED_ROLES", "")
 
 from hotel_crm.settings import *  # noqa: F403
+from hotel_crm.settings import CELERY_BROKER_URL, REDIS_URL  # set again below, per xdist worker
 
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
@@ -59,8 +60,8 @@ def _redis_db_of_worker(url: str) -> str:
 
 # Worker processes that a test starts inherit PYTEST_XDIST_WORKER and the unchanged REDIS_URL, so they
 # derive the same database.
-if REDIS_URL:  # noqa: F405
-    if CELERY_BROKER_URL == REDIS_URL:  # noqa: F405
-        CELERY_BROKER_URL = _redis_db_of_worker(REDIS_URL)  # noqa: F405
-    REDIS_URL = _redis_db_of_worker(REDIS_URL)  # noqa: F405
+if REDIS_URL:
+    if CELERY_BROKER_URL == REDIS_URL:
+        CELERY_BROKER_URL = _redis_db_of_worker(REDIS_URL)
+    REDIS_URL = _redis_db_of_worker(REDIS_URL)
     CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
