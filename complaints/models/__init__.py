@@ -38,11 +38,29 @@ from complaints.models.resolution import (
     RemedyType,
 )
 from complaints.models.setup import Category, Department, PreventionRule
-from complaints.models.timeline import ComplaintEvent, CourtesyCheck, CourtesyOutcome, EventKind, Review
+from complaints.models.problem import (
+    OPEN_PROBLEM_STATES,
+    Problem,
+    ProblemEvent,
+    ProblemEventKind,
+    ProblemGrouping,
+    ProblemScope,
+    ProblemState,
+    ProblemTrigger,
+)
+from complaints.models.timeline import (
+    ComplaintEvent,
+    Compliment,
+    CourtesyCheck,
+    CourtesyOutcome,
+    EventKind,
+    Review,
+)
 
 __all__ = [
     "COMMITTED_OFFER_STATUSES",
     "OPEN_CONDITION",
+    "OPEN_PROBLEM_STATES",
     "SEVERITY_RANK",
     "ApologyMethod",
     "ApprovalRequest",
@@ -53,6 +71,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintKind",
+    "Compliment",
     "CourtesyCheck",
     "CourtesyOutcome",
     "DashboardSnapshot",
@@ -70,6 +89,13 @@ __all__ = [
     "Offer",
     "OfferStatus",
     "PreventionRule",
+    "Problem",
+    "ProblemEvent",
+    "ProblemEventKind",
+    "ProblemGrouping",
+    "ProblemScope",
+    "ProblemState",
+    "ProblemTrigger",
     "RateLimitBucket",
     "Remedy",
     "RemedyType",

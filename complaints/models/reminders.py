@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models.case import Complaint, Severity
+from complaints.models.problem import Problem
 from complaints.models.resolution import FollowUpAction
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
@@ -94,6 +95,7 @@ class Reminder(models.Model):
     action = models.ForeignKey(
         FollowUpAction, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
     kind = models.CharField(max_length=15, choices=ReminderKind.choices)
     subject = models.CharField(max_length=30, help_text="the step or 'action' this is about")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
