@@ -19,6 +19,16 @@ from complaints.models.case import (
 from complaints.models.dashboard import DashboardSnapshot, FiguresDecoder, FiguresEncoder
 from complaints.models.guest_checks import GuestCheck, GuestCheckKind
 from complaints.models.notifications import Notification
+from complaints.models.problem import (
+    OPEN_PROBLEM_STATES,
+    Problem,
+    ProblemEvent,
+    ProblemEventKind,
+    ProblemGrouping,
+    ProblemScope,
+    ProblemState,
+    ProblemTrigger,
+)
 from complaints.models.rate_limit import RateLimitBucket
 from complaints.models.reminders import (
     DigestSetting,
@@ -38,16 +48,6 @@ from complaints.models.resolution import (
     RemedyType,
 )
 from complaints.models.setup import Category, Department, PreventionRule
-from complaints.models.problem import (
-    OPEN_PROBLEM_STATES,
-    Problem,
-    ProblemEvent,
-    ProblemEventKind,
-    ProblemGrouping,
-    ProblemScope,
-    ProblemState,
-    ProblemTrigger,
-)
 from complaints.models.timeline import (
     ComplaintEvent,
     Compliment,

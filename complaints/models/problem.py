@@ -28,7 +28,9 @@ class ProblemTrigger(models.Model):
     """When many cases make one problem: N cases in M days, across rooms, a floor or the hotel."""
 
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="problem_triggers")
-    scope = models.CharField(_("counted"), max_length=10, choices=ProblemScope.choices, default=ProblemScope.ROOMS)
+    scope = models.CharField(
+        _("counted"), max_length=10, choices=ProblemScope.choices, default=ProblemScope.ROOMS
+    )
     group_by = models.CharField(
         _("grouped by"), max_length=10, choices=ProblemGrouping.choices, default=ProblemGrouping.CATEGORY
     )
@@ -73,7 +75,7 @@ OPEN_PROBLEM_STATES = (ProblemState.RAISED, ProblemState.ACTING, ProblemState.VE
 
 
 class Problem(models.Model):
-    """One fault seen in many places, with its cases, root cause, decision, corrective action and verification."""
+    """One fault seen in many places: its cases, root cause, decision, corrective action and verification."""
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="problems")
     trigger = models.ForeignKey(
@@ -81,7 +83,12 @@ class Problem(models.Model):
     )
     scope = models.CharField(_("counted"), max_length=10, choices=ProblemScope.choices)
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
     )
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="problems", verbose_name=_("department")
@@ -174,7 +181,9 @@ class ProblemEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
 

@@ -95,7 +95,9 @@ class Reminder(models.Model):
     action = models.ForeignKey(
         FollowUpAction, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    problem = models.ForeignKey(
+        Problem, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
     kind = models.CharField(max_length=15, choices=ReminderKind.choices)
     subject = models.CharField(max_length=30, help_text="the step or 'action' this is about")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -254,7 +254,9 @@ class ApprovalRequest(models.Model):
         DECLINED = "declined", _("Declined")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="approval_requests")
-    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="approval")
+    offer = models.OneToOneField(
+        Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="approval"
+    )
     problem = models.ForeignKey(
         Problem, on_delete=models.CASCADE, null=True, blank=True, related_name="decision_requests"
     )

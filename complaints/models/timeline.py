@@ -24,6 +24,9 @@ class EventKind(models.TextChoices):
     OFFER_DECLINED = "offer_declined", _("Offer declined")
     ACTION_ADDED = "action_added", _("Follow-up action added")
     ACTION_DONE = "action_done", _("Follow-up action done")
+    ACTION_ACKNOWLEDGED = "action_ack", _("Department acknowledged the action")
+    ACTION_STARTED = "action_started", _("Department started the action")
+    ACTION_HANDED_BACK = "action_back", _("Department handed the action back")
     VERIFICATION_REQUESTED = "verification", _("Ready to verify")
     VERIFIED = "verified", _("Guest's verdict")
     DELIGHT = "delight", _("Delight gesture")
@@ -106,13 +109,26 @@ class Compliment(models.Model):
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="compliments")
     stay = models.ForeignKey(
-        Stay, on_delete=models.SET_NULL, null=True, blank=True, related_name="compliments", verbose_name=_("stay")
+        Stay,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="compliments",
+        verbose_name=_("stay"),
     )
     guest = models.ForeignKey(
-        Guest, on_delete=models.SET_NULL, null=True, blank=True, related_name="compliments", verbose_name=_("guest")
+        Guest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="compliments",
+        verbose_name=_("guest"),
     )
     praised = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compliments", verbose_name=_("praised")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="compliments",
+        verbose_name=_("praised"),
     )
     words = models.CharField(_("what the guest said"), max_length=500)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

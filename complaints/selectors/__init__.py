@@ -17,6 +17,7 @@ from complaints.selectors.approvals import (
     approvers_for,
     pending_approval_count,
     pending_approvals,
+    requests_visible_to,
     spend_ledger,
 )
 from complaints.selectors.case_page import (
@@ -30,9 +31,28 @@ from complaints.selectors.case_page import (
     guest_cases,
     similar_cases,
 )
+from complaints.selectors.courtesy import (
+    compliments_in,
+    compliments_per_staff,
+    courtesy_coverage,
+    latest_checks,
+    stays_not_yet_asked,
+)
 from complaints.selectors.lists import SORTS, ComplaintFilters, complaint_list, latest_guest_answer
 from complaints.selectors.notifications import notifications, unread_notifications
-from complaints.selectors.queues import department_open_counts, department_queue, review_queue
+from complaints.selectors.problems import (
+    ProblemPage,
+    open_problems_oldest,
+    problem_list,
+    problem_page,
+    problems_visible_to,
+)
+from complaints.selectors.queues import (
+    department_open_counts,
+    department_queue,
+    department_unacknowledged_counts,
+    review_queue,
+)
 from complaints.selectors.repeats import DEFAULT_RULE, prevention_rule, repeat_reason
 
 __all__ = [
@@ -42,6 +62,7 @@ __all__ = [
     "VIEW_PERMISSION",
     "CasePage",
     "ComplaintFilters",
+    "ProblemPage",
     "approvers_for",
     "case_facts",
     "case_page",
@@ -49,24 +70,35 @@ __all__ = [
     "complaint_list",
     "complaint_visible",
     "complaints_visible_to",
+    "compliments_in",
+    "compliments_per_staff",
+    "courtesy_coverage",
     "department_open_counts",
     "department_queue",
+    "department_unacknowledged_counts",
     "granted_on_case",
     "granted_to_guest",
     "guest_case_counts_elsewhere",
     "guest_cases",
     "has_perm_at",
+    "latest_checks",
     "latest_guest_answer",
     "notifications",
+    "open_problems_oldest",
     "pending_approval_count",
     "pending_approvals",
     "prevention_rule",
+    "problem_list",
+    "problem_page",
+    "problems_visible_to",
     "repeat_reason",
+    "requests_visible_to",
     "review_queue",
     "sensitive_rule",
     "similar_cases",
     "spend_ledger",
     "staff_of_property",
     "staff_who_may_see",
+    "stays_not_yet_asked",
     "unread_notifications",
 ]

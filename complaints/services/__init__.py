@@ -15,6 +15,8 @@ from complaints.services.case_changes import (
     complaint_update_details,
     complaint_withdraw,
 )
+from complaints.services.compliments import compliment_record
+from complaints.services.department_work import action_move
 from complaints.services.follow_up import (
     action_add,
     action_complete,
@@ -28,6 +30,18 @@ from complaints.services.intake import (
     courtesy_check_log,
 )
 from complaints.services.notifications import notifications_mark_read, notify
+from complaints.services.problems import (
+    ProblemError,
+    StaleProblem,
+    decision_makers,
+    problem_close,
+    problem_complete_action,
+    problem_plan_action,
+    problem_record_root_cause,
+    problem_request_decision,
+    problem_set_owner,
+    problems_detect,
+)
 from complaints.services.resolution import (
     approval_decide,
     complaint_apologise,
@@ -40,9 +54,12 @@ __all__ = [
     "FUTURE_SKEW",
     "ComplaintError",
     "ComplaintInput",
+    "ProblemError",
     "StaleComplaint",
+    "StaleProblem",
     "action_add",
     "action_complete",
+    "action_move",
     "approval_decide",
     "complaint_add_note",
     "complaint_apologise",
@@ -56,9 +73,18 @@ __all__ = [
     "complaint_update_details",
     "complaint_verify",
     "complaint_withdraw",
+    "compliment_record",
     "courtesy_check_log",
+    "decision_makers",
     "notifications_mark_read",
     "notify",
     "offer_answer",
     "offer_make",
+    "problem_close",
+    "problem_complete_action",
+    "problem_plan_action",
+    "problem_record_root_cause",
+    "problem_request_decision",
+    "problem_set_owner",
+    "problems_detect",
 ]

@@ -26,6 +26,7 @@ from complaints.models import (
     Department,
     EventKind,
 )
+from complaints.services.problems import problems_detect
 from complaints.workflow import Action, Status
 from guests.models import Guest, Stay, StayStatus
 from hotel_crm.models import Property
@@ -208,6 +209,7 @@ def complaint_log(
         restated_confirmed=data.restated_confirmed,
         now=now,
     )
+    problems_detect(complaint=complaint, actor=actor, now=now)
     return complaint
 
 
