@@ -71,6 +71,13 @@ def review_dashboard(request):
             "trend": trend,
             "peak": peak,
             "table": dashboard.kpi_table(kpis),
+            # Issue #20: who comes back, department work, asking guests, problems.
+            "cohorts": figures.get("cohorts") or dashboard.return_cohorts(prop, period),
+            "department_times": dashboard.department_times(prop, period),
+            "coverage": selectors.courtesy_coverage(
+                prop=prop, start=period.start, end=min(period.end, prop.today())
+            ),
+            "problems": selectors.open_problems_oldest(prop=prop),
         },
     )
 
