@@ -88,7 +88,9 @@ def test_not_acknowledged_in_time_it_escalates_to_the_managers(sha, sent, duty):
     for reminder_id in due:
         reminders.deliver(reminder_id=reminder_id, now=late)
     # Then the managers hear that Engineering has not acknowledged it
-    assert Notification.objects.filter(recipient=duty, text__contains="not acknowledged by Engineering").exists()
+    assert Notification.objects.filter(
+        recipient=duty, text__contains="not acknowledged by Engineering"
+    ).exists()
 
 
 def test_acknowledged_work_does_not_escalate(sha, sent, supervisor, duty):

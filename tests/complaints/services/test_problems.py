@@ -87,7 +87,9 @@ def test_below_the_trigger_no_problem_is_raised(sha, clerk, engineering, aircon,
     _case(sha, clerk, engineering, aircon, r1, when=now - 20 * DAY)  # too long ago
     _case(sha, clerk, engineering, aircon, r2, when=now - 2 * DAY)
     _case(sha, clerk, engineering, aircon, r2, when=now - DAY)  # the same room again
-    _case(sha, clerk, engineering, engineering.categories.get(name_en="Plumbing"), r3, when=now)  # another fault
+    _case(
+        sha, clerk, engineering, engineering.categories.get(name_en="Plumbing"), r3, when=now
+    )  # another fault
     # Then nothing is raised: two rooms of air conditioning within the window, not three
     assert not Problem.objects.exists()
 
@@ -95,7 +97,11 @@ def test_below_the_trigger_no_problem_is_raised(sha, clerk, engineering, aircon,
 def test_a_floor_trigger_counts_rooms_of_one_floor_only(sha, clerk, engineering, aircon):
     # Given "2 rooms on one floor, by department"
     ProblemTrigger.objects.create(
-        property=sha, scope=ProblemScope.FLOOR, group_by=ProblemGrouping.DEPARTMENT, threshold=2, window_days=7
+        property=sha,
+        scope=ProblemScope.FLOOR,
+        group_by=ProblemGrouping.DEPARTMENT,
+        threshold=2,
+        window_days=7,
     )
     a, b, c = _rooms(sha, "2101", "2202", "2203")
     _case(sha, clerk, engineering, aircon, a)
@@ -243,7 +249,9 @@ def test_a_stale_page_cannot_overwrite_the_problem(problem, grm):
 
 def test_an_overdue_corrective_action_is_reminded_and_escalated(problem, grm, clerk, duty):
     # Given a corrective action due tomorrow
-    services.problem_record_root_cause(problem=problem, actor=grm, expected_version=problem.version, root_cause="x")
+    services.problem_record_root_cause(
+        problem=problem, actor=grm, expected_version=problem.version, root_cause="x"
+    )
     problem.refresh_from_db()
     due = timezone.now() + DAY
     services.problem_plan_action(
@@ -255,7 +263,9 @@ def test_an_overdue_corrective_action_is_reminded_and_escalated(problem, grm, cl
         due_at=due,
     )
     # Then the owner is reminded when due and the managers a day later, through the reminder outbox
-    planned = Reminder.objects.filter(problem=problem, subject="problem_action", status=ReminderStatus.PENDING)
+    planned = Reminder.objects.filter(
+        problem=problem, subject="problem_action", status=ReminderStatus.PENDING
+    )
     assert planned.filter(kind=ReminderKind.DUE, recipient=clerk, due_at=due).exists()
     assert planned.filter(kind=ReminderKind.ESCALATION, recipient=duty).exists()
     escalation = planned.filter(kind=ReminderKind.ESCALATION, recipient=duty).get()
