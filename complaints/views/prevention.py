@@ -17,7 +17,7 @@ from hotel_crm.permissions import property_permission_required
 
 @property_permission_required("complaints.view_courtesycheck")
 def courtesy_column(request):
-    """Per stay of the in-house page: asked or not, when, by whom, what they heard (htmx out-of-band cells)."""
+    """Per stay of the in-house page: asked or not, when, by whom, what they heard (out-of-band cells)."""
     ids = [int(v) for v in request.GET.getlist("stay") if v.isdigit()][:200]
     checks = selectors.latest_checks(prop=request.property, stay_ids=ids)
     return render(
