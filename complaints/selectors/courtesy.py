@@ -3,8 +3,8 @@
 Coverage is counted in guest-nights: a stay in house on the night of day D is one guest-night, and it
 is *asked* when someone recorded a courtesy check with that guest during the stay, on day D or
 before (the hotel's calendar). So today's asked guest-nights are tonight's guests minus those on
-the "not yet asked" list (stays_not_yet_asked, which also holds guests departing today). Everything is computed in SQL,
-in a fixed number of queries (ADR 0017).
+the "not yet asked" list (stays_not_yet_asked, which also holds guests departing today).
+Everything is computed in SQL, in a fixed number of queries (ADR 0017).
 """
 
 import datetime as dt
