@@ -332,6 +332,7 @@ class Command(BaseCommand):
             ),
             Page("open cases, first page", "/complaints/?status=open", "cases"),
             Page("open cases, deep page", f"/complaints/?status=open&page={s['deep_open_page']}", "cases"),
+            Page("problems, open, oldest first", "/complaints/problems/", "cases"),
             Page("case page", "/complaints/{case}/", "case"),
             Page("guest profile", "/guests/{guest}/", "profile"),
             Page("GRM dashboard (30 days)", "/complaints/dashboard/?days=30", "dashboard"),
