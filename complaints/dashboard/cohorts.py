@@ -56,7 +56,7 @@ def cohort_guests(prop: Property, period: Period, cohort: str) -> QuerySet[Guest
     """The guests of one cohort ("recovered", "not_recovered", "never"), with `came_back` annotated."""
     if cohort == "never":
         return _never_complained(prop, period)
-    return _complainants(prop, period).filter(unrecovered=(cohort == "not_recovered"))
+    return _complainants(prop, period).filter(Q(unrecovered=(cohort == "not_recovered")))
 
 
 def _never_complained(prop: Property, period: Period) -> QuerySet[Guest]:

@@ -31,7 +31,7 @@ def department_queue(
         complaint__in=complaints_visible_to(user=user, property=prop), department_id=department_id
     ).select_related("complaint__guest", "complaint__room", "created_by", "done_by")
     # Unacknowledged work first (it escalates), then by due time; handed-back work left the queue.
-    open_actions = list(
+    open_actions: list[FollowUpAction] = list(
         base.filter(done_at__isnull=True, state__in=IN_DEPARTMENT)
         .select_related("acknowledged_by")
         .annotate(

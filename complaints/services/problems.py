@@ -12,6 +12,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -65,7 +66,9 @@ def _key(trigger: ProblemTrigger, complaint: Complaint) -> dict | None:
     return key
 
 
-def _matching_cases(trigger: ProblemTrigger, key: dict, since: dt.datetime, until: dt.datetime):
+def _matching_cases(
+    trigger: ProblemTrigger, key: dict, since: dt.datetime, until: dt.datetime
+) -> QuerySet[Complaint]:
     cases = (
         Complaint.objects.for_property(trigger.property)
         .filter(reported_at__gte=since, reported_at__lte=until, department_id=key["department_id"])
@@ -80,14 +83,16 @@ def _matching_cases(trigger: ProblemTrigger, key: dict, since: dt.datetime, unti
     return cases
 
 
-def _places(trigger: ProblemTrigger, cases) -> int:
+def _places(trigger: ProblemTrigger, cases: QuerySet[Complaint]) -> int:
     """What the trigger counts: different rooms, or cases."""
     if trigger.scope == ProblemScope.PROPERTY:
         return cases.count()
     return cases.values("room_id").distinct().count()
 
 
-def _event(problem: Problem, kind: str, actor: User | None, *, note: str = "", complaint=None) -> None:
+def _event(
+    problem: Problem, kind: str, actor: User | None, *, note: str = "", complaint: Complaint | None = None
+) -> None:
     ProblemEvent.objects.create(problem=problem, kind=kind, actor=actor, note=note, complaint=complaint)
 
 

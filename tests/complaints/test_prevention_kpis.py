@@ -1,4 +1,4 @@
-"""The KPIs of issue #20, computed right: three return-rate cohorts, new breakdowns, coverage, department times."""
+"""The KPIs of issue #20: three return-rate cohorts, new breakdowns, coverage, department times."""
 
 import datetime as dt
 
@@ -148,7 +148,8 @@ def test_courtesy_coverage_counts_guest_nights_asked_by_day_and_staff(sha, clerk
     # When coverage is computed for the three days
     with CaptureQueriesContext(connection) as captured:
         coverage = selectors.courtesy_coverage(prop=sha, start=today - 2 * DAY, end=today)
-    # Then, by day: d-2: a, b in house, b asked (1/2); d-1: a, c, a asked (1/2); d: a, c, d, a and c asked (2/3)
+    # Then, by day: d-2: a, b in house, b asked (1/2); d-1: a, c, a asked (1/2);
+    # d: a, c, d in house, a and c asked (2/3)
     by_day = [(r["nights"], r["asked"]) for r in coverage["days"]]
     assert by_day == [(2, 1), (2, 1), (3, 2)]
     assert coverage["nights"] == 7 and coverage["asked"] == 4 and coverage["share"] == 57.1

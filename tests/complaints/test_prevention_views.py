@@ -1,4 +1,4 @@
-"""The prevention screens (issue #20): fixed query counts, bad input, the in-house "asked" column, the bell."""
+"""The prevention screens (issue #20): query counts, bad input, the in-house "asked" column, the bell."""
 
 import datetime as dt
 
