@@ -49,7 +49,9 @@ def action_move(
     if not selectors.has_perm_at(actor, prop, CHANGE_PERMISSION):
         raise ComplaintError(_("Your role here cannot take on department work."))
     complaint = case_lock(action.complaint, None)  # the reminders are planned holding the case's lock
-    action = FollowUpAction.objects.select_for_update().select_related("department").get(pk=action.pk)
+    action = (
+        FollowUpAction.objects.select_for_update(of=("self",)).select_related("department").get(pk=action.pk)
+    )
     if action.done_at is not None:
         raise ComplaintError(_("That action is already done."))
     try:
