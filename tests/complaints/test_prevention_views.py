@@ -55,7 +55,9 @@ def _problems(sha, clerk, engineering, floors):
             )
 
 
-def test_problem_list_and_page_query_counts_do_not_grow(sha, clerk, grm, login, engineering, trigger):
+def test_problem_list_and_page_query_counts_do_not_grow(
+    sha, clerk, grm, login, engineering, trigger, steady_session
+):
     # Given one problem (two rooms on floor 21), the list and its page
     _problems(sha, clerk, engineering, [21])
     client = login(grm)
@@ -209,7 +211,7 @@ def _in_house(sha, clerk, n: int):
     return stays
 
 
-def test_the_in_house_list_asks_complaints_for_the_asked_column(sha, clerk, login):
+def test_the_in_house_list_asks_complaints_for_the_asked_column(sha, clerk, login, steady_session):
     # Given two guests in house, one asked how the stay is going
     first, second = _in_house(sha, clerk, 2)
     services.courtesy_check_log(
@@ -241,7 +243,7 @@ def test_another_hotels_stays_are_not_shown_in_the_column(sha, hgh, clerk, login
     assert "secret words" not in panel
 
 
-def test_compliments_recorded_counted_and_exported(sha, clerk, grm, login):
+def test_compliments_recorded_counted_and_exported(sha, clerk, grm, login, steady_session):
     (stay,) = _in_house(sha, clerk, 1)
     client = login(clerk)
     # a compliment needs the staff member and the words
