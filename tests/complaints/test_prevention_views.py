@@ -132,7 +132,7 @@ def test_problem_steps_through_the_page_with_bad_input_and_a_stale_form(
 
 
 def test_department_queue_query_count_does_not_grow_and_shows_unacknowledged_first(
-    sha, clerk, login, engineering
+    sha, clerk, login, engineering, steady_session
 ):
     case = walk(factories.log_case(sha, clerk, department=engineering), clerk, Status.FOLLOWING_UP)
     act(
