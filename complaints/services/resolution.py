@@ -185,7 +185,9 @@ def approval_decide(
         return problems.problem_decide(approval=approval, approver=approver, approve=approve, note=note)
     assert approval.offer is not None  # an offer's request, by the table's constraint
     complaint = case_lock(approval.offer.complaint, None)
-    approval = ApprovalRequest.objects.select_for_update().select_related("offer").get(pk=approval.pk)
+    approval = (
+        ApprovalRequest.objects.select_for_update(of=("self",)).select_related("offer").get(pk=approval.pk)
+    )
     if approval.state != ApprovalRequest.State.PENDING:
         raise ComplaintError(_("This request was already decided."))
     offer = approval.offer
