@@ -86,10 +86,10 @@ class AuditEventAdmin(PropertyScopedAdminMixin, admin.ModelAdmin):
 class TOTPDeviceAdmin(admin.ModelAdmin):
     """Authenticators: a superuser may remove a lost one, so its owner enrols again at next login."""
 
-    list_display = ["user", "confirmed_at"]
+    list_display = ["user", "confirmed_at", "failure_count", "locked_at"]
     search_fields = ["user__username"]
-    fields = ["user", "confirmed_at"]
-    readonly_fields = ["user", "confirmed_at"]
+    fields = ["user", "confirmed_at", "failure_count", "last_failure_at", "locked_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -143,6 +143,14 @@ MFA_REQUIRED_ROLES = env.list(
     "MFA_REQUIRED_ROLES", default=["Guest Relations Manager", "Property Administrator", "superuser"]
 )
 MFA_ISSUER = env("MFA_ISSUER", default="hotel_crm")
+# Wrong second-factor codes (per staff member, across logins): the first few are free, then each
+# further one makes the next attempt wait twice as long (MFA_DELAY_SECONDS, 2x, 4x… up to the cap),
+# and MFA_FAILURES_BEFORE_LOCK of them lock the authenticator until a recovery code or a manager
+# lifts the lock (ADR 0015).
+MFA_FAILURES_BEFORE_DELAY = env.int("MFA_FAILURES_BEFORE_DELAY", default=3)
+MFA_DELAY_SECONDS = env.int("MFA_DELAY_SECONDS", default=2)
+MFA_DELAY_MAX_SECONDS = env.int("MFA_DELAY_MAX_SECONDS", default=300)
+MFA_FAILURES_BEFORE_LOCK = env.int("MFA_FAILURES_BEFORE_LOCK", default=10)
 # Sessions: shared terminals log out when idle; every session ends after one shift.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
