@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from hotel_crm import security_views, views
 
+handler500 = "hotel_crm.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
