@@ -56,9 +56,12 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        patch_cache_control(response, no_store=True, private=True)
-        # `public` or a max-age set by a view would contradict no-store; no-store wins.
-        cache_control = response.headers["Cache-Control"]
+        cache_control = response.get("Cache-Control", "")
+        if "no-store" in cache_control:  # never_cache and the like already say it
+            return response
         if "public" in cache_control or "max-age" in cache_control:
-            response.headers["Cache-Control"] = "private, no-store"
+            # A view's own caching would contradict no-store: no-store wins.
+            response["Cache-Control"] = "private, no-store"
+        else:
+            patch_cache_control(response, no_store=True, private=True)
         return response
