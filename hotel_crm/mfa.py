@@ -235,7 +235,9 @@ def second_factor_managers(user: User) -> list[tuple[User, Property]]:
     """Who may unlock this staff member: the GRMs and administrators of each hotel they work at."""
     properties = StaffMembership.objects.filter(user=user).values("property")
     memberships = (
-        StaffMembership.objects.filter(property__in=properties, role__name__in=UNLOCKING_ROLES, user__is_active=True)
+        StaffMembership.objects.filter(
+            property__in=properties, role__name__in=UNLOCKING_ROLES, user__is_active=True
+        )
         .exclude(user=user)
         .select_related("user", "property")
         .order_by("property_id", "user_id")
@@ -248,7 +250,9 @@ def _lock_alert(*, user: User, failures: int) -> None:
     managers = second_factor_managers(user)
     audit_record(Action.MFA_LOCKED, actor=user, target=user, details={"failures": failures})
     second_factor_locked.send(sender=TOTPDevice, user=user, managers=managers)
-    recipients = sorted({u.email for u, _prop in managers if u.email} | ({user.email} if user.email else set()))
+    recipients = sorted(
+        {u.email for u, _prop in managers if u.email} | ({user.email} if user.email else set())
+    )
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):
@@ -284,9 +288,10 @@ def second_factor_may_unlock_here(*, actor: User, prop: Property | None) -> bool
     """Whether `actor` looks after locked second factors at `prop` (a superuser everywhere)."""
     if actor.is_superuser:
         return True
-    return prop is not None and StaffMembership.objects.filter(
-        user=actor, property=prop, role__name__in=UNLOCKING_ROLES
-    ).exists()
+    return (
+        prop is not None
+        and StaffMembership.objects.filter(user=actor, property=prop, role__name__in=UNLOCKING_ROLES).exists()
+    )
 
 
 def second_factor_locked_devices(*, actor: User, prop: Property | None) -> list[TOTPDevice]:

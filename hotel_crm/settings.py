@@ -343,7 +343,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "hotel_crm.request_ids.RequestIdLogFilter"}},
     "formatters": {
-        "with_request_id": {"format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"}
+        "with_request_id": {
+            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"
+        }
     },
     "handlers": {
         "console": {

@@ -82,7 +82,9 @@ def test_a_write_that_fails_halfway_keeps_nothing_and_no_idempotency_key(make_to
 
     with connection.execute_wrapper(refuse_after_insert):
         response = token.post(
-            "/api/v1/guests/", {"family_name_cjk": "王", "given_name_cjk": "芳"}, headers={"Idempotency-Key": "k-1"}
+            "/api/v1/guests/",
+            {"family_name_cjk": "王", "given_name_cjk": "芳"},
+            headers={"Idempotency-Key": "k-1"},
         )
     _assert_documented_error(response, caplog)
     assert not Guest.objects.exists()

@@ -260,7 +260,8 @@ def test_behind_the_proxy_each_guest_has_their_own_bucket(sha, clerk, dept, sett
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     # When one client guesses links until it is refused
     noisy = [
-        Client(**proxy).get(f"/g/guess-{n}/", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code for n in range(4)
+        Client(**proxy).get(f"/g/guess-{n}/", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code
+        for n in range(4)
     ]
     assert noisy == [404, 404, 404, 429]
     # Then another guest behind the same proxy still opens their link (and a forged header is read

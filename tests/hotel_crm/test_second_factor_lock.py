@@ -75,7 +75,9 @@ def test_wrong_codes_are_counted_across_logins_then_delayed_then_locked(
     sha, victim, mfa_settings, django_capture_on_commit_callbacks
 ):
     grm = factories.make_staff("gm", roles_at={sha: roles.GUEST_RELATIONS_MANAGER}, email="gm@hotel.example")
-    outsider = factories.make_staff("other", roles_at={factories.make_property("XYZ"): "Guest Relations Manager"})
+    outsider = factories.make_staff(
+        "other", roles_at={factories.make_property("XYZ"): "Guest Relations Manager"}
+    )
     # Given a password holder who guesses codes: each login ends after 5 refused attempts
     client = _logged_in()
     for _ in range(3):
