@@ -260,13 +260,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hotel_crm.api.parsers.CheckedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hotel_crm.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Requests per minute a token may make unless its own limit says otherwise.
 API_TOKEN_RATE_PER_MINUTE = env.int("API_TOKEN_RATE_PER_MINUTE", default=600)
+# JSON bodies: refused (413 / 400) past this size or nesting, before they are parsed (issue #18).
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=1_000_000)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=20)
 API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "hotel_crm API",

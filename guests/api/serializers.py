@@ -5,10 +5,10 @@ from rest_framework import serializers
 
 from guests.models import Guest, Language, PreferenceCategory, Salutation, Stay, StayStatus, VipLevel
 from guests.phones import InvalidPhone, normalise_phone
-from hotel_crm.api.serializers import BLANKABLE
+from hotel_crm.api.serializers import BLANKABLE, WholeObjectSerializer
 
 
-class PreferenceSerializer(serializers.Serializer):
+class PreferenceSerializer(WholeObjectSerializer):
     category = serializers.ChoiceField(choices=PreferenceCategory.choices)
     value = serializers.CharField(max_length=80)
 

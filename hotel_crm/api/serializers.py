@@ -26,3 +26,21 @@ class Blankable(TypedDict):
 
 # Choice fields that may be blank are plain strings on the way out (an enum would forbid "").
 BLANKABLE: Final[Blankable] = {"read_only": True, "help_text": _("Empty when not recorded.")}
+
+
+class WholeObjectSerializer(serializers.Serializer):
+    """A nested object is taken whole, also inside a PATCH: every required field of it must be sent.
+
+    DRF lets a partial update skip required fields at every depth, so `{"preferences": [{"category":
+    "pillow"}]}` reached the service without a value (a 500); a nested object is replaced, never merged.
+    """
+
+    def validate(self, attrs):
+        missing = [
+            name
+            for name, field in self.fields.items()
+            if field.required and not field.read_only and name not in attrs
+        ]
+        if missing:
+            raise serializers.ValidationError({name: [_("This field is required.")] for name in missing})
+        return attrs
