@@ -181,7 +181,7 @@ json_values = st.recursive(
     json_scalars,
     lambda children: st.one_of(
         st.lists(children, max_size=4),
-        st.dictionaries(st.one_of(st.sampled_from(_form_field_names() + ["preferences", "version"]), text),
+        st.dictionaries(st.one_of(st.sampled_from([*_form_field_names(), "preferences", "version"]), text),
                         children, max_size=5),
     ),
     max_leaves=20,
