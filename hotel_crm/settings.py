@@ -361,6 +361,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Every date typed into a form, a filter or the API must lie this many days around today (issue #18);
+# a stay is at most STAY_MAX_NIGHTS long.
+DATE_WINDOW_PAST_DAYS = env.int("DATE_WINDOW_PAST_DAYS", default=3660)
+DATE_WINDOW_FUTURE_DAYS = env.int("DATE_WINDOW_FUTURE_DAYS", default=730)
+STAY_MAX_NIGHTS = env.int("STAY_MAX_NIGHTS", default=365)
+
 # --- The guest's own voice (complaints.guest_voice) ------------------------------
 # Links in emails are built on this address (https://crm.hotel.example); the case page
 # uses its own host when it is empty.
