@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "hotel_crm.middleware.CurrentPropertyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hotel_crm.db_retry.RetryDroppedConnectionMiddleware",
 ]
 # Benchmark only (`make bench`): count each request's SQL queries in an X-Query-Count header.
 if env.bool("BENCH_QUERY_COUNT", default=False):
