@@ -168,6 +168,14 @@ class ComplaintListQuerySerializer(serializers.Serializer):
     came_back = serializers.BooleanField(required=False, default=False)
     departing = serializers.BooleanField(required=False, default=False)
 
+    def to_internal_value(self, data):
+        # A query string's empty value (`?reported_to=`) would be skipped as if absent (DRF's HTML-form
+        # rule); the schema says a date, a number or a choice, so an empty one is refused.
+        blank = [name for name in self.fields if name in data and data.get(name) == ""]
+        if blank:
+            raise serializers.ValidationError({name: [_("This field may not be blank.")] for name in blank})
+        return super().to_internal_value(data)
+
 
 class VersionedSerializer(serializers.Serializer):
     version = serializers.IntegerField(
