@@ -10,3 +10,8 @@ class ComplaintsConfig(AppConfig):
         from complaints.api import receivers  # the models must be loaded first
 
         receivers.connect()
+
+        from complaints.services.notifications import second_factor_lock_notify
+        from hotel_crm.mfa import second_factor_locked
+
+        second_factor_locked.connect(second_factor_lock_notify, dispatch_uid="complaints.second_factor_lock")

@@ -24,6 +24,7 @@ from complaints.models import (
     VerdictSource,
 )
 from complaints.workflow import Status, Verdict
+from hotel_crm.date_window import WindowedDateField, WindowedDateTimeField
 from hotel_crm.models import Property
 from hotel_crm.widgets import FastSelect
 from rooms.models import Room
@@ -84,7 +85,9 @@ class ComplaintLogForm(forms.Form):
         widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
     )
     location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
-    occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
+    occurred_at = WindowedDateTimeField(
+        label=_("Happened at"), required=False, widget=DATETIME, past_only=True
+    )
     people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
     mood = forms.ChoiceField(
         widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
@@ -156,7 +159,9 @@ class DetailsForm(VersionedForm):
         widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
     )
     location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
-    occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
+    occurred_at = WindowedDateTimeField(
+        label=_("Happened at"), required=False, widget=DATETIME, past_only=True
+    )
     people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
     mood = forms.ChoiceField(
         widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
@@ -251,7 +256,7 @@ class ActionForm(VersionedForm):
     department = forms.ModelChoiceField(
         widget=FastSelect, label=_("Department"), queryset=Department.objects.none(), required=False
     )
-    due_at = forms.DateTimeField(label=_("Due"), widget=DATETIME)
+    due_at = WindowedDateTimeField(label=_("Due"), widget=DATETIME)
 
     def __init__(self, *args: Any, prop: Property | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -338,10 +343,10 @@ class ListFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     repeat = forms.BooleanField(label=_("Repeat"), required=False)
     vip = forms.BooleanField(label=_("VIP"), required=False)
-    reported_from = forms.DateField(
+    reported_from = WindowedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    reported_to = forms.DateField(
+    reported_to = WindowedDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     category = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
@@ -394,8 +399,8 @@ class PeriodForm(forms.Form):
             (365, _("Last year")),
         ],
     )
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = WindowedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = WindowedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -123,6 +123,11 @@ def guest_check_open(token: str, *, now: dt.datetime | None = None) -> GuestChec
     return check if check is not None and _usable(check, now or timezone.now()) else None
 
 
+def guest_check_case_ended(check: GuestCheck) -> bool:
+    """A verification link whose case staff closed or withdrew before the guest answered."""
+    return check.kind == GuestCheckKind.VERIFICATION and check.complaint.status in workflow.ENDED
+
+
 def guest_check_active(*, complaint: Complaint) -> GuestCheck | None:
     """The verification link staff can show or print now (one query)."""
     return (

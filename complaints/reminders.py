@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -43,6 +43,8 @@ from hotel_crm.models import Property, StaffProfile
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
+# The first wait after a delivery failed on a database error; it doubles with each attempt.
+RETRY_BACKOFF = dt.timedelta(seconds=5)
 CHECKOUT_TIME = dt.time(12, 0)
 BEFORE_DEPARTURE = dt.timedelta(hours=1)
 MIN_NOTICE = dt.timedelta(minutes=5)
@@ -304,9 +306,51 @@ def _language(user) -> str:
     return profile or settings.LANGUAGE_CODE
 
 
-@transaction.atomic
 def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
-    """Send one reminder (in-app notification + email) and mark it sent; a second call does nothing."""
+    """Send one reminder (in-app notification + email) and mark it sent; a second call does nothing.
+
+    On a database error the row is released at once for a retry after a short backoff (not after its
+    whole lease); if the email had already gone, the retry only records the delivery (no second email).
+    """
+    progress = {"emailed": False}
+    try:
+        return _deliver(reminder_id=reminder_id, now=now, progress=progress, email=True)
+    except DatabaseError:
+        _after_database_error(reminder_id=reminder_id, emailed=progress["emailed"])
+        raise
+
+
+def retry_backoff(attempts: int) -> dt.timedelta:
+    """How long a delivery that failed on a database error waits: 5 s, 10 s, 20 s… up to the lease."""
+    return min(RETRY_BACKOFF * 2 ** max(0, min(attempts - 1, 10)), LEASE)
+
+
+def _after_database_error(*, reminder_id: int, emailed: bool) -> None:
+    for conn in connections.all(initialized_only=True):
+        conn.close_if_unusable_or_obsolete()
+        if conn.connection is not None and not conn.is_usable():
+            conn.close()
+    try:
+        if emailed:
+            # The mail server has it: record the delivery, never send it again.
+            _deliver(reminder_id=reminder_id, now=None, progress={"emailed": True}, email=False)
+            log.warning(
+                "Reminder %s: database error after the email went; recorded without resending", reminder_id
+            )
+            return
+        attempts = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first() or 1
+        Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.CLAIMED).update(
+            lease_until=timezone.now() + retry_backoff(attempts)
+        )
+        log.warning(
+            "Reminder %s: database error; released for a retry in %s", reminder_id, retry_backoff(attempts)
+        )
+    except DatabaseError:
+        log.warning("Reminder %s: the database is still failing; the lease brings it back", reminder_id)
+
+
+@transaction.atomic
+def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email: bool) -> bool:
     # Lock this row only: FOR UPDATE spans the join, and locking the hotel and the recipient would
     # hold up logging a case or making an offer there for as long as the send takes.
     reminder = (
@@ -335,7 +379,12 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
                 "url": url,
             },
         )
-        if reminder.recipient.email:
+        reminder.status = ReminderStatus.SENT
+        reminder.sent_at = now or timezone.now()
+        reminder.save(update_fields=["status", "sent_at"])
+        # Last, still inside the transaction: a worker killed while sending leaves the row to be sent
+        # again; only a failing commit after a sent email is left, and deliver() records that one.
+        if email and reminder.recipient.email:
             send_mail(
                 # One line: a line break typed into a name must not fail the send (or add a header).
                 subject=" ".join(f"[{reminder.property.code}] {text[:120]}".split()),
@@ -343,9 +392,7 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[reminder.recipient.email],
             )
-    reminder.status = ReminderStatus.SENT
-    reminder.sent_at = now or timezone.now()
-    reminder.save(update_fields=["status", "sent_at"])
+            progress["emailed"] = True
     return True
 
 

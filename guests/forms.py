@@ -9,6 +9,7 @@ from guests import names
 from guests.models import Guest, PreferenceCategory
 from guests.phones import InvalidPhone, normalise_phone
 from guests.services import GuestData
+from hotel_crm.date_window import WindowedDateField, stay_length_check
 from hotel_crm.models import Property
 from hotel_crm.widgets import FastSelect
 from rooms.models import Room, RoomStatus
@@ -200,8 +201,8 @@ class GuestForm(forms.ModelForm):
 
 class StayForm(forms.Form):
     room = forms.ModelChoiceField(widget=FastSelect, label=_("Room"), queryset=Room.objects.none())
-    arrival = forms.DateField(label=_("Arrival"), widget=forms.DateInput(attrs={"type": "date"}))
-    departure = forms.DateField(label=_("Departure"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrival = WindowedDateField(label=_("Arrival"), widget=forms.DateInput(attrs={"type": "date"}))
+    departure = WindowedDateField(label=_("Departure"), widget=forms.DateInput(attrs={"type": "date"}))
     confirmation_number = forms.CharField(
         label=_("Confirmation number"),
         max_length=30,
@@ -241,10 +242,9 @@ class StayForm(forms.Form):
         data = self.cleaned_data
         arrival, departure = data.get("arrival"), data.get("departure")
         if arrival and departure:
-            if departure <= arrival:
-                self.add_error("departure", _("The departure date must be after the arrival date."))
-            elif (departure - arrival).days > 365:
-                self.add_error("departure", _("A stay can be at most 365 nights."))
+            problem = stay_length_check(arrival, departure)
+            if problem:
+                self.add_error("departure", problem)
         return data
 
 

@@ -46,6 +46,9 @@ MATRIX = {
     ),
     "mfa_enrol": ("GET", "/account/mfa/enrol/", (302, 200, 200, 200, 200, 200)),
     "mfa_verify": ("GET", "/account/mfa/verify/", (302, 302, 302, 302, 302, 302)),
+    # Locked second factors: the GRMs and administrators of the hotel, and superusers (ADR 0015).
+    "mfa_locks": ("GET", "/account/mfa/locks/", (302, 403, 200, 403, 403, 200)),
+    "mfa_unlock": ("POST", "/account/mfa/locks/999999/unlock/", (302, 404, 404, 404, 404, 404)),
     # --- rooms
     "rooms:board": ("GET", "/rooms/", (302, 200, 200, 200, 200, 200)),
     "rooms:detail": ("GET", "/rooms/{room}/", (302, 200, 200, 200, 200, 200)),
