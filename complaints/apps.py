@@ -7,6 +7,8 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
-        from complaints.api import receivers  # the models must be loaded first
+        from complaints import receivers as shift_receivers  # the models must be loaded first
+        from complaints.api import receivers
 
         receivers.connect()
+        shift_receivers.connect()
