@@ -1,7 +1,6 @@
 """The shift screens: "my shift" (the start page), the duty log, handovers and the arrival briefing."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from complaints import selectors, services, shift_forms
 from complaints.models import Handover
 from guests.models import Guest, Stay
 from hotel_crm.errors import DomainError
+from hotel_crm.pagination import CappedPaginator
 from hotel_crm.permissions import property_permission_required
 from rooms import selectors as room_selectors
 
@@ -21,8 +21,9 @@ LOG_PAGE = 50
 @property_permission_required("complaints.view_handover")
 def my_shift(request):
     """The start page of the front desk, duty managers and guest relations managers."""
-    page = selectors.my_shift(user=request.user, prop=request.property)
-    return render(request, "complaints/my_shift.html", {"page": page})
+    now = timezone.now()
+    page = selectors.my_shift(user=request.user, prop=request.property, now=now)
+    return render(request, "complaints/my_shift.html", {"page": page, "now": now})
 
 
 def _entry_links(request, d: dict) -> dict:
@@ -105,7 +106,7 @@ def duty_log(request):
         filters = selectors.LogFilters(
             q=d["q"], category=d["category"], day=d["day"], shift=d["shift"], mine=d["mine"]
         )
-    page = Paginator(selectors.duty_log(user=request.user, prop=prop, filters=filters), LOG_PAGE).get_page(
+    page = CappedPaginator(selectors.duty_log(user=request.user, prop=prop, filters=filters), LOG_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
