@@ -106,9 +106,9 @@ def duty_log(request):
         filters = selectors.LogFilters(
             q=d["q"], category=d["category"], day=d["day"], shift=d["shift"], mine=d["mine"]
         )
-    page = CappedPaginator(selectors.duty_log(user=request.user, prop=prop, filters=filters), LOG_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(
+        selectors.duty_log(user=request.user, prop=prop, filters=filters), LOG_PAGE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
