@@ -330,8 +330,13 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
     )
     if reminder is None or reminder.status in (ReminderStatus.SENT, ReminderStatus.CANCELLED):
         return False
+    handover: Handover | None = None
     if reminder.kind == ReminderKind.HANDOVER:
-        handover = Handover.objects.select_related("from_user").filter(pk=reminder.handover_id).first()
+        handover = (
+            Handover.objects.select_related("from_user", "property")
+            .filter(pk=reminder.handover_id or 0)
+            .first()
+        )
         if handover is None or handover.acknowledged_at is not None:
             # Acknowledged after this row was claimed: nothing to remind anyone of.
             reminder.status = ReminderStatus.CANCELLED
@@ -340,7 +345,7 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
     with translation.override(_language(reminder.recipient)):
         if reminder.kind == ReminderKind.DIGEST:
             text, body, url = digest_text(reminder)
-        elif reminder.kind == ReminderKind.HANDOVER:
+        elif handover is not None:
             text, url = handover_text(handover), reverse("complaints:handover", kwargs={"pk": handover.pk})
             body = text
         else:

@@ -7,8 +7,10 @@ each list is one query, and a briefing for any number of stays takes four.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
@@ -492,7 +494,7 @@ def my_shift(*, user: User, prop: Property, now: dt.datetime | None = None) -> M
     visible = complaints_visible_to(user=user, property=prop)
     open_cases = visible.filter(OPEN_CONDITION).select_related("guest", "room", "stay", "assignee")
 
-    def own_first(rows):
+    def own_first(rows: Iterable[Any]) -> list[Any]:
         """The viewer's own first, each part kept in due order."""
         rows = list(rows)
         return [r for r in rows if r.assignee_id == user.pk] + [r for r in rows if r.assignee_id != user.pk]

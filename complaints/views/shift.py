@@ -1,5 +1,7 @@
 """The shift screens: "my shift" (the start page), the duty log, handovers and the arrival briefing."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,7 +30,9 @@ def my_shift(request):
 
 def _entry_links(request, d: dict) -> dict:
     """The case, room, stay and corrected entry an entry names; a form error for each not found here."""
-    prop, errors, links = request.property, {}, {}
+    prop = request.property
+    errors: dict[str, str] = {}
+    links: dict[str, Any] = {}
     reference = (d.get("case") or "").strip().upper()
     if reference:
         links["complaint"] = (
