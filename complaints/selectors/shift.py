@@ -92,17 +92,19 @@ def shift_to_hand_over(
 def log_entries_visible_to(*, user: User | AnonymousUser, prop: Property) -> QuerySet[DutyLogEntry]:
     """The duty log entries of `prop` that `user` may read: the sensitive-case rule, applied to entries.
 
-    An entry about a case is seen by those who see the case. An entry marked sensitive without a
-    case is seen by the roles that see sensitive cases (guest relations managers) and its writer.
+    An entry about a case is seen only by those who see the case. A sensitive entry (marked so,
+    or about a case in a sensitive category) is seen by the roles that see sensitive cases (guest
+    relations managers), its writer, and the staff involved in its sensitive case.
     """
-    visible_cases = complaints_visible_to(user=user, property=prop).values("pk")
+    visible = complaints_visible_to(user=user, property=prop)
     entries = DutyLogEntry.objects.for_property(prop)
+    about_visible_case = Q(complaint__isnull=True) | Q(complaint__in=visible.values("pk"))
     if has_perm_at(user, prop, SENSITIVE_PERMISSION):
-        return entries.filter(Q(complaint__isnull=True) | Q(complaint__in=visible_cases))
+        return entries.filter(about_visible_case)
+    involved = visible.filter(category__is_sensitive=True).values("pk")
     return entries.filter(
-        Q(complaint__isnull=True, is_sensitive=False)
-        | Q(complaint__isnull=True, author_id=user.pk)
-        | Q(complaint__in=visible_cases)
+        Q(is_sensitive=False) & about_visible_case
+        | Q(is_sensitive=True) & (Q(author_id=user.pk) | Q(complaint__in=involved))
     )
 
 

@@ -106,9 +106,23 @@ def test_an_entry_about_a_sensitive_case_is_sensitive_and_hidden_like_the_case(s
     secret = services.duty_log_write(
         prop=sha, author=grm, category=LogCategory.INCIDENT, text="Staff conduct", is_sensitive=True
     )
+    # a sensitive note about an ordinary case stays sensitive: the case's readers do not all see it
+    ordinary = factories.log_case(sha, clerk, department=factories.make_department(sha, "housekeeping"))
+    flagged = services.duty_log_write(
+        prop=sha,
+        author=grm,
+        category=LogCategory.GUEST,
+        text="Guest's medical condition",
+        complaint=ordinary,
+        is_sensitive=True,
+    )
+    # the clerk assigned to the sensitive case is involved in it, and sees its entry
+    involved = factories.front_desk_at(sha)
+    Complaint.objects.filter(pk=case.pk).update(assignee=involved)
     assert entry.is_sensitive
     assert set(selectors.log_entries_visible_to(user=clerk, prop=sha)) == {plain}
-    assert set(selectors.log_entries_visible_to(user=grm, prop=sha)) == {plain, entry, secret}
+    assert set(selectors.log_entries_visible_to(user=involved, prop=sha)) == {plain, entry}
+    assert set(selectors.log_entries_visible_to(user=grm, prop=sha)) == {plain, entry, secret, flagged}
 
 
 # --- handovers -------------------------------------------------------------------------------
