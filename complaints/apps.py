@@ -7,9 +7,11 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
-        from complaints.api import receivers  # the models must be loaded first
+        from complaints import receivers as shift_receivers  # the models must be loaded first
+        from complaints.api import receivers
 
         receivers.connect()
+        shift_receivers.connect()
 
         from complaints.services.notifications import second_factor_lock_notify
         from hotel_crm.mfa import second_factor_locked

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from complaints.models import (
     Complaint,
     DigestSetting,
     FollowUpAction,
+    Handover,
     Notification,
     Reminder,
     ReminderKind,
@@ -301,6 +303,17 @@ def _text(reminder: Reminder) -> str:
     }
 
 
+def handover_text(handover: Handover) -> str:
+    when = date_format(
+        timezone.localtime(handover.created_at, handover.property.tzinfo), "SHORT_DATETIME_FORMAT"
+    )
+    return _("Handover not acknowledged yet: %(shift)s shift, from %(who)s at %(when)s.") % {
+        "shift": handover.shift_name(),
+        "who": handover.from_user.get_full_name() or handover.from_user.get_username(),
+        "when": when,
+    }
+
+
 def _language(user) -> str:
     profile = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
     return profile or settings.LANGUAGE_CODE
@@ -361,9 +374,24 @@ def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email
     )
     if reminder is None or reminder.status in (ReminderStatus.SENT, ReminderStatus.CANCELLED):
         return False
+    handover: Handover | None = None
+    if reminder.kind == ReminderKind.HANDOVER:
+        handover = (
+            Handover.objects.select_related("from_user", "property")
+            .filter(pk=reminder.handover_id or 0)
+            .first()
+        )
+        if handover is None or handover.acknowledged_at is not None:
+            # Acknowledged after this row was claimed: nothing to remind anyone of.
+            reminder.status = ReminderStatus.CANCELLED
+            reminder.save(update_fields=["status"])
+            return False
     with translation.override(_language(reminder.recipient)):
         if reminder.kind == ReminderKind.DIGEST:
             text, body, url = digest_text(reminder)
+        elif handover is not None:
+            text, url = handover_text(handover), reverse("complaints:handover", kwargs={"pk": handover.pk})
+            body = text
         else:
             assert reminder.complaint_id is not None  # only digests have no case
             complaint = Complaint.objects.select_related("property", "guest").get(pk=reminder.complaint_id)

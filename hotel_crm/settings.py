@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "complaints.models.OfferStatus.choices",
         "ComplaintKindEnum": "complaints.models.ComplaintKind.choices",
         "EventKindEnum": "complaints.models.EventKind.choices",
+        "LogCategoryEnum": "complaints.models.LogCategory.choices",
     },
 }
 

@@ -19,6 +19,7 @@ from complaints import (
     workflow,
 )
 from complaints.case_actions import CASE_ACTIONS, action_permission, run_action
+from complaints.views.shift import guest_briefing_context
 from complaints.workflow import Action
 from hotel_crm.permissions import property_permission_required
 
@@ -150,5 +151,6 @@ def guest_cases_panel(request, guest_pk: int):
             "elsewhere": elsewhere,
             "guest_pk": guest_pk,
             "granted": selectors.granted_to_guest(guest_id=guest_pk, prop=request.property),
+            **guest_briefing_context(request, guest_pk),
         },
     )

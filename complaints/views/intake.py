@@ -148,8 +148,7 @@ def courtesy_check(request, stay_pk: int):
     if check.outcome == CourtesyOutcome.ISSUE:
         return redirect(f"{reverse('complaints:create')}?courtesy={check.pk}")
     messages.success(request, _("Courtesy check with %(name)s recorded.") % {"name": stay.guest.addressed_as})
+    back = str(request.POST.get("next", ""))
     return redirect(
-        request.POST.get("next")
-        if str(request.POST.get("next", "")).startswith("/guests/")
-        else "guests:in_house"
+        back if back.startswith("/guests/") or back == reverse("complaints:my_shift") else "guests:in_house"
     )
