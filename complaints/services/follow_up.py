@@ -111,12 +111,12 @@ def complaint_request_verification(
     """Everything promised has happened: go back to the guest."""
     complaint = case_lock(complaint, expected_version)
     case_check(complaint, Action.REQUEST_VERIFICATION, actor=actor)
-    note, data = "", None
+    data = None
     if not (complaint.guest is not None and complaint.guest.erased_at):
         # The guest's own answer: emailed when there is an address, a QR code on the case page always.
         check = guest_voice.guest_check_create(complaint=complaint, actor=actor)
-        note, data = guest_voice.link_note(check), {"check": check.pk}
-    case_move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED, note=note, data=data)
+        data = {"check": check.pk, "text": guest_voice.link_note(check)}
+    case_move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED, data=data)
     return complaint
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import authority, reminders, selectors
+from complaints import system_text as keys
 from complaints.case_primitives import (
     FUTURE_SKEW,
     ComplaintError,
@@ -30,6 +31,7 @@ from complaints.models import (
 )
 from complaints.services.notifications import notify
 from complaints.workflow import Action, Status
+from hotel_crm import system_text
 
 
 @transaction.atomic
@@ -95,10 +97,9 @@ def _offer_approval_request(
     """Ask staff whose limit covers it to approve an offer beyond the actor's authority, on the timeline."""
     complaint, prop, value = offer.complaint, offer.complaint.property, offer.value
     why = (
-        _("over the limit on one case (%(total)s of %(limit)s)")
-        % {"total": case_total, "limit": limits.per_case}
+        system_text.message(keys.OVER_CASE_LIMIT, total=str(case_total), limit=str(limits.per_case))
         if case_total > limits.per_case
-        else _("over today's limit (%(total)s of %(limit)s)") % {"total": day_total, "limit": limits.per_day}
+        else system_text.message(keys.OVER_DAY_LIMIT, total=str(day_total), limit=str(limits.per_day))
     )
     ApprovalRequest.objects.create(
         property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300]
@@ -107,8 +108,12 @@ def _offer_approval_request(
         complaint,
         EventKind.APPROVAL_REQUESTED,
         actor,
-        note=f"{offer.description} · {value} {prop.currency} · {why}",
-        data=data,
+        data={
+            **data,
+            "text": system_text.message(
+                keys.APPROVAL_LINE, description=offer.description, value=str(value), currency=prop.currency, why=why
+            ),
+        },
     )
     approvers = selectors.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
     notify(
