@@ -198,7 +198,9 @@ class RestateForm(VersionedForm):
     # The specific refusal, once, instead of "This field is required." (and the step's blocker beside it).
     confirmed = forms.BooleanField(
         label=_("I restated the problem and the guest confirmed it"),
-        error_messages={"required": _("First restate the problem to the guest and tick that they confirmed it.")},
+        error_messages={
+            "required": _("First restate the problem to the guest and tick that they confirmed it.")
+        },
     )
     note = forms.CharField(label=_("How I restated it (optional)"), max_length=1000, required=False)
 
@@ -219,7 +221,11 @@ class RemedySelect(forms.Select):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if str(value) in self.option_data:
             description, default_value = self.option_data[str(value)]
-            option["attrs"] = {**option["attrs"], "data-description": description, "data-value": default_value}
+            option["attrs"] = {
+                **option["attrs"],
+                "data-description": description,
+                "data-value": default_value,
+            }
         return option
 
 
@@ -237,7 +243,10 @@ class OfferForm(VersionedForm):
         help_text=_("A remedy from the catalogue fills in what it is and its value; change them as needed."),
     )
     remedy = RemedyChoiceField(
-        widget=forms.HiddenInput, queryset=Remedy.objects.none(), required=False, label=_("From the catalogue")
+        widget=forms.HiddenInput,
+        queryset=Remedy.objects.none(),
+        required=False,
+        label=_("From the catalogue"),
     )
     remedy_type = forms.ChoiceField(
         widget=forms.HiddenInput, label=_("Kind of remedy"), choices=RemedyType.choices, required=False
@@ -258,7 +267,10 @@ class OfferForm(VersionedForm):
         widget.option_data = {key: (r.name, str(r.default_value)) for key, r in self._remedies.items()}
         field.choices = [
             ("", _("— Choose a remedy —")),
-            (_("From the catalogue"), [(key, f"{r.name} · {r.default_value}") for key, r in self._remedies.items()]),
+            (
+                _("From the catalogue"),
+                [(key, f"{r.name} · {r.default_value}") for key, r in self._remedies.items()],
+            ),
             (_("Another kind (describe it)"), list(RemedyType.choices)),
         ]
 

@@ -235,7 +235,8 @@ def _stays_matching(stays: QuerySet[Stay], stay_filter: StayListFilter) -> Query
                 stays = stays.filter(guest__in=guests.values("pk"))
             else:
                 stays = stays.filter(
-                    Q(guest__family_name_latin__istartswith=text) | Q(guest__given_name_latin__istartswith=text)
+                    Q(guest__family_name_latin__istartswith=text)
+                    | Q(guest__given_name_latin__istartswith=text)
                 )
     if stay_filter.vip_only:
         stays = stays.filter(guest__vip_level__gt=0)

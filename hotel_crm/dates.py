@@ -25,7 +25,10 @@ class DateSettings:
     show_zone: bool = False  # the property's zone differs from the reader's: label every time
 
 
-_current: contextvars.ContextVar[DateSettings] = contextvars.ContextVar("hotel_crm_dates", default=DateSettings())
+_DEFAULT = DateSettings()
+_current: contextvars.ContextVar[DateSettings | None] = contextvars.ContextVar(
+    "hotel_crm_dates", default=None
+)
 
 
 def activate(settings: DateSettings) -> contextvars.Token:
@@ -37,7 +40,7 @@ def deactivate(token: contextvars.Token) -> None:
 
 
 def current() -> DateSettings:
-    return _current.get()
+    return _current.get() or _DEFAULT
 
 
 def _chinese() -> bool:
@@ -60,7 +63,7 @@ def format_day(value: dt.date | dt.datetime | None) -> str:
 
 
 def zone_label(value: dt.datetime) -> str:
-    """The UTC offset of an aware local time, e.g. UTC+8 or UTC+5:30 (time zone abbreviations are ambiguous)."""
+    """The UTC offset of an aware local time, e.g. UTC+8 or UTC+5:30 (zone abbreviations are ambiguous)."""
     offset = value.utcoffset() or dt.timedelta(0)
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "−"

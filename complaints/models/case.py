@@ -279,13 +279,13 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:detail", kwargs={"pk": self.pk})
+
     @builtins.property  # `property` is a field name in this class
     def repeat_reason(self) -> str:
         """Why this case is a repeat, in the active language ('' when it is not)."""
         return system_text.render(self.repeat_notice)
-
-    def get_absolute_url(self) -> str:
-        return reverse("complaints:detail", kwargs={"pk": self.pk})
 
     # Methods, not properties: `property` is a field name in this class.
     def is_open(self) -> bool:

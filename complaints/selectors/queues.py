@@ -60,12 +60,8 @@ def review_queue(
     visible = complaints_visible_to(user=user, property=prop)
     if not show_reviewed:
         visible = visible.filter(~Exists(Review.objects.filter(complaint=OuterRef("pk"))))
-    base = (
-        visible
-        .select_related("guest", "department", "category")
-        .prefetch_related(
-            Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("-at"))
-        )
+    base = visible.select_related("guest", "department", "category").prefetch_related(
+        Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("-at"))
     )
     escalated = Reminder.objects.filter(
         property=prop,

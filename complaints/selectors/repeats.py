@@ -4,12 +4,12 @@ import datetime as dt
 
 from django.db.models import Q
 
+from complaints import system_text as keys
 from complaints.models import (
     Area,
     Complaint,
     PreventionRule,
 )
-from complaints import system_text as keys
 from complaints.workflow import Status
 from hotel_crm import system_text
 from hotel_crm.models import Property

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import guest_voice, reminders, workflow
+from complaints import system_text as keys
 from complaints.case_primitives import (
     ComplaintError,
     case_check,
@@ -25,6 +26,7 @@ from complaints.models import (
 )
 from complaints.services.notifications import notify
 from complaints.workflow import Action, Status, Verdict
+from hotel_crm import system_text
 
 
 @transaction.atomic
@@ -98,7 +100,7 @@ def action_complete(
             [complaint.owner],
             prop=complaint.property,
             url=complaint.get_absolute_url(),
-            text=_("Done on %(ref)s: %(what)s") % {"ref": complaint.reference, "what": action.description},
+            text=system_text.message(keys.ACTION_DONE, ref=complaint.reference, what=action.description),
         )
     reminders.reschedule(complaint)
     return action

@@ -111,7 +111,11 @@ def _offer_approval_request(
         data={
             **data,
             "text": system_text.message(
-                keys.APPROVAL_LINE, description=offer.description, value=str(value), currency=prop.currency, why=why
+                keys.APPROVAL_LINE,
+                description=offer.description,
+                value=str(value),
+                currency=prop.currency,
+                why=why,
             ),
         },
     )
@@ -120,8 +124,13 @@ def _offer_approval_request(
         selectors.staff_who_may_see(complaint=complaint, candidates=approvers),
         prop=prop,
         url=complaint.get_absolute_url(),
-        text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")
-        % {"ref": complaint.reference, "what": offer.description, "value": value, "currency": prop.currency},
+        text=system_text.message(
+            keys.APPROVAL_NEEDED,
+            ref=complaint.reference,
+            what=offer.description,
+            value=str(value),
+            currency=prop.currency,
+        ),
     )
 
 
@@ -219,11 +228,9 @@ def approval_decide(
     kind = EventKind.APPROVED if approve else EventKind.NOT_APPROVED
     case_event(complaint, kind, approver, note=note.strip() or offer.description, data={"offer": offer.pk})
     reminders.reschedule(complaint)  # not approved: an offer is due again
-    text = (
-        _("Approved on %(ref)s: %(what)s. You may now offer it to the guest.")
-        if approve
-        else _("Not approved on %(ref)s: %(what)s. Offer something else.")
-    ) % {"ref": complaint.reference, "what": offer.description}
+    text = system_text.message(
+        keys.APPROVED if approve else keys.NOT_APPROVED, ref=complaint.reference, what=offer.description
+    )
     notify([approval.requested_by], prop=prop, text=text, url=complaint.get_absolute_url())
     return approval
 

@@ -70,7 +70,8 @@
       var value = form.querySelector("[name=value]");
       function fill(field, newValue) {
         if (!field || newValue === null) return;
-        if (field.value === "" || field.getAttribute("data-filled") === field.value) {
+        // empty, still the form's default (a value of 0), or what the previous pick filled in
+        if (field.value === "" || field.value === field.defaultValue || field.getAttribute("data-filled") === field.value) {
           field.value = newValue;
           field.setAttribute("data-filled", newValue);
           field.dispatchEvent(new Event("input", { bubbles: true }));
