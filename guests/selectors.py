@@ -256,7 +256,7 @@ def in_house_list(
 ) -> QuerySet[Stay]:
     """Who is in which room now (VIPs first), today's departures, or today's arrivals still to check in."""
     today = today or prop.today()
-    stays = Stay.objects.for_property(prop).select_related("guest", "room__room_type")
+    stays: QuerySet[Stay] = Stay.objects.for_property(prop).select_related("guest", "room__room_type")
     if stay_filter is not None and stay_filter.active:
         stays = _stays_matching(stays, stay_filter)
     if show == InHouseView.ARRIVALS:
