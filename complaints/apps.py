@@ -17,3 +17,7 @@ class ComplaintsConfig(AppConfig):
         from hotel_crm.mfa import second_factor_locked
 
         second_factor_locked.connect(second_factor_lock_notify, dispatch_uid="complaints.second_factor_lock")
+        from complaints.list_filters import register_stay_filters
+
+        register_stay_filters()
+        from complaints import system_text  # noqa: F401 (registers the app's system text keys)

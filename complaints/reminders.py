@@ -21,7 +21,6 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from complaints.models import (
@@ -39,7 +38,7 @@ from complaints.models import (
 from complaints.selectors import complaints_visible_to, staff_who_may_see
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import StayStatus
-from hotel_crm import roles
+from hotel_crm import dates, roles
 from hotel_crm.models import Property, StaffProfile
 
 log = logging.getLogger(__name__)
@@ -271,9 +270,13 @@ def claim_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
 def _text(reminder: Reminder) -> str:
     complaint = reminder.complaint
     assert complaint is not None  # a step's reminder; digests have their own text
-    when = date_format(
-        timezone.localtime(reminder.due_at, complaint.property.tzinfo), "SHORT_DATETIME_FORMAT"
-    )
+    # The hotel's zone, day-first or ISO as the hotel writes dates, 24-hour (hotel_crm.dates).
+    token = dates.activate(dates.DateSettings(style=complaint.property.date_style))
+    try:
+        with timezone.override(complaint.property.tzinfo):
+            when = dates.format_moment(reminder.due_at)
+    finally:
+        dates.deactivate(token)
     who = complaint.complainant()
     what = {
         "apologise": _("apologise to the guest"),

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotel_crm.dates import DateStyle
 from hotel_crm.i18n import BilingualName
 
 
@@ -48,6 +49,13 @@ class Property(BilingualName, models.Model):
         max_length=3,
         default="CNY",
         validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code, e.g. CNY."))],
+    )
+    date_style = models.CharField(
+        _("date format"),
+        max_length=10,
+        choices=DateStyle.choices,
+        default=DateStyle.DAY_FIRST,
+        help_text=_("How dates are written on every page of this hotel; times are always 24-hour."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

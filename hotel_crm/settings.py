@@ -99,6 +99,8 @@ TEMPLATES = [
                 "hotel_crm.context_processors.current_property",
                 "complaints.context_processors.bell",
             ],
+            # Dates and times in the property's style and zone (hotel_crm.dates): in every template.
+            "builtins": ["hotel_crm.templatetags.dates"],
         },
     },
 ]

@@ -103,6 +103,8 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.get_username", read_only=True)
     from_status = serializers.CharField(**BLANKABLE)
     to_status = serializers.CharField(**BLANKABLE)
+    # What the entry says: the note, or the system's own text rendered in the request's language.
+    note = serializers.CharField(source="text", read_only=True)
 
     class Meta:
         model = ComplaintEvent

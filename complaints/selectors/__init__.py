@@ -34,7 +34,7 @@ from complaints.selectors.courtesy import stays_not_yet_asked
 from complaints.selectors.lists import SORTS, ComplaintFilters, complaint_list, latest_guest_answer
 from complaints.selectors.notifications import notifications, unread_notifications
 from complaints.selectors.queues import department_open_counts, department_queue, review_queue
-from complaints.selectors.repeats import DEFAULT_RULE, prevention_rule, repeat_reason
+from complaints.selectors.repeats import DEFAULT_RULE, prevention_rule, repeat_notice
 from complaints.selectors.shift import (
     Briefing,
     HandoverView,
@@ -98,7 +98,7 @@ __all__ = [
     "pending_approval_count",
     "pending_approvals",
     "prevention_rule",
-    "repeat_reason",
+    "repeat_notice",
     "review_queue",
     "sensitive_rule",
     "shift_now",

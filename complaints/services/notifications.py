@@ -11,13 +11,17 @@ from django.utils.translation import gettext as _
 from complaints.models import (
     Notification,
 )
+from hotel_crm import system_text
 from hotel_crm.models import Property, StaffProfile
 
 
-def notify(recipients: Iterable[User], *, prop: Property, text: str, url: str = "") -> None:
-    """In-app notifications (the bell)."""
+def notify(recipients: Iterable[User], *, prop: Property, text: system_text.Message, url: str = "") -> None:
+    """In-app notifications (the bell): system text, shown in each reader's language."""
+    with translation.override("en"):
+        english = system_text.render(text)[:300]
     Notification.objects.bulk_create(
-        Notification(recipient=user, property=prop, text=text[:300], url=url) for user in recipients
+        Notification(recipient=user, property=prop, text=english, message=text, url=url)
+        for user in recipients
     )
 
 

@@ -75,7 +75,7 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
             initial={"version": complaint.version, "assignee": complaint.assignee_id},
             staff=selectors.staff_of_property(prop=request.property),
         ),
-        "note_form": forms.NoteForm(),
+        "note_form": forms.NoteForm(auto_id="case-%s"),
         "details_form": failed_form
         if failed_action == "details"
         else forms.DetailsForm(initial=forms.DetailsForm.initial_for(complaint), prop=request.property),

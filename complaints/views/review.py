@@ -95,9 +95,17 @@ def review_queue(request):
             complaint=complaint, reviewer=request.user, comment=request.POST.get("comment", "")
         )
         messages.success(request, _("%(ref)s marked reviewed.") % {"ref": complaint.reference})
-        return redirect("complaints:review")
+        return redirect(
+            reverse("complaints:review") + ("?reviewed=1" if request.POST.get("reviewed") == "1" else "")
+        )
+    show_reviewed = request.GET.get("reviewed") == "1"
     return render(
         request,
         "complaints/review.html",
-        {"queue": selectors.review_queue(user=request.user, prop=request.property)},
+        {
+            "queue": selectors.review_queue(
+                user=request.user, prop=request.property, show_reviewed=show_reviewed
+            ),
+            "show_reviewed": show_reviewed,
+        },
     )

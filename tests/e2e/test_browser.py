@@ -65,12 +65,12 @@ def test_a_clerk_finds_the_guest_by_pinyin_and_takes_a_complaint_through_the_cyc
     page.click("button:has-text('I apologised')")
     page.wait_for_selector("[aria-current=step]:has-text('3 · Resolving')")
     # one declined offer, one accepted: keep offering until the guest accepts
-    page.select_option("#id_remedy_type", "fb_credit")
+    page.select_option("#id_remedy_choice", "fb_credit")
     page.fill("#id_description", "Dinner on the house")
     page.click("button:has-text('Offer a solution')")
     page.fill("input[name=response]", "I want a quiet room, not dinner")
     page.click("button:has-text('Guest declines')")
-    page.select_option("#id_remedy_type", "room_move")
+    page.select_option("#id_remedy_choice", "room_move")
     page.fill("#id_description", "Quiet room on the same floor")
     page.click("button:has-text('Offer another solution')")
     page.click("button:has-text('Guest accepts')")
@@ -99,6 +99,13 @@ def test_a_clerk_finds_the_guest_by_pinyin_and_takes_a_complaint_through_the_cyc
     assert case.reference in manager.content()
     manager.fill(f"#comment-closed-{case.pk}", "Well recovered")
     manager.click(f"form:has(#comment-closed-{case.pk}) button")
+    manager.wait_for_selector(".message.success")
+    assert (
+        case.reference not in manager.inner_text("table.list")
+        if manager.locator("table.list").count()
+        else True
+    )
+    manager.goto(base + "/complaints/review/?reviewed=1")  # reviewed cases come back on request
     manager.wait_for_selector("text=Well recovered")
     assert case.events.filter(kind="reviewed", note="Well recovered").exists()
 
@@ -114,8 +121,10 @@ def test_the_search_box_works_by_keyboard(page_for, hotel):
 
 def test_switching_to_chinese_from_any_page(page_for, hotel):
     page = page_for("desk", factories.PASSWORD, width=390)
+    page.click(".site-menu > summary")  # on a phone the language button is in the menu
     page.click("button:has-text('中文')")
-    page.wait_for_selector("text=房态")
+    page.wait_for_selector("html[lang=zh-hans]", state="attached")
+    assert "房态" in page.inner_text("h1")
     assert "退出登录" in page.content()
     page.goto(_origin(page) + "/guests/")
     assert "王女士" in page.content()  # the guest addressed the Chinese way
