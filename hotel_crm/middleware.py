@@ -5,7 +5,7 @@ import contextlib
 from django.db import connections
 from django.utils import timezone, translation
 
-from hotel_crm.selectors import property_access_for
+from hotel_crm.auth_context import access_of
 
 SESSION_KEY = "current_property_id"
 
@@ -25,7 +25,7 @@ class CurrentPropertyMiddleware:
         request.property_access = None
         user = request.user
         if user.is_authenticated:
-            access = property_access_for(user)
+            access = access_of(user)
             request.property_access = access
             current = access.get(request.session.get(SESSION_KEY))
             if current is None and access.profile is not None:

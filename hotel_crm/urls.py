@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hotel_crm import security_views, views
+from hotel_crm import bench_floor, security_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,3 +34,6 @@ urlpatterns = [
     # The guest's own answer: public, short enough for a QR code.
     path("g/", include("complaints.guest_urls")),
 ]
+if settings.BENCH_FLOOR:
+    # Benchmark only: H0, reached through hotel_crm.bench_floor's handler with no middleware.
+    urlpatterns.append(path(bench_floor.PATH.strip("/") + "/", bench_floor.h0, name="bench_h0"))
