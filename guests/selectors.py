@@ -17,7 +17,8 @@ from guests.models import Guest, GuestEvent, GuestPhone, ProfileAccess, Stay, St
 from guests.phones import InvalidPhone, digits, normalise_phone
 from hotel_crm.models import Property
 
-SEARCH_LIMIT = 50
+# Matches shown by default; a staff member may choose 50 or 100 (hotel_crm.pagination).
+SEARCH_LIMIT = 25
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 
 

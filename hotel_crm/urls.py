@@ -26,6 +26,7 @@ urlpatterns = [
     path("account/mfa/verify/", security_views.mfa_verify, name="mfa_verify"),
     path("property/switch/", views.switch_property, name="switch_property"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    path("account/page-size/", views.set_page_size, name="set_page_size"),
     path("rooms/", include("rooms.urls")),
     path("guests/", include("guests.urls")),
     path("complaints/", include("complaints.urls")),
