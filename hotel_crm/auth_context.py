@@ -26,15 +26,24 @@ from django.db import transaction
 
 from hotel_crm.selectors import PropertyAccess, property_access_for
 
-_EVERYONE = "authctx:gen:*"
+
+
+def _scope() -> str:
+    # Two databases behind one cache (a benchmark and a smoke database, staging and production) have
+    # the same user ids: a key names its database.
+    return f"authctx:{settings.DATABASES['default']['NAME']}"
+
+
+def _everyone_key() -> str:
+    return f"{_scope()}:gen:*"
 
 
 def _gen_key(user_id: int | str) -> str:
-    return f"authctx:gen:{user_id}"
+    return f"{_scope()}:gen:{user_id}"
 
 
 def _entry_key(user_id: int | str) -> str:
-    return f"authctx:user:{user_id}"
+    return f"{_scope()}:user:{user_id}"
 
 
 def auth_context_enabled() -> bool:
@@ -45,20 +54,20 @@ def user_with_access(user_id: int | str, load_user: Callable[[int | str], User |
     """The user (via `load_user` on a miss) with `property_access` attached, from the cache when fresh."""
     if not auth_context_enabled():
         return load_user(user_id)
-    found = cache.get_many([_EVERYONE, _gen_key(user_id), _entry_key(user_id)])
-    tokens = (found.get(_EVERYONE), found.get(_gen_key(user_id)))
+    found = cache.get_many([_everyone_key(), _gen_key(user_id), _entry_key(user_id)])
+    tokens = (found.get(_everyone_key()), found.get(_gen_key(user_id)))
     entry = found.get(_entry_key(user_id))
     if entry is not None and None not in tokens and entry[0] == tokens:
         user, access = entry[1], entry[2]
         user.property_access = access
         return user
     if tokens[0] is None:
-        cache.add(_EVERYONE, uuid.uuid4().hex, timeout=None)
+        cache.add(_everyone_key(), uuid.uuid4().hex, timeout=None)
     if tokens[1] is None:
         cache.add(_gen_key(user_id), uuid.uuid4().hex, timeout=None)
     # Read the tokens before the rows: a change committed after this read sets a new token.
-    current = cache.get_many([_EVERYONE, _gen_key(user_id)])
-    tokens = (current.get(_EVERYONE), current.get(_gen_key(user_id)))
+    current = cache.get_many([_everyone_key(), _gen_key(user_id)])
+    tokens = (current.get(_everyone_key()), current.get(_gen_key(user_id)))
     user = load_user(user_id)
     if user is None:
         return None
@@ -76,7 +85,7 @@ def access_of(user: User) -> PropertyAccess:
 
 
 def _new_tokens(user_id: int | None) -> None:
-    cache.set(_EVERYONE if user_id is None else _gen_key(user_id), uuid.uuid4().hex, timeout=None)
+    cache.set(_everyone_key() if user_id is None else _gen_key(user_id), uuid.uuid4().hex, timeout=None)
 
 
 def auth_context_invalidate(*, user_id: int | None = None) -> None:

@@ -194,7 +194,7 @@ class Command(BaseCommand):
         if options["clients"]:
             results["concurrency"] = self._concurrency(env, samples, options)
         document = self._report(results, options)
-        budget_failures = self._check_budget(document, options) if options["budget"] else []
+        budget_failures = self.check_budget(document, options) if options["budget"] else []
         failures = [page for page in results["pages"] if page.errors]
         if failures:
             raise CommandError(
@@ -567,7 +567,7 @@ class Command(BaseCommand):
         # With the shared cache (Redis) a signed-in request reads no session or user row (ADR 0019).
         return "shared_cache" if settings.AUTH_CONTEXT_CACHE else "database_sessions"
 
-    def _check_budget(self, document: dict, options) -> list[str]:
+    def check_budget(self, document: dict, options) -> list[str]:
         """Compare each page's usual query count with the committed budget; return what went up."""
         path = Path(options["budget"])
         budget = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -575,7 +575,7 @@ class Command(BaseCommand):
         counts = {
             row["page"]: row["queries_typical"] for row in document["pages"] if row["queries"] is not None
         }
-        if options["write_budget"]:
+        if options.get("write_budget"):
             budget[name] = counts
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(budget, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
