@@ -27,7 +27,6 @@ from django.db import transaction
 from hotel_crm.selectors import PropertyAccess, property_access_for
 
 
-
 def _scope() -> str:
     # Two databases behind one cache (a benchmark and a smoke database, staging and production) have
     # the same user ids: a key names its database.
@@ -74,7 +73,7 @@ def user_with_access(user_id: int | str, load_user: Callable[[int | str], User |
     access = property_access_for(user)
     if None not in tokens:
         cache.set(_entry_key(user_id), (tokens, user, access), timeout=settings.SESSION_IDLE_SECONDS)
-    user.property_access = access
+    user.property_access = access  # type: ignore[attr-defined]
     return user
 
 

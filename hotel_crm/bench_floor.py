@@ -23,10 +23,11 @@ class BareHandler(WSGIHandler):
     """Django's WSGI handler with no middleware at all: URL resolution, the view, the response."""
 
     def load_middleware(self, is_async: bool = False) -> None:
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
-        self._middleware_chain = convert_exception_to_response(self._get_response)
+        # What BaseHandler.load_middleware builds for an empty MIDDLEWARE, without touching settings.
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        self._middleware_chain = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
 
 
 def h0(request: HttpRequest) -> HttpResponse:

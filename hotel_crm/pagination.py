@@ -85,7 +85,7 @@ DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
 
 
 def page_size_for(request: HttpRequest, default: int = DEFAULT_PAGE_SIZE) -> int:
-    """Rows per page for this request: a valid `?per_page=`, else the staff member's choice, else `default`."""
+    """Rows per page: a valid `?per_page=`, else the staff member's choice, else `default`."""
     asked = request.GET.get("per_page", "")
     if asked.isdigit() and int(asked) in PAGE_SIZES:
         return int(asked)

@@ -244,7 +244,9 @@ if REDIS_URL:
 # another process's change, so both stay on the database without Redis.
 AUTH_CONTEXT_CACHE = bool(REDIS_URL) and env.bool("AUTH_CONTEXT_CACHE", default=True)
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if AUTH_CONTEXT_CACHE else "django.contrib.sessions.backends.db"
+    "django.contrib.sessions.backends.cached_db"
+    if AUTH_CONTEXT_CACHE
+    else "django.contrib.sessions.backends.db"
 )
 
 

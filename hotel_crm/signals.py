@@ -10,8 +10,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
 from hotel_crm import mfa, staff_sessions
-from hotel_crm.auth_context import auth_context_invalidate
 from hotel_crm.audit import Action, audit_record
+from hotel_crm.auth_context import auth_context_invalidate
 from hotel_crm.models import Property, StaffMembership, StaffProfile, TOTPDevice
 
 _WATCHED_USER_FLAGS = ("is_active", "is_staff", "is_superuser")
@@ -165,11 +165,15 @@ def connect() -> None:
         )
     for model in (user_model, StaffProfile, StaffMembership):
         for signal in (post_save, post_delete):
-            signal.connect(on_access_changed, sender=model, dispatch_uid=f"hotel_crm.authctx.{model.__name__}")
-    for model in (Property, Group):
+            signal.connect(
+                on_access_changed, sender=model, dispatch_uid=f"hotel_crm.authctx.{model.__name__}"
+            )
+    for shared in (Property, Group):
         for signal in (post_save, post_delete):
             signal.connect(
-                on_everyones_access_changed, sender=model, dispatch_uid=f"hotel_crm.authctx.{model.__name__}"
+                on_everyones_access_changed,
+                sender=shared,
+                dispatch_uid=f"hotel_crm.authctx.{shared.__name__}",
             )
     m2m_changed.connect(
         on_everyones_access_changed,
