@@ -35,6 +35,10 @@ _FRONT_DESK_PERMS = [
     "complaints.add_courtesycheck",
     "complaints.view_courtesycheck",
     "complaints.view_notification",
+    "complaints.view_dutylogentry",
+    "complaints.add_dutylogentry",
+    "complaints.view_handover",
+    "complaints.add_handover",
     "complaints.add_compliment",
 ]
 # Problems across rooms and what the hotel learns from its guests (ADR 0017).
@@ -109,6 +113,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.change_problemtrigger",
         "complaints.delete_problemtrigger",
         "complaints.view_problemtrigger",
+        "complaints.add_shift",
+        "complaints.change_shift",
+        "complaints.delete_shift",
+        "complaints.view_shift",
+        "complaints.add_shiftsetting",
+        "complaints.change_shiftsetting",
+        "complaints.view_shiftsetting",
         "hotel_crm.view_auditevent",
     ],
     # Read-only across the group by default.

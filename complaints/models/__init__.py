@@ -48,6 +48,14 @@ from complaints.models.resolution import (
     RemedyType,
 )
 from complaints.models.setup import Category, Department, PreventionRule
+from complaints.models.shift import (
+    AppendOnly,
+    DutyLogEntry,
+    Handover,
+    LogCategory,
+    Shift,
+    ShiftSetting,
+)
 from complaints.models.timeline import (
     ComplaintEvent,
     Compliment,
@@ -63,6 +71,7 @@ __all__ = [
     "OPEN_PROBLEM_STATES",
     "SEVERITY_RANK",
     "ApologyMethod",
+    "AppendOnly",
     "ApprovalRequest",
     "Area",
     "AuthorityLimit",
@@ -77,6 +86,7 @@ __all__ = [
     "DashboardSnapshot",
     "Department",
     "DigestSetting",
+    "DutyLogEntry",
     "EventKind",
     "FiguresDecoder",
     "FiguresEncoder",
@@ -84,6 +94,8 @@ __all__ = [
     "GuestCheck",
     "GuestCheckKind",
     "GuestType",
+    "Handover",
+    "LogCategory",
     "Mood",
     "Notification",
     "Offer",
@@ -105,5 +117,7 @@ __all__ = [
     "Review",
     "ServiceLevelRule",
     "Severity",
+    "Shift",
+    "ShiftSetting",
     "VerdictSource",
 ]

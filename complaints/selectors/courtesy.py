@@ -23,13 +23,13 @@ STAYS_LIMIT = 10**9
 
 
 def stays_not_yet_asked(*, prop: Property) -> QuerySet[Stay]:
-    """In-house stays at the hotel with no courtesy check during the stay, longest in house first."""
-    asked = CourtesyCheck.objects.filter(stay=OuterRef("pk"))
+    """In-house stays at `prop` with no courtesy check yet, longest in house first (guest and room loaded)."""
     return (
-        Stay.objects.filter(property=prop, status=StayStatus.IN_HOUSE)
-        .filter(~Exists(asked))
+        Stay.objects.for_property(prop)
+        .filter(status=StayStatus.IN_HOUSE)
+        .filter(~Exists(CourtesyCheck.objects.filter(stay=OuterRef("pk"))))
         .select_related("guest", "room")
-        .order_by("arrival_date", "room__number", "pk")
+        .order_by("checked_in_at", "pk")
     )
 
 

@@ -48,6 +48,13 @@ from complaints.services.resolution import (
     offer_answer,
     offer_make,
 )
+from complaints.services.shift import (
+    ShiftError,
+    arrival_checked_in_notify,
+    duty_log_write,
+    handover_acknowledge,
+    handover_create,
+)
 
 __all__ = [
     "EDITABLE_DETAILS",
@@ -55,12 +62,14 @@ __all__ = [
     "ComplaintError",
     "ComplaintInput",
     "ProblemError",
+    "ShiftError",
     "StaleComplaint",
     "StaleProblem",
     "action_add",
     "action_complete",
     "action_move",
     "approval_decide",
+    "arrival_checked_in_notify",
     "complaint_add_note",
     "complaint_apologise",
     "complaint_assign",
@@ -76,6 +85,9 @@ __all__ = [
     "compliment_record",
     "courtesy_check_log",
     "decision_makers",
+    "duty_log_write",
+    "handover_acknowledge",
+    "handover_create",
     "notifications_mark_read",
     "notify",
     "offer_answer",

@@ -15,7 +15,7 @@ def done_actions_are_done(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0008_dashboard_tiles_indexes'),
+        ('complaints', '0011_notification_message'),
         ('guests', '0003_dashboard_tiles_indexes'),
         ('hotel_crm', '0002_security'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
