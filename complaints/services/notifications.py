@@ -32,7 +32,9 @@ def notifications_mark_read(*, user: User, prop: Property, ids: list[int] | None
     return unread.update(read_at=timezone.now())
 
 
-def second_factor_lock_notify(sender, *, user: User, managers: list[tuple[User, Property]], **kwargs) -> None:
+def second_factor_lock_notify(
+    sender: object, *, user: User, managers: list[tuple[User, Property]], **kwargs: object
+) -> None:
     """Ring the bell of each manager who may unlock a staff member's locked second factor (ADR 0015)."""
     url = reverse("mfa_locks")
     languages = dict(
