@@ -307,9 +307,13 @@ def _text(reminder: Reminder) -> str:
 
 
 def handover_text(handover: Handover) -> str:
-    when = date_format(
-        timezone.localtime(handover.created_at, handover.property.tzinfo), "SHORT_DATETIME_FORMAT"
-    )
+    # The hotel's zone and date style, 24-hour, as the step reminders (hotel_crm.dates).
+    token = dates.activate(dates.DateSettings(style=handover.property.date_style))
+    try:
+        with timezone.override(handover.property.tzinfo):
+            when = dates.format_moment(handover.created_at)
+    finally:
+        dates.deactivate(token)
     return _("Handover not acknowledged yet: %(shift)s shift, from %(who)s at %(when)s.") % {
         "shift": handover.shift_name(),
         "who": handover.from_user.get_full_name() or handover.from_user.get_username(),
