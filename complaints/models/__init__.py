@@ -38,6 +38,14 @@ from complaints.models.resolution import (
     RemedyType,
 )
 from complaints.models.setup import Category, Department, PreventionRule
+from complaints.models.shift import (
+    AppendOnly,
+    DutyLogEntry,
+    Handover,
+    LogCategory,
+    Shift,
+    ShiftSetting,
+)
 from complaints.models.timeline import ComplaintEvent, CourtesyCheck, CourtesyOutcome, EventKind, Review
 
 __all__ = [
@@ -45,6 +53,7 @@ __all__ = [
     "OPEN_CONDITION",
     "SEVERITY_RANK",
     "ApologyMethod",
+    "AppendOnly",
     "ApprovalRequest",
     "Area",
     "AuthorityLimit",
@@ -58,6 +67,7 @@ __all__ = [
     "DashboardSnapshot",
     "Department",
     "DigestSetting",
+    "DutyLogEntry",
     "EventKind",
     "FiguresDecoder",
     "FiguresEncoder",
@@ -65,6 +75,8 @@ __all__ = [
     "GuestCheck",
     "GuestCheckKind",
     "GuestType",
+    "Handover",
+    "LogCategory",
     "Mood",
     "Notification",
     "Offer",
@@ -79,5 +91,7 @@ __all__ = [
     "Review",
     "ServiceLevelRule",
     "Severity",
+    "Shift",
+    "ShiftSetting",
     "VerdictSource",
 ]

@@ -48,6 +48,8 @@ TARGETS = {
     "profile": 0.35,
     "dashboard": 0.15,
     "log_case": 0.20,
+    # The shift start page (issue #19).
+    "shift": 0.20,
 }
 BENCH_USER = "grm"
 HOST = "127.0.0.1"
@@ -383,6 +385,7 @@ class Command(BaseCommand):
             Page("case page", "/complaints/{case}/", "case"),
             Page("guest profile", "/guests/{guest}/", "profile"),
             Page("GRM dashboard (30 days)", "/complaints/dashboard/?days=30", "dashboard"),
+            Page("my shift (start page)", "/complaints/shift/", "shift"),
             Page("log a case (POST)", "/complaints/new/", "log_case", "POST", log_form, (302,)),
         ]
 
