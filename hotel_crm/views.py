@@ -103,6 +103,8 @@ def server_error(request):
         return api_server_error(request)
     html = render_to_string("500.html", {"request_id": request_id})
     return HttpResponse(html, status=500)
+
+
 @require_POST
 def set_page_size(request):
     """Remember how many rows a list page shows for this staff member (25, 50 or 100), then go back."""

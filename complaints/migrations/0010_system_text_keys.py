@@ -158,7 +158,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0008_dashboard_tiles_indexes"),
+        ("complaints", "0009_shift_duty_log_handover"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0009_system_text_keys'),
+        ('complaints', '0010_system_text_keys'),
     ]
 
     operations = [
