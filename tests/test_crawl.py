@@ -46,7 +46,7 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _ids():
-    from complaints.models import Complaint, Handover
+    from complaints.models import Complaint, FollowUpAction, Handover, Problem
     from guests.models import Guest, Stay
     from hotel_crm.models import TOTPDevice
     from rooms.models import Room
@@ -61,6 +61,11 @@ def _ids():
         "/guests/": list(Guest.objects.values_list("pk", flat=True)[:4]),
         "/complaints/panels/guest/": list(Guest.objects.values_list("pk", flat=True)[:2]),
         "/complaints/courtesy/": stays,
+        # issue #20: the demo's problem, and department work (not acknowledged, and done)
+        "/complaints/problems/": list(Problem.objects.values_list("pk", flat=True)[:2]),
+        "/complaints/departments/actions/": list(
+            {a.state: a.pk for a in FollowUpAction.objects.order_by("pk")}.values()
+        ),
         "/complaints/shift/handovers/": list(Handover.objects.values_list("pk", flat=True)[:2]),
         # one case in each step
         "/complaints/": list({c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()),
@@ -75,7 +80,11 @@ def _ids():
 
 
 def _paths():
+    from complaints.action_workflow import ActionMove
     from complaints.views import FORMS
+    from complaints.views.problems import STEPS
+
+    slugs = {"/complaints/problems/": list(STEPS), "/complaints/departments/actions/": list(ActionMove)}
 
     ids = _ids()
     paths = []
@@ -88,8 +97,8 @@ def _paths():
         prefix = next(p for p in ids if path.startswith(p))
         for pk in ids[prefix]:
             real = path.replace("/1/", f"/{pk}/", 1)
-            if real.endswith("/x/"):  # the complaint action slug: every action there is
-                paths += [real[: -len("x/")] + f"{action}/" for action in FORMS]
+            if real.endswith("/x/"):  # the action slug: every action there is
+                paths += [real[: -len("x/")] + f"{action}/" for action in slugs.get(prefix, FORMS)]
             else:
                 paths.append(real)
     return paths
