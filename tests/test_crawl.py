@@ -48,6 +48,7 @@ def demo(django_db_setup, django_db_blocker):
 def _ids():
     from complaints.models import Complaint, FollowUpAction, Handover, Problem
     from guests.models import Guest, Stay
+    from hotel_crm.models import TOTPDevice
     from rooms.models import Room
 
     sha_rooms = list(Room.objects.filter(property__code="SHA").values_list("pk", flat=True)[:3])
@@ -71,6 +72,10 @@ def _ids():
         "/api/v1/guests/": list(Guest.objects.values_list("pk", flat=True)[:2]),
         "/api/v1/complaints/": list({c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()),
         "/api/v1/shift/handovers/": list(Handover.objects.values_list("pk", flat=True)[:2]),
+        # staff with an authenticator (the demo's grm, roomsadmin, admin): unlocking their second factor
+        "/account/mfa/locks/": list(
+            TOTPDevice.objects.order_by("user_id").values_list("user_id", flat=True)[:2]
+        ),
     }
 
 
