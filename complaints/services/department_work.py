@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import action_workflow, reminders, selectors
+from complaints import system_text as keys
 from complaints.action_workflow import ActionMove, ActionState, InvalidActionMove
 from complaints.case_primitives import ComplaintError, case_event, case_lock
 from complaints.models import EventKind, FollowUpAction
 from complaints.services.notifications import notify
+from hotel_crm import system_text
 from hotel_crm.models import Property
 
 CHANGE_PERMISSION = "complaints.change_complaint"
@@ -92,13 +94,13 @@ def action_move(
             {complaint.owner_id: complaint.owner, complaint.assignee_id: complaint.assignee}.values(),
             prop=prop,
             url=complaint.get_absolute_url(),
-            text=_("%(department)s handed back on %(ref)s: %(what)s — %(why)s")
-            % {
-                "department": action.department.name,
-                "ref": complaint.reference,
-                "what": action.description,
-                "why": action.handed_back_reason,
-            },
+            text=system_text.message(
+                keys.HANDED_BACK,
+                department=system_text.bilingual(action.department.name_en, action.department.name_zh),
+                ref=complaint.reference,
+                what=action.description,
+                why=action.handed_back_reason,
+            ),
         )
     reminders.reschedule(complaint, now)  # acknowledged: the escalation for it is cancelled
     return action

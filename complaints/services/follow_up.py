@@ -80,8 +80,12 @@ def action_add(
             supervisors,
             prop=complaint.property,
             url=f"/complaints/departments/{department.pk}/",
-            text=_("New work for %(department)s on %(ref)s: %(what)s")
-            % {"department": department.name, "ref": complaint.reference, "what": action.description},
+            text=system_text.message(
+                keys.NEW_WORK,
+                department=system_text.bilingual(department.name_en, department.name_zh),
+                ref=complaint.reference,
+                what=action.description,
+            ),
         )
     return action
 

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from complaints import reminders, selectors
+from complaints import system_text as keys
 from complaints.case_primitives import ComplaintError
 from complaints.models import (
     ApprovalRequest,
@@ -32,7 +33,7 @@ from complaints.models import (
 )
 from complaints.services.notifications import notify
 from complaints.workflow import Status
-from hotel_crm import roles
+from hotel_crm import roles, system_text
 from hotel_crm.errors import StaleRecord
 
 DECIDE_PERMISSION = "complaints.decide_problem"
@@ -122,11 +123,14 @@ def _reopen(problem: Problem, complaint: Complaint, actor: User | None) -> None:
     ) % {"ref": complaint.reference}
     _event(problem, ProblemEventKind.REOPENED, actor, note=note, complaint=complaint)
     people = [p for p in (problem.owner, problem.action_owner) if p is not None] or _managers(problem)
+    why = system_text.message(
+        keys.REPEAT_AFTER_CLOSE if was_closed else keys.REPEAT_DURING_VERIFICATION, ref=complaint.reference
+    )
     notify(
         {p.pk: p for p in people}.values(),
         prop=problem.property,
         url=problem.get_absolute_url(),
-        text=_("Problem %(ref)s reopened by a repeat: %(note)s") % {"ref": problem.reference(), "note": note},
+        text=system_text.message(keys.PROBLEM_REOPENED, ref=problem.reference(), note=why),
     )
 
 
@@ -200,11 +204,20 @@ def problems_detect(
             "n": trigger.threshold,
         }
         _event(problem, ProblemEventKind.RAISED, None, note=what, complaint=complaint)
+        what_message = system_text.message(
+            keys.PROBLEM_RAISED_WHAT,
+            count=count,
+            unit=system_text.message(
+                keys.UNIT_CASES if trigger.scope == ProblemScope.PROPERTY else keys.UNIT_ROOMS
+            ),
+            days=trigger.window_days,
+            n=trigger.threshold,
+        )
         notify(
             _managers(problem),
             prop=problem.property,
             url=problem.get_absolute_url(),
-            text=_("New problem %(ref)s: %(what)s") % {"ref": problem.reference(), "what": what},
+            text=system_text.message(keys.NEW_PROBLEM, ref=problem.reference(), what=what_message),
         )
         reminders.reschedule_problem(problem, now)
         touched.append(problem)
@@ -258,7 +271,7 @@ def problem_set_owner(*, problem: Problem, actor: User, expected_version: int | 
             [owner],
             prop=problem.property,
             url=problem.get_absolute_url(),
-            text=_("You own problem %(ref)s now.") % {"ref": problem.reference()},
+            text=system_text.message(keys.PROBLEM_OWNER, ref=problem.reference()),
         )
     reminders.reschedule_problem(problem)
     return problem
@@ -301,8 +314,7 @@ def problem_request_decision(
         decision_makers(problem=problem, exclude=actor),
         prop=problem.property,
         url="/complaints/approvals/",
-        text=_("Decision needed on problem %(ref)s: %(question)s")
-        % {"ref": problem.reference(), "question": request.question},
+        text=system_text.message(keys.DECISION_NEEDED, ref=problem.reference(), question=request.question),
     )
     return request
 
@@ -356,8 +368,12 @@ def problem_decide(
         [approval.requested_by],
         prop=problem.property,
         url=problem.get_absolute_url(),
-        text=_("%(verdict)s on problem %(ref)s: %(question)s")
-        % {"verdict": verdict, "ref": problem.reference(), "question": approval.question},
+        text=system_text.message(
+            keys.DECIDED,
+            verdict=system_text.message(keys.DECIDED_YES if approve else keys.DECIDED_NO),
+            ref=problem.reference(),
+            question=approval.question,
+        ),
     )
     return approval
 
@@ -406,8 +422,12 @@ def problem_plan_action(
             [action_owner],
             prop=problem.property,
             url=problem.get_absolute_url(),
-            text=_("Corrective action for problem %(ref)s, due %(when)s: %(what)s")
-            % {"ref": problem.reference(), "when": when, "what": problem.corrective_action[:150]},
+            text=system_text.message(
+                keys.CORRECTIVE_ACTION,
+                ref=problem.reference(),
+                when=when,
+                what=problem.corrective_action[:150],
+            ),
         )
     reminders.reschedule_problem(problem)
     return problem
