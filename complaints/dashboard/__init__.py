@@ -11,6 +11,8 @@ from complaints.dashboard.breakdowns import (
     recurring_problems,
     weekly_trend,
 )
+from complaints.dashboard.cohorts import BENCHMARK, cohort_guests, return_cohorts
+from complaints.dashboard.departments import department_times
 from complaints.dashboard.kpis import kpi_table, kpis
 from complaints.dashboard.periods import Period, cases_in, rolling_period
 from complaints.dashboard.snapshots import (
@@ -21,15 +23,19 @@ from complaints.dashboard.snapshots import (
 )
 
 __all__ = [
+    "BENCHMARK",
     "Period",
     "breakdowns",
     "cases_in",
+    "cohort_guests",
+    "department_times",
     "guest_unhappy_answers",
     "kpi_table",
     "kpis",
     "now_tiles",
     "period_figures",
     "recurring_problems",
+    "return_cohorts",
     "rolling_period",
     "snapshot_figures",
     "snapshot_refresh",

@@ -19,6 +19,16 @@ from complaints.models.case import (
 from complaints.models.dashboard import DashboardSnapshot, FiguresDecoder, FiguresEncoder
 from complaints.models.guest_checks import GuestCheck, GuestCheckKind
 from complaints.models.notifications import Notification
+from complaints.models.problem import (
+    OPEN_PROBLEM_STATES,
+    Problem,
+    ProblemEvent,
+    ProblemEventKind,
+    ProblemGrouping,
+    ProblemScope,
+    ProblemState,
+    ProblemTrigger,
+)
 from complaints.models.rate_limit import RateLimitBucket
 from complaints.models.reminders import (
     DigestSetting,
@@ -46,11 +56,19 @@ from complaints.models.shift import (
     Shift,
     ShiftSetting,
 )
-from complaints.models.timeline import ComplaintEvent, CourtesyCheck, CourtesyOutcome, EventKind, Review
+from complaints.models.timeline import (
+    ComplaintEvent,
+    Compliment,
+    CourtesyCheck,
+    CourtesyOutcome,
+    EventKind,
+    Review,
+)
 
 __all__ = [
     "COMMITTED_OFFER_STATUSES",
     "OPEN_CONDITION",
+    "OPEN_PROBLEM_STATES",
     "SEVERITY_RANK",
     "ApologyMethod",
     "AppendOnly",
@@ -62,6 +80,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintKind",
+    "Compliment",
     "CourtesyCheck",
     "CourtesyOutcome",
     "DashboardSnapshot",
@@ -82,6 +101,13 @@ __all__ = [
     "Offer",
     "OfferStatus",
     "PreventionRule",
+    "Problem",
+    "ProblemEvent",
+    "ProblemEventKind",
+    "ProblemGrouping",
+    "ProblemScope",
+    "ProblemState",
+    "ProblemTrigger",
     "RateLimitBucket",
     "Remedy",
     "RemedyType",

@@ -381,6 +381,7 @@ class Command(BaseCommand):
             ),
             Page("open cases, first page", "/complaints/?status=open", "cases"),
             Page("open cases, deep page", f"/complaints/?status=open&page={s['deep_open_page']}", "cases"),
+            Page("problems, open, oldest first", "/complaints/problems/", "cases"),
             Page("open cases, 100 rows a page", "/complaints/?status=open&per_page=100", None),
             Page("case page", "/complaints/{case}/", "case"),
             Page("guest profile", "/guests/{guest}/", "profile"),
