@@ -20,6 +20,7 @@ APPROVAL_NEEDED = "complaints.approval_needed"
 APPROVED = "complaints.approved"
 NOT_APPROVED = "complaints.not_approved"
 ACTION_DONE = "complaints.action_done"
+CHECKIN_FLAGGED = "complaints.checkin_flagged"
 
 
 def area_key(area: str) -> str:
@@ -77,3 +78,4 @@ system_text.register(DECIDED, _("%(verdict)s on problem %(ref)s: %(question)s"))
 system_text.register(DECIDED_YES, _("Decided yes"))
 system_text.register(DECIDED_NO, _("Decided no"))
 system_text.register(CORRECTIVE_ACTION, _("Corrective action for problem %(ref)s, due %(when)s: %(what)s"))
+system_text.register(CHECKIN_FLAGGED, _("Flagged guest checked in: %(guest)s, room %(room)s — %(flags)s."))

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -10,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from complaints import system_text as complaint_texts
 from complaints.models import (
     Complaint,
     DutyLogEntry,
@@ -22,11 +22,11 @@ from complaints.models import (
     ShiftSetting,
 )
 from complaints.selectors.access import complaint_visible, has_perm_at
-from complaints.selectors.shift import briefings_for, handover_summary, shift_to_hand_over
+from complaints.selectors.shift import Briefing, briefings_for, handover_summary, shift_to_hand_over
 from guests.models import Guest, Stay
-from hotel_crm import roles
+from hotel_crm import roles, system_text
 from hotel_crm.errors import DomainError, StaleRecord
-from hotel_crm.models import Property, StaffMembership, StaffProfile
+from hotel_crm.models import Property, StaffMembership
 from rooms.models import Room
 
 TEXT_MAX = 4000
@@ -216,9 +216,16 @@ def handover_acknowledge(
 # --- the check-in alert ------------------------------------------------------------------------
 
 
-def _language(user: User) -> str:
-    profile = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
-    return profile or settings.LANGUAGE_CODE
+def _checkin_flags(briefing: Briefing, stay: Stay) -> str:
+    """The briefing's flags in the active language, e.g. "VIP 2; 1 earlier case(s) here"."""
+    flags = []
+    if briefing.vip:
+        flags.append(stay.guest.get_vip_level_display())
+    if briefing.returning_complainant:
+        flags.append(_("%(n)d earlier case(s) here") % {"n": len(briefing.past_cases)})
+    if briefing.recovered_last_time:
+        flags.append(_("recovered last time: welcome them back warmly"))
+    return "; ".join(str(f) for f in flags)
 
 
 def arrival_checked_in_notify(*, stay: Stay) -> int:
@@ -226,7 +233,8 @@ def arrival_checked_in_notify(*, stay: Stay) -> int:
 
     Call inside the check-in's transaction: the notification commits or rolls back with it, and its
     key makes a second call for the same stay a no-op. Each manager's text is built from the cases
-    they may see. Returns the number of notifications made.
+    they may see, stored as system text so it shows in each reader's language. Returns the number of
+    notifications made.
     """
     prop = stay.property
     grms = list(
@@ -243,25 +251,25 @@ def arrival_checked_in_notify(*, stay: Stay) -> int:
         briefing = briefings_for(user=grm, prop=prop, stays=[stay])[stay.pk]
         if not briefing.flagged:
             continue
-        with translation.override(_language(grm)):
-            flags = []
-            if briefing.vip:
-                flags.append(stay.guest.get_vip_level_display())
-            if briefing.returning_complainant:
-                flags.append(_("%(n)d earlier case(s) here") % {"n": len(briefing.past_cases)})
-            if briefing.recovered_last_time:
-                flags.append(_("recovered last time: welcome them back warmly"))
-            text = _("Flagged guest checked in: %(guest)s, room %(room)s — %(flags)s.") % {
-                "guest": stay.guest.display_name,
-                "room": stay.room.number,
-                "flags": "; ".join(str(f) for f in flags),
-            }
+        flags = {}
+        for language in ("en", "zh"):
+            with translation.override("zh-hans" if language == "zh" else "en"):
+                flags[language] = _checkin_flags(briefing, stay)
+        message = system_text.message(
+            complaint_texts.CHECKIN_FLAGGED,
+            guest=stay.guest.display_name,
+            room=stay.room.number,
+            flags=system_text.bilingual(flags["en"], flags["zh"]),
+        )
+        with translation.override("en"):
+            text = system_text.render(message)
         _notification, created = Notification.objects.get_or_create(
             key=f"checkin:{stay.pk}:{grm.pk}",
             defaults={
                 "recipient": grm,
                 "property": prop,
                 "text": text[:300],
+                "message": message,
                 "url": reverse("guests:detail", kwargs={"pk": stay.guest_id}),
             },
         )

@@ -191,7 +191,7 @@ def test_every_main_page_fits_the_screen_with_big_enough_targets(page_for, desk,
     # the folded menu, opened, has big targets too and does not push the page sideways
     page = browsers["desk"]
     page.goto(base + "/guests/")
-    if width < 1024:
+    if width < 1440:
         assert not page.is_visible(".main-nav"), "the menu is folded on phones and tablets"
         page.click(".site-menu > summary")
         assert page.is_visible(".main-nav a[href='/complaints/']")
@@ -224,7 +224,7 @@ def test_chinese_pages_have_no_english_in_ui_system_text_or_timeline(page_for, d
         # When a Chinese reader opens every main page
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
-        if width < 1024:
+        if width < 1440:
             page.click(".site-menu > summary")  # the menu's words count too
         body = page.inner_text("body")
         # Then no UI word, system notice or timeline title is in English
