@@ -456,6 +456,7 @@ ACTION_COLUMNS = [
     "done_at",
     "done_by_id",
     "done_note",
+    "handed_back_reason",
 ]
 REMINDER_COLUMNS = [
     "id",
@@ -980,6 +981,7 @@ class Generator:
             _ts(min(due, self.now - 30)) if done else N,
             str(case.owner) if done else N,
             "Done and checked" if done else "",
+            "",  # never handed back (issue #20)
         )
 
     def _reminder_row(self, case: "_Case", reminder_id: int) -> tuple:
