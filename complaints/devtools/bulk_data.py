@@ -457,6 +457,7 @@ ACTION_COLUMNS = [
     "done_by_id",
     "done_note",
     "handed_back_reason",
+    "state",
 ]
 REMINDER_COLUMNS = [
     "id",
@@ -982,6 +983,7 @@ class Generator:
             str(case.owner) if done else N,
             "Done and checked" if done else "",
             "",  # never handed back (issue #20)
+            "done" if done else "sent",
         )
 
     def _reminder_row(self, case: "_Case", reminder_id: int) -> tuple:
