@@ -10,3 +10,7 @@ class ComplaintsConfig(AppConfig):
         from complaints.api import receivers  # the models must be loaded first
 
         receivers.connect()
+
+        from complaints.channels import receivers as channel_receivers
+
+        channel_receivers.connect()

@@ -33,8 +33,10 @@ from complaints.models import (
     ReminderStatus,
     ServiceLevelRule,
     Severity,
+    TeamAlertKind,
 )
 from complaints.selectors import complaints_visible_to, staff_who_may_see
+from complaints.team_chat import team_alert_send
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import StayStatus
 from hotel_crm import roles
@@ -343,10 +345,34 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[reminder.recipient.email],
             )
+    if reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2):
+        _team_chat_escalation(reminder, now)
     reminder.status = ReminderStatus.SENT
     reminder.sent_at = now or timezone.now()
     reminder.save(update_fields=["status", "sent_at"])
     return True
+
+
+def _team_chat_escalation(reminder: Reminder, now: dt.datetime | None) -> None:
+    """The escalation in the hotel's team chat too (once per case, step and level, however many managers).
+
+    The chat is read on phones by the whole group: the text names the case and the step, not the guest.
+    """
+    complaint = reminder.complaint
+    assert complaint is not None
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Escalation: case %(ref)s (%(severity)s) is overdue at the step “%(step)s”.") % {
+            "ref": complaint.reference,
+            "severity": complaint.get_severity_display(),
+            "step": complaint.get_status_display(),
+        }
+    team_alert_send(
+        prop=reminder.property,
+        kind=TeamAlertKind.ESCALATION,
+        text=text,
+        key=f"escalation:{complaint.pk}:{reminder.kind}:{reminder.subject}:{int(reminder.due_at.timestamp())}",
+        now=now,
+    )
 
 
 def lateness_percentiles(prop: Property, *, since: dt.datetime | None = None) -> dict:
