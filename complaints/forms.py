@@ -361,6 +361,9 @@ class ListFilterForm(forms.Form):
         required=False, widget=forms.HiddenInput, choices=[("", ""), ("any", "any"), *Verdict.choices]
     )
     departing = forms.BooleanField(label=_("Departing today"), required=False)
+    channel = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), *Channel.choices]
+    )
     sort = forms.ChoiceField(
         widget=FastSelect,
         label=_("Sort"),

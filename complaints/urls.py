@@ -1,12 +1,23 @@
 from django.urls import path
 
-from complaints.views import authority, case, case_list, intake, notifications, review
+from complaints.views import authority, case, case_list, channels, intake, notifications, review
 
 app_name = "complaints"
 urlpatterns = [
     path("", case_list.complaint_list, name="list"),
     path("mine/", case_list.complaint_list, {"mine": True}, name="mine"),
     path("new/", intake.complaint_create, name="create"),
+    # Guests' own channels (ADR 0020): the intake queue, replies, the review import.
+    path("intake/", channels.intake_queue, name="intake"),
+    path("intake/<int:pk>/", channels.intake_detail, name="intake_detail"),
+    path("intake/<int:pk>/case/", channels.intake_to_case, name="intake_to_case"),
+    path("intake/<int:pk>/attach/", channels.intake_attach, name="intake_attach"),
+    path("intake/<int:pk>/dismiss/", channels.intake_dismiss, name="intake_dismiss"),
+    path("intake/attachments/<int:pk>/", channels.intake_attachment, name="intake_attachment"),
+    path("intake/cases/<int:pk>/messages/", channels.case_messages_panel, name="case_messages"),
+    path("intake/cases/<int:pk>/reply/", channels.case_reply, name="case_reply"),
+    path("intake/reviews/", channels.review_import, name="reviews"),
+    path("intake/reviews/<int:pk>/reply/", channels.review_reply, name="review_reply"),
     path("<int:pk>/", case.complaint_detail, name="detail"),
     path("<int:pk>/<slug:action>/", case.complaint_act, name="act"),
     path("panels/guest/<int:guest_pk>/", case.guest_cases_panel, name="guest_cases"),

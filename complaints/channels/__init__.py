@@ -7,6 +7,7 @@ complaints.team_chat (other code calls `team_alert_send`).
 
 from complaints.channels.email import email_parse, mailbox_poll, mailboxes_poll
 from complaints.channels.intake import (
+    INTAKE_CHANNELS,
     Attachment,
     IncomingInput,
     IntakeError,
@@ -23,10 +24,13 @@ from complaints.channels.reviews import (
     reviews_check,
     reviews_import,
     reviews_read,
+    rows_from_json,
+    rows_to_json,
 )
 from complaints.channels.wechat import WeChatError, callback_open, url_check, wechat_message_process
 
 __all__ = [
+    "INTAKE_CHANNELS",
     "Attachment",
     "GuestMatch",
     "IncomingInput",
@@ -49,6 +53,8 @@ __all__ = [
     "reviews_check",
     "reviews_import",
     "reviews_read",
+    "rows_from_json",
+    "rows_to_json",
     "url_check",
     "wechat_message_process",
 ]

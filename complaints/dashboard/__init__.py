@@ -11,6 +11,7 @@ from complaints.dashboard.breakdowns import (
     recurring_problems,
     weekly_trend,
 )
+from complaints.dashboard.channels import channel_intake_times
 from complaints.dashboard.kpis import kpi_table, kpis
 from complaints.dashboard.periods import Period, cases_in, rolling_period
 from complaints.dashboard.snapshots import (
@@ -24,6 +25,7 @@ __all__ = [
     "Period",
     "breakdowns",
     "cases_in",
+    "channel_intake_times",
     "guest_unhappy_answers",
     "kpi_table",
     "kpis",

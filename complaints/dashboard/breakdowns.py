@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from complaints.dashboard.periods import Period, cases_in
 from complaints.models import (
     ApprovalRequest,
+    Channel,
     Complaint,
     FollowUpAction,
     GuestCheck,
@@ -95,6 +96,10 @@ def breakdowns(prop: Property, period: Period) -> dict:
             ["severity"],
             "severity",
             lambda r: dict(Severity.choices)[r["severity"]],
+        ),
+        # Where the guest spoke: review-site, email and WeChat cases are channels like the desk (ADR 0020).
+        "channel": rows(
+            ["channel"], "channel", lambda r: dict(Channel.choices).get(r["channel"], r["channel"])
         ),
     }
 

@@ -56,6 +56,7 @@ class ComplaintFilters:
     departing: bool = False  # the guest checks out today
     verdict_source: str | None = None  # "staff" (recorded by staff) or "guest" (the guest's own link)
     guest_answer: str | None = None  # the guest's latest own answer: a Verdict value, or "any"
+    channel: str | None = None  # a Channel value: the dashboard's "by channel" drill-down
 
 
 SORTS = {
@@ -128,6 +129,8 @@ def _filtered(queryset: QuerySet, *, prop: Property, filters: ComplaintFilters, 
         queryset = queryset.filter(department_id=filters.department)
     if filters.severity:
         queryset = queryset.filter(severity=filters.severity)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
     if filters.overdue:
         queryset = queryset.filter(overdue=True)
     if filters.repeat:

@@ -39,6 +39,7 @@ def complaint_list(request, mine: bool = False):
             verdict_source=d["verdict_source"] or None,
             guest_answer=d["guest_answer"] or None,
             departing=d["departing"],
+            channel=d["channel"] or None,
         )
     if mine:
         filters = selectors.ComplaintFilters(**{**filters.__dict__, "assignee": request.user.pk})

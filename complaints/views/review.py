@@ -71,6 +71,7 @@ def review_dashboard(request):
             "trend": trend,
             "peak": peak,
             "table": dashboard.kpi_table(kpis),
+            "channel_intake": dashboard.channel_intake_times(prop, period),
         },
     )
 
