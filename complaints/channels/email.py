@@ -198,7 +198,11 @@ def anymail_inbound_received(sender: object, event: object, esp_name: str = "", 
         raw = message.as_bytes()
     except (UnicodeError, LookupError, ValueError, TypeError):
         raw = message.as_string().encode("utf-8", errors="replace")
-    incoming_receive(prop=mailbox.property, data=email_parse(raw))
+    data = email_parse(raw)
+    event_id = getattr(event, "event_id", None)
+    if not data.external_id and event_id:  # no Message-ID header: the service's own id keeps it idempotent
+        data.external_id = f"{esp_name}:{event_id}"
+    incoming_receive(prop=mailbox.property, data=data)
 
 
 def reply_message(reply: OutgoingReply, mailbox: Mailbox | None) -> EmailMessage:

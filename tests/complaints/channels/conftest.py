@@ -1,3 +1,7 @@
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from complaints.models import Mailbox
@@ -6,12 +10,18 @@ from tests.complaints.channels import servers
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory):
-    """Debian's dovecot on a free port with a config of our own (skipped without it, unless IMAP_REQUIRED)."""
+def dovecot():
+    """Debian's dovecot on a free port with a config of our own (skipped without it, unless IMAP_REQUIRED).
+
+    In a folder of its own under the system's temp folder: pytest's is private to its user, and dovecot's
+    own processes (run as its users when the tests run as root) must read the config and the mail.
+    """
     servers.require_dovecot()
-    server = servers.start_dovecot(tmp_path_factory.mktemp("dovecot"))
+    folder = Path(tempfile.mkdtemp(prefix="hotel-crm-dovecot-"))
+    server = servers.start_dovecot(folder)
     yield server
     servers.stop_dovecot(server)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
