@@ -62,7 +62,7 @@ def team_alert_send(
         return None
     held = None if kind == TeamAlertKind.ESCALATION else quiet_until(hook, now)
     # One line per alert, no control characters: it lands in a chat group.
-    clean = " ".join("".join(ch for ch in text if ch.isprintable() or ch == " ").split())[:1000]
+    clean = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:1000]
     alert, created = TeamAlert.objects.get_or_create(
         key=key[:120],
         defaults={"hook": hook, "kind": kind, "text": clean, "next_attempt_at": held or now},
