@@ -1,6 +1,7 @@
 """Guests' own channels (ADR 0020): the intake queue, replies to guests, the review import, the WeChat callback."""
 
 import logging
+import re
 from urllib.parse import quote
 
 from celery import current_app
@@ -179,7 +180,7 @@ def intake_attachment(request, pk: int):
     _message_or_404(request, attachment.message_id)  # same hotel, and a case the user may see
     response = HttpResponse(bytes(attachment.data), content_type="application/octet-stream")
     name = attachment.filename
-    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)  # the plain fallback: nothing a header could misread
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
