@@ -46,6 +46,9 @@ class TeamAlertAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(IncomingMessage)
 class IncomingMessageAdmin(admin.ModelAdmin):
@@ -55,4 +58,7 @@ class IncomingMessageAdmin(admin.ModelAdmin):
     exclude = ("raw",)
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -5,6 +5,7 @@ No session and no CSRF token: each request is authenticated by its signature (We
 """
 
 from anymail import urls as anymail_urls
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, path
 
@@ -13,7 +14,8 @@ from complaints.views import channels
 app_name = "channels"
 urlpatterns = [
     path("wechat/<slug:key>/", channels.wechat_callback, name="wechat"),
-    # django-anymail's inbound webhooks (`/channels/anymail/<service>/inbound/`), outside the staff login.
+    # django-anymail's inbound webhooks (`/channels/<service>/inbound/`) of ANYMAIL_INBOUND_SERVICES,
+    # outside the staff login.
     *(
         URLPattern(
             pattern,
@@ -23,7 +25,9 @@ urlpatterns = [
         for pattern, view, name in (
             (p.pattern, p.callback, p.name)
             for p in anymail_urls.urlpatterns
-            if isinstance(p, URLPattern) and p.name and p.name.endswith("_inbound_webhook")
+            if isinstance(p, URLPattern)
+            and p.name
+            and p.name.removesuffix("_inbound_webhook") in settings.ANYMAIL_INBOUND_SERVICES
         )
     ),
 ]

@@ -7,9 +7,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from complaints.channels.email import anymail_inbound_received
-from complaints.models import Complaint, TeamAlertKind
+from complaints.models import ChannelIdentity, Complaint, IncomingAttachment, IncomingMessage, TeamAlertKind
 from complaints.team_chat import team_alert_send
-from guests.models import Stay, StayStatus
+from guests import signals as guest_signals
+from guests.models import Guest, Stay, StayStatus
 
 
 def vip_arrival_alert(
@@ -50,8 +51,17 @@ def _alert_in_own_transaction(instance: Stay, update_fields: frozenset[str] | No
         vip_arrival_alert(Stay, instance, update_fields=update_fields)
 
 
+def guest_erased_scrub(sender: type, guest: Guest, **kwargs: object) -> None:
+    """Erasure (PIPL/GDPR) reaches the guest's own messages: who, what and the original go, the row stays."""
+    messages = IncomingMessage.objects.filter(guest=guest)
+    IncomingAttachment.objects.filter(message__in=messages).delete()
+    messages.update(sender="erased", sender_name="", subject="", body="", raw=b"", reply_to_ids="")
+    ChannelIdentity.objects.filter(guest=guest).delete()
+
+
 def connect() -> None:
     from anymail.signals import inbound
 
     inbound.connect(anymail_inbound_received, dispatch_uid="complaints.channels.anymail_inbound")
     post_save.connect(_on_stay_saved, sender=Stay, dispatch_uid="complaints.channels.vip_arrival")
+    guest_signals.guest_erased.connect(guest_erased_scrub, dispatch_uid="complaints.channels.guest_erased")

@@ -169,3 +169,24 @@ def test_guests_match_by_phone_booking_number_and_a_confirmed_wechat_id(sha, cle
         prop=sha, data=_email(external_id="10", channel=Channel.WECHAT, sender="oWeChatOpenId1", body="again")
     )
     assert [(m.guest, m.reason) for m in channels.guest_matches(message=later)] == [(guest, "wechat")]
+
+
+def test_erasing_a_guest_scrubs_their_messages_and_channel_ids(sha, clerk, department):
+    from guests.services import guest_erase
+
+    guest = factories.make_guest(family_name_latin="Gone", email="li.na@guest.example")
+    message, _ = channels.incoming_receive(
+        prop=sha, data=_email(attachments=[channels.Attachment("p.png", "image/png", PNG)])
+    )
+    channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(guest_words="noise", department=department, guest=guest),
+    )
+    ChannelIdentity.objects.create(guest=guest, channel=Channel.WECHAT, identifier="oGone", confirmed_by=clerk)
+    grm = factories.make_staff("erasing-grm", roles_at={sha: "Guest Relations Manager"})
+    guest_erase(guest=guest, actor=grm, reason="Guest asked (PIPL)")
+    message.refresh_from_db()
+    assert (message.sender, message.body, message.subject, bytes(message.raw)) == ("erased", "", "", b"")
+    assert not IncomingAttachment.objects.filter(message=message).exists()
+    assert not ChannelIdentity.objects.filter(guest=guest).exists()
