@@ -244,9 +244,9 @@ DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
 ANYMAIL = {
     "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default="") or f"unset:{secrets.token_urlsafe(24)}",
 }
-# The services whose inbound webhook is served. These four need only the secret above; others (mailgun,
+# The services whose inbound webhook is served. These three need only the secret above; others (mailgun,
 # brevo, postal, resend …) need their own signing key in ANYMAIL as well, then can be added here.
-ANYMAIL_INBOUND_SERVICES = env.list("ANYMAIL_INBOUND_SERVICES", default=["postmark", "sendgrid", "mailjet", "sparkpost"])
+ANYMAIL_INBOUND_SERVICES = env.list("ANYMAIL_INBOUND_SERVICES", default=["postmark", "mailjet", "sparkpost"])
 
 # --- Cache: per process unless REDIS_URL is set. The API's per-token rate limit counts in the
 # cache, so with several web processes it only holds across them on Redis.

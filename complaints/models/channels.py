@@ -85,6 +85,15 @@ class IncomingMessage(models.Model):
         return f"{self.get_channel_display()} · {self.sender}"
 
 
+# Why an attachment was not kept: the code stored, the words shown.
+REFUSALS = {
+    "too large": _("larger than the limit"),
+    "type not accepted": _("a type that is not accepted"),
+    "content is not of its type": _("its content is not what its type says"),
+    "too many attachments": _("too many attachments"),
+}
+
+
 class IncomingAttachment(models.Model):
     """A file that came with a message; stored only within the size and type limits, never shown inline."""
 
@@ -103,6 +112,9 @@ class IncomingAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    def refused_label(self) -> str:
+        return str(REFUSALS.get(self.refused, self.refused))
 
 
 class ChannelIdentity(models.Model):

@@ -63,7 +63,9 @@ def dovecot_available() -> bool:
     return os.path.exists(DOVECOT)
 
 
-def start_dovecot(folder: Path, *, user: str = "frontoffice@sha.example", password: str = "mailbox-secret") -> Dovecot:
+def start_dovecot(
+    folder: Path, *, user: str = "frontoffice@sha.example", password: str = "mailbox-secret"
+) -> Dovecot:
     """Start dovecot in the foreground on a free port, plaintext IMAP on 127.0.0.1 only, mail in `folder`."""
     port = free_port()
     login_user, internal_user, uid, gid = _ids()

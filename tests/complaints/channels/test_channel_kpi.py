@@ -19,7 +19,12 @@ def _message(prop, n: int, channel: str, received: dt.datetime):
     return channels.incoming_receive(
         prop=prop,
         data=channels.IncomingInput(
-            channel=channel, external_id=f"k{n}", sender=f"s{n}", body="cold room", raw=b"r", received_at=received
+            channel=channel,
+            external_id=f"k{n}",
+            sender=f"s{n}",
+            body="cold room",
+            raw=b"r",
+            received_at=received,
         ),
         now=received,
     )[0]
@@ -51,14 +56,18 @@ def test_minutes_to_a_case_by_channel_on_a_known_data_set(sha, clerk):
 
     rows = dashboard.channel_intake_times(sha, dashboard.rolling_period(sha, 30))
 
-    assert [(r["channel"], r["received"], r["cases"], r["median_minutes"], r["mean_minutes"]) for r in rows] == [
+    assert [
+        (r["channel"], r["received"], r["cases"], r["median_minutes"], r["mean_minutes"]) for r in rows
+    ] == [
         ("email", 4, 3, 20.0, 30.0),
         ("review_site", 1, 0, None, None),
         ("wechat", 2, 1, 5.0, 5.0),
     ]
 
 
-def test_the_dashboard_shows_the_kpi_and_review_cases_as_a_channel_in_fixed_queries(sha, clerk, login, steady_session):
+def test_the_dashboard_shows_the_kpi_and_review_cases_as_a_channel_in_fixed_queries(
+    sha, clerk, login, steady_session
+):
     grm = factories.make_staff("grm9", roles_at={sha: roles.GUEST_RELATIONS_MANAGER})
     department = factories.make_department(sha)
     base = timezone.now() - dt.timedelta(days=1)

@@ -24,7 +24,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _guest_email(message_id: str, body: str, *, subject="Air conditioning broken", in_reply_to: str = "") -> bytes:
+def _guest_email(
+    message_id: str, body: str, *, subject="Air conditioning broken", in_reply_to: str = ""
+) -> bytes:
     message = EmailMessage()
     message["From"] = "Li Na <li.na@guest.example>"
     message["To"] = "frontoffice@sha.example"
@@ -73,7 +75,11 @@ def test_an_email_in_the_hotel_mailbox_becomes_an_intake_item_once(dovecot, imap
     assert channels.mailboxes_poll() == 1
     # Then one intake item holds the email, its raw bytes unchanged
     message = IncomingMessage.objects.get()
-    assert (message.channel, message.sender, message.sender_name) == (Channel.EMAIL, "li.na@guest.example", "Li Na")
+    assert (message.channel, message.sender, message.sender_name) == (
+        Channel.EMAIL,
+        "li.na@guest.example",
+        "Li Na",
+    )
     assert message.subject == "Air conditioning broken"
     assert "2101 is broken" in message.body
     assert bytes(message.raw).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
@@ -94,10 +100,14 @@ def test_a_staff_reply_threads_and_the_guest_answer_joins_the_same_case(dovecot,
     case = channels.incoming_to_case(
         message=message,
         actor=clerk,
-        data=services.ComplaintInput(guest_words=message.body, department=department, complainant_name="Li Na"),
+        data=services.ComplaintInput(
+            guest_words=message.body, department=department, complainant_name="Li Na"
+        ),
     )
     # When staff reply from the case
-    reply = channels.reply_send(complaint=case, actor=clerk, body="We are so sorry. An engineer is on the way.")
+    reply = channels.reply_send(
+        complaint=case, actor=clerk, body="We are so sorry. An engineer is on the way."
+    )
     channels.reply_deliver(reply_id=reply.pk)
     # Then the email goes out threaded on the guest's message
     reply.refresh_from_db()
@@ -113,13 +123,22 @@ def test_a_staff_reply_threads_and_the_guest_answer_joins_the_same_case(dovecot,
     # When the guest answers that email (their mail program sets In-Reply-To to our Message-ID)
     _deliver(
         dovecot,
-        _guest_email("<guest-3@guest.example>", "Thank you, it works now.", subject="Re: Air", in_reply_to=reply.message_id),
+        _guest_email(
+            "<guest-3@guest.example>",
+            "Thank you, it works now.",
+            subject="Re: Air",
+            in_reply_to=reply.message_id,
+        ),
     )
     assert channels.mailboxes_poll() == 1
     # Then the answer is attached to the same case at once, not left in the queue
     answer = IncomingMessage.objects.get(external_id="<guest-3@guest.example>")
     assert answer.status == IncomingStatus.ATTACHED and answer.complaint == case
-    notes = list(ComplaintEvent.objects.filter(complaint=case, kind=EventKind.MESSAGE_IN).values_list("note", flat=True))
+    notes = list(
+        ComplaintEvent.objects.filter(complaint=case, kind=EventKind.MESSAGE_IN).values_list(
+            "note", flat=True
+        )
+    )
     assert any("it works now" in note for note in notes)
     assert ComplaintEvent.objects.filter(complaint=case, kind=EventKind.MESSAGE_OUT).count() == 1
 

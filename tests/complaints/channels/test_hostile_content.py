@@ -46,9 +46,18 @@ def test_undeclared_and_wrong_encodings_are_read_without_failing(sha):
     gbk = "空调坏了，房间太热".encode("gb18030")
     cases = [
         _raw("From: a@x.example\nMessage-ID: <e1@x>\nContent-Type: text/plain\n", gbk),  # no charset: GB18030
-        _raw("From: a@x.example\nMessage-ID: <e2@x>\nContent-Type: text/plain; charset=klingon\n", b"caf\xc3\xa9"),
-        _raw("From: a@x.example\nMessage-ID: <e3@x>\nContent-Type: text/plain; charset=utf-8\n", b"bad \xff\xfe utf8"),
-        _raw("From: =?utf-8?B?!!notbase64?= <a@x.example>\nSubject: =?gbk?Q?=C4=E3=BA=C3?=\nMessage-ID: <e4@x>\n", b"x"),
+        _raw(
+            "From: a@x.example\nMessage-ID: <e2@x>\nContent-Type: text/plain; charset=klingon\n",
+            b"caf\xc3\xa9",
+        ),
+        _raw(
+            "From: a@x.example\nMessage-ID: <e3@x>\nContent-Type: text/plain; charset=utf-8\n",
+            b"bad \xff\xfe utf8",
+        ),
+        _raw(
+            "From: =?utf-8?B?!!notbase64?= <a@x.example>\nSubject: =?gbk?Q?=C4=E3=BA=C3?=\nMessage-ID: <e4@x>\n",
+            b"x",
+        ),
     ]
     stored = [channels.incoming_receive(prop=sha, data=channels.email_parse(raw))[0] for raw in cases]
     assert stored[0].body == "空调坏了，房间太热"
@@ -92,6 +101,11 @@ def test_malformed_mime_is_read_as_far_as_it_goes(sha):
     )
     message, _ = channels.incoming_receive(prop=sha, data=channels.email_parse(raw))
     assert "first part" in message.body
-    garbage, _ = channels.incoming_receive(prop=sha, data=channels.email_parse(b"\x00\xff\xfe not an email at all"))
+    garbage, _ = channels.incoming_receive(
+        prop=sha, data=channels.email_parse(b"\x00\xff\xfe not an email at all")
+    )
     assert garbage.external_id.startswith("sha256:")  # no Message-ID: the content's hash keeps it idempotent
-    assert channels.incoming_receive(prop=sha, data=channels.email_parse(b"\x00\xff\xfe not an email at all"))[1] is False
+    assert (
+        channels.incoming_receive(prop=sha, data=channels.email_parse(b"\x00\xff\xfe not an email at all"))[1]
+        is False
+    )

@@ -60,7 +60,9 @@ def test_the_same_message_id_on_another_channel_or_hotel_is_another_message(sha,
 
 def test_the_raw_content_is_kept_unchanged_and_the_language_guessed(sha):
     raw = "From: 王先生\r\n\r\n房间很吵，空调坏了。".encode("gb18030")
-    message, _ = channels.incoming_receive(prop=sha, data=_email(raw=raw, body="房间很吵，空调坏了。", subject=""))
+    message, _ = channels.incoming_receive(
+        prop=sha, data=_email(raw=raw, body="房间很吵，空调坏了。", subject="")
+    )
     message.refresh_from_db()
     assert bytes(message.raw) == raw
     assert message.language == "zh-hans"
@@ -149,7 +151,9 @@ def test_guests_match_by_phone_booking_number_and_a_confirmed_wechat_id(sha, cle
     )
     by_booking, _ = channels.incoming_receive(
         prop=sha,
-        data=_email(external_id="<b@x>", sender="a@b.example", body=f"Booking {stay.confirmation_number}: cold"),
+        data=_email(
+            external_id="<b@x>", sender="a@b.example", body=f"Booking {stay.confirmation_number}: cold"
+        ),
     )
     wechat, _ = channels.incoming_receive(
         prop=sha, data=_email(external_id="9", channel=Channel.WECHAT, sender="oWeChatOpenId1", body="hi")
@@ -183,7 +187,9 @@ def test_erasing_a_guest_scrubs_their_messages_and_channel_ids(sha, clerk, depar
         actor=clerk,
         data=services.ComplaintInput(guest_words="noise", department=department, guest=guest),
     )
-    ChannelIdentity.objects.create(guest=guest, channel=Channel.WECHAT, identifier="oGone", confirmed_by=clerk)
+    ChannelIdentity.objects.create(
+        guest=guest, channel=Channel.WECHAT, identifier="oGone", confirmed_by=clerk
+    )
     grm = factories.make_staff("erasing-grm", roles_at={sha: "Guest Relations Manager"})
     guest_erase(guest=guest, actor=grm, reason="Guest asked (PIPL)")
     message.refresh_from_db()

@@ -62,7 +62,11 @@ def test_import_saves_reviews_once_and_low_or_complaining_ones_join_the_intake_q
     rows = channels.reviews_read(source=source, data=CSV, filename="export.csv")
     assert channels.reviews_import(source=source, rows=rows) == (5, 3)
     intake = IncomingMessage.objects.filter(channel=Channel.REVIEW_SITE)
-    assert sorted(intake.values_list("external_id", flat=True)) == [f"{source.pk}:r-2", f"{source.pk}:r-3", f"{source.pk}:r-4"]
+    assert sorted(intake.values_list("external_id", flat=True)) == [
+        f"{source.pk}:r-2",
+        f"{source.pk}:r-3",
+        f"{source.pk}:r-4",
+    ]
     # The same export again: the preview marks every row a duplicate, the import adds nothing
     again = channels.reviews_read(source=source, data=CSV, filename="export.csv")
     assert all(r.duplicate for r in again)
@@ -73,7 +77,9 @@ def test_import_saves_reviews_once_and_low_or_complaining_ones_join_the_intake_q
 def test_json_exports_and_rows_repeated_inside_one_file(source):
     source.mapping = {"external_id": "id", "rating": "stars", "text": "body"}
     source.save()
-    data = json.dumps({"reviews": [{"id": "j1", "stars": 1, "body": "Rude staff"}, {"id": "j1", "stars": 1, "body": "dup"}]})
+    data = json.dumps(
+        {"reviews": [{"id": "j1", "stars": 1, "body": "Rude staff"}, {"id": "j1", "stars": 1, "body": "dup"}]}
+    )
     rows = channels.reviews_read(source=source, data=data.encode(), filename="export.json")
     assert [r.duplicate for r in rows] == [False, True]
     assert channels.reviews_import(source=source, rows=rows) == (1, 1)
@@ -92,13 +98,17 @@ def test_bad_rows_and_bad_files_are_reported_not_imported(source):
 
 
 def test_the_recovery_is_recorded_as_the_public_reply_on_the_case(source, clerk):
-    channels.reviews_import(source=source, rows=channels.reviews_read(source=source, data=CSV, filename="e.csv"))
+    channels.reviews_import(
+        source=source, rows=channels.reviews_read(source=source, data=CSV, filename="e.csv")
+    )
     message = IncomingMessage.objects.get(external_id=f"{source.pk}:r-2")
     case = channels.incoming_to_case(
         message=message,
         actor=clerk,
         data=services.ComplaintInput(
-            guest_words=message.body, department=factories.make_department(source.property), complainant_name="Bob"
+            guest_words=message.body,
+            department=factories.make_department(source.property),
+            complainant_name="Bob",
         ),
     )
     assert case.channel == Channel.REVIEW_SITE
@@ -110,6 +120,8 @@ def test_the_recovery_is_recorded_as_the_public_reply_on_the_case(source, clerk)
 
 
 def test_the_mapping_is_saved_per_source(source):
-    channels.review_source_save_mapping(source=source, mapping={"external_id": "ID", "text": "Body", "bogus": "x"})
+    channels.review_source_save_mapping(
+        source=source, mapping={"external_id": "ID", "text": "Body", "bogus": "x"}
+    )
     source.refresh_from_db()
     assert source.mapping == {"external_id": "ID", "text": "Body"}

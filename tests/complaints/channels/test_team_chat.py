@@ -42,7 +42,9 @@ def hook(sha, stand_in):
 
 
 def test_an_alert_goes_to_the_robot_as_a_text_message(sha, hook, stand_in):
-    alert = team_chat.team_alert_send(prop=sha, kind=TeamAlertKind.OTHER, text="Lobby\nflooded\x00", key="t1", now=DAY)
+    alert = team_chat.team_alert_send(
+        prop=sha, kind=TeamAlertKind.OTHER, text="Lobby\nflooded\x00", key="t1", now=DAY
+    )
     assert alert.next_attempt_at == DAY
     delivered = team_chat.team_alert_deliver(alert_id=alert.pk, now=DAY)
     assert delivered.status == TeamAlertStatus.DELIVERED
@@ -53,7 +55,9 @@ def test_an_alert_goes_to_the_robot_as_a_text_message(sha, hook, stand_in):
 
 def test_quiet_hours_hold_an_alert_until_morning_but_not_an_escalation(sha, hook):
     vip = team_chat.team_alert_send(prop=sha, kind=TeamAlertKind.VIP_ARRIVAL, text="VIP", key="v1", now=NIGHT)
-    escalation = team_chat.team_alert_send(prop=sha, kind=TeamAlertKind.ESCALATION, text="E", key="e1", now=NIGHT)
+    escalation = team_chat.team_alert_send(
+        prop=sha, kind=TeamAlertKind.ESCALATION, text="E", key="e1", now=NIGHT
+    )
     morning = dt.datetime(2026, 12, 8, 7, 0, tzinfo=SHANGHAI)
     assert vip.next_attempt_at == morning
     assert escalation.next_attempt_at == NIGHT
@@ -70,12 +74,17 @@ def test_the_same_event_twice_makes_one_alert_and_no_robot_means_no_alert(sha, h
     first = team_chat.team_alert_send(prop=sha, kind=TeamAlertKind.OTHER, text="x", key="same", now=DAY)
     again = team_chat.team_alert_send(prop=sha, kind=TeamAlertKind.OTHER, text="x", key="same", now=DAY)
     assert first.pk == again.pk and TeamAlert.objects.count() == 1
-    assert team_chat.team_alert_send(prop=hgh, kind=TeamAlertKind.OTHER, text="x", key="other", now=DAY) is None
+    assert (
+        team_chat.team_alert_send(prop=hgh, kind=TeamAlertKind.OTHER, text="x", key="other", now=DAY) is None
+    )
 
 
 def test_dingtalk_robots_get_the_documented_hmac_signature(sha, stand_in):
     hook = TeamChatHook.objects.create(
-        property=sha, kind=TeamChatKind.DINGTALK, url=f"{stand_in.url}/robot/send?access_token=T", secret="SECabc123"
+        property=sha,
+        kind=TeamChatKind.DINGTALK,
+        url=f"{stand_in.url}/robot/send?access_token=T",
+        secret="SECabc123",
     )
     alert = team_chat.team_alert_send(prop=sha, kind=TeamAlertKind.OTHER, text="hi", key="d1", now=DAY)
     team_chat.team_alert_deliver(alert_id=alert.pk, now=DAY)
@@ -91,7 +100,11 @@ def test_dingtalk_robots_get_the_documented_hmac_signature(sha, stand_in):
 
 
 def test_a_refused_alert_is_retried_with_backoff_then_given_up(sha, hook, stand_in):
-    stand_in.answers["/cgi-bin/webhook/send"] = (200, "application/json", b'{"errcode": 93000, "errmsg": "invalid"}')
+    stand_in.answers["/cgi-bin/webhook/send"] = (
+        200,
+        "application/json",
+        b'{"errcode": 93000, "errmsg": "invalid"}',
+    )
     alert = team_chat.team_alert_send(prop=sha, kind=TeamAlertKind.OTHER, text="x", key="r1", now=DAY)
     first = team_chat.team_alert_deliver(alert_id=alert.pk, now=DAY)
     assert first.status == TeamAlertStatus.PENDING and first.last_error == "errcode 93000"
@@ -114,12 +127,16 @@ def test_an_escalation_reaches_the_team_chat_once_whatever_the_number_of_manager
     for reminder in escalations:
         reminders.deliver(reminder_id=reminder.pk, now=NIGHT)
     alert = TeamAlert.objects.get()
-    assert alert.kind == TeamAlertKind.ESCALATION and alert.next_attempt_at == NIGHT  # not held: an escalation
+    assert (
+        alert.kind == TeamAlertKind.ESCALATION and alert.next_attempt_at == NIGHT
+    )  # not held: an escalation
     assert case.reference in alert.text
     assert "Walk-in guest" not in alert.text  # the chat names the case, not the guest
 
 
-def test_a_vip_with_past_complaints_checking_in_alerts_the_team(sha, hook, clerk, django_capture_on_commit_callbacks):
+def test_a_vip_with_past_complaints_checking_in_alerts_the_team(
+    sha, hook, clerk, django_capture_on_commit_callbacks
+):
     vip = factories.make_guest(family_name_latin="Song", given_name_latin="Mei", vip_level=2, salutation="ms")
     plain = factories.make_guest(family_name_latin="Lee", vip_level=0)
     factories.log_case(sha, clerk, guest=vip)
@@ -127,9 +144,16 @@ def test_a_vip_with_past_complaints_checking_in_alerts_the_team(sha, hook, clerk
     room = factories.make_room(sha, "3201")
     other_room = factories.make_room(sha, "3202")
     today = dt.date.today()
-    vip_stay = stay_create(prop=sha, guest=vip, room=room, arrival=today, departure=today + dt.timedelta(days=1), actor=clerk)
+    vip_stay = stay_create(
+        prop=sha, guest=vip, room=room, arrival=today, departure=today + dt.timedelta(days=1), actor=clerk
+    )
     plain_stay = stay_create(
-        prop=sha, guest=plain, room=other_room, arrival=today, departure=today + dt.timedelta(days=1), actor=clerk
+        prop=sha,
+        guest=plain,
+        room=other_room,
+        arrival=today,
+        departure=today + dt.timedelta(days=1),
+        actor=clerk,
     )
     with django_capture_on_commit_callbacks(execute=True):
         stay_check_in(stay=vip_stay, actor=clerk)

@@ -57,7 +57,9 @@ def test_the_queue_lists_waiting_messages_in_a_fixed_number_of_queries(sha, cler
 
 
 def test_the_message_page_shows_the_match_and_logs_a_case(sha, clerk, login):
-    guest = factories.make_guest(family_name_latin="Tan", given_name_latin="Wei", email="guest0@guest.example")
+    guest = factories.make_guest(
+        family_name_latin="Tan", given_name_latin="Wei", email="guest0@guest.example"
+    )
     department = factories.make_department(sha, "fnb")
     message = _receive(sha, 0)
     client = login(clerk)
@@ -88,7 +90,14 @@ def test_a_guest_not_among_the_matches_cannot_be_slipped_in(sha, clerk, login):
     message = _receive(sha, 0)
     response = login(clerk).post(
         f"/complaints/intake/{message.pk}/case/",
-        {"version": 1, "guest": stranger.pk, "guest_words": "x", "department": department.pk, "severity": "low", "area": "room"},
+        {
+            "version": 1,
+            "guest": stranger.pk,
+            "guest_words": "x",
+            "department": department.pk,
+            "severity": "low",
+            "area": "room",
+        },
     )
     assert response.status_code == 400
     assert not Complaint.objects.exists()
@@ -98,8 +107,15 @@ def test_attach_by_reference_and_dismiss(sha, clerk, login):
     case = factories.log_case(sha, clerk)
     first, second = _receive(sha, 1), _receive(sha, 2)
     client = login(clerk)
-    assert client.post(f"/complaints/intake/{first.pk}/attach/", {"version": 1, "reference": "NOPE-1"}).status_code == 400
-    response = client.post(f"/complaints/intake/{first.pk}/attach/", {"version": 1, "reference": case.reference.lower()})
+    assert (
+        client.post(
+            f"/complaints/intake/{first.pk}/attach/", {"version": 1, "reference": "NOPE-1"}
+        ).status_code
+        == 400
+    )
+    response = client.post(
+        f"/complaints/intake/{first.pk}/attach/", {"version": 1, "reference": case.reference.lower()}
+    )
     assert response.status_code == 302
     assert client.post(f"/complaints/intake/{second.pk}/dismiss/", {"version": 1}).status_code == 302
     assert dict(IncomingMessage.objects.values_list("pk", "status")) == {
@@ -112,10 +128,14 @@ def test_attach_by_reference_and_dismiss(sha, clerk, login):
 
 
 def test_attachments_download_never_inline_and_only_in_their_hotel(sha, hgh, clerk, login):
-    message = _receive(sha, 0, attachments=[
-        channels.Attachment('"><script>.png', "image/png", PNG),
-        channels.Attachment("page.html", "text/html", b"<script>alert(1)</script>"),
-    ])
+    message = _receive(
+        sha,
+        0,
+        attachments=[
+            channels.Attachment('"><script>.png', "image/png", PNG),
+            channels.Attachment("page.html", "text/html", b"<script>alert(1)</script>"),
+        ],
+    )
     kept, refused = IncomingAttachment.objects.filter(message=message).order_by("pk")
     response = login(clerk).get(f"/complaints/intake/attachments/{kept.pk}/")
     assert response.status_code == 200 and response.content == PNG
@@ -136,17 +156,27 @@ def test_a_reply_from_the_case_page(sha, clerk, login):
     response = login(clerk).post(f"/complaints/intake/cases/{case.pk}/reply/", {"body": "We are sorry."})
     assert response.status_code == 302
     reply = OutgoingReply.objects.get()
-    assert (reply.recipient, reply.channel, reply.body) == ("guest0@guest.example", Channel.EMAIL, "We are sorry.")
+    assert (reply.recipient, reply.channel, reply.body) == (
+        "guest0@guest.example",
+        Channel.EMAIL,
+        "We are sorry.",
+    )
 
 
 def test_the_review_import_page_previews_then_imports(sha, login):
     grm = factories.make_staff("grm2", roles_at={sha: roles.GUEST_RELATIONS_MANAGER})
-    source = ReviewSource.objects.create(property=sha, name="Site", mapping={"external_id": "id", "text": "text", "rating": "stars"})
+    source = ReviewSource.objects.create(
+        property=sha, name="Site", mapping={"external_id": "id", "text": "text", "rating": "stars"}
+    )
     client = login(grm)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile("e.csv", b"id,stars,text\n1,1,<b>awful</b>\n2,5,fine\n", content_type="text/csv")
-    preview = client.post("/complaints/intake/reviews/", {"action": "preview", "source": source.pk, "file": upload})
+    upload = SimpleUploadedFile(
+        "e.csv", b"id,stars,text\n1,1,<b>awful</b>\n2,5,fine\n", content_type="text/csv"
+    )
+    preview = client.post(
+        "/complaints/intake/reviews/", {"action": "preview", "source": source.pk, "file": upload}
+    )
     assert preview.status_code == 200
     html = preview.content.decode()
     assert "&lt;b&gt;awful&lt;/b&gt;" in html and "<b>awful</b>" not in html

@@ -70,7 +70,12 @@ def aes_account(sha):
 
 def _signed_query(token: str, **extra) -> dict:
     timestamp, nonce = str(int(time.time())), "20261207"
-    return {"timestamp": timestamp, "nonce": nonce, "signature": wechat.sha1_signature(token, timestamp, nonce), **extra}
+    return {
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "signature": wechat.sha1_signature(token, timestamp, nonce),
+        **extra,
+    }
 
 
 # --- the protocol against its documented samples ------------------------------------------------------
@@ -94,10 +99,14 @@ def test_the_documented_encrypted_sample_verifies_and_decrypts(aes_account):
 
 def test_encryption_gives_the_documented_ciphertext_and_round_trips():
     assert (
-        wechat.encrypt(JAVA_TEXT.encode(), encoding_aes_key=SAMPLE_KEY, app_id=JAVA_APPID, random16=JAVA_RANDOM)
+        wechat.encrypt(
+            JAVA_TEXT.encode(), encoding_aes_key=SAMPLE_KEY, app_id=JAVA_APPID, random16=JAVA_RANDOM
+        )
         == JAVA_ENCRYPTED
     )
-    assert wechat.decrypt(JAVA_ENCRYPTED, encoding_aes_key=SAMPLE_KEY, app_id=JAVA_APPID) == JAVA_TEXT.encode()
+    assert (
+        wechat.decrypt(JAVA_ENCRYPTED, encoding_aes_key=SAMPLE_KEY, app_id=JAVA_APPID) == JAVA_TEXT.encode()
+    )
 
 
 def test_a_message_encrypted_for_another_app_or_tampered_is_refused(aes_account):
@@ -107,11 +116,16 @@ def test_a_message_encrypted_for_another_app_or_tampered_is_refused(aes_account)
     tampered = SAMPLE_XML.replace(b"hyzAe4", b"hyzAe5")
     with pytest.raises(wechat.WeChatError, match="msg_signature"):
         wechat.callback_open(
-            account=aes_account, query={**query, "msg_signature": SAMPLE_MSG_SIGNATURE}, body=tampered, now=SAMPLE_TIME
+            account=aes_account,
+            query={**query, "msg_signature": SAMPLE_MSG_SIGNATURE},
+            body=tampered,
+            now=SAMPLE_TIME,
         )
     # the sample, replayed today: refused as stale even with its genuine signature
     with pytest.raises(wechat.WeChatError, match="stale"):
-        wechat.callback_open(account=aes_account, query={**query, "msg_signature": SAMPLE_MSG_SIGNATURE}, body=SAMPLE_XML)
+        wechat.callback_open(
+            account=aes_account, query={**query, "msg_signature": SAMPLE_MSG_SIGNATURE}, body=SAMPLE_XML
+        )
 
 
 # --- the callback endpoint ------------------------------------------------------------------------------
@@ -132,7 +146,10 @@ def test_a_callback_with_a_wrong_signature_is_refused_and_nothing_is_stored(clie
     )
     assert response.status_code == 403
     assert not IncomingMessage.objects.exists()
-    assert client.post("/channels/wechat/no-such-account/", b"<xml/>", content_type="text/xml").status_code == 404
+    assert (
+        client.post("/channels/wechat/no-such-account/", b"<xml/>", content_type="text/xml").status_code
+        == 404
+    )
 
 
 def test_plaintext_mode_acknowledges_at_once_and_the_worker_stores_the_message(client, plain_account):
@@ -146,7 +163,11 @@ def test_plaintext_mode_acknowledges_at_once_and_the_worker_stores_the_message(c
     assert elapsed < 2.0
     # What the worker then does with the verified message
     message = channels.wechat_message_process(account_id=plain_account.pk, xml=body)
-    assert (message.channel, message.sender, message.external_id) == (Channel.WECHAT, "oGuestOpenId123", "2001")
+    assert (message.channel, message.sender, message.external_id) == (
+        Channel.WECHAT,
+        "oGuestOpenId123",
+        "2001",
+    )
     assert message.body == "房间空调不制冷，请尽快处理" and message.language == "zh-hans"
 
 
@@ -154,15 +175,22 @@ def test_encrypted_mode_through_the_endpoint(client, aes_account):
     inner = _text_xml("3001", "Towels please")
     encrypted = wechat.encrypt(inner, encoding_aes_key=SAMPLE_KEY, app_id=SAMPLE_APPID)
     query = _signed_query(SAMPLE_TOKEN, encrypt_type="aes")
-    query["msg_signature"] = wechat.sha1_signature(SAMPLE_TOKEN, query["timestamp"], query["nonce"], encrypted)
-    body = f"<xml><ToUserName><![CDATA[gh_hotel]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    query["msg_signature"] = wechat.sha1_signature(
+        SAMPLE_TOKEN, query["timestamp"], query["nonce"], encrypted
+    )
+    body = (
+        f"<xml><ToUserName><![CDATA[gh_hotel]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    )
     url = "/channels/wechat/sha-aes/?" + "&".join(f"{k}={v}" for k, v in query.items())
     assert client.post(url, body, content_type="text/xml").content == b"success"
     opened = wechat.callback_open(account=aes_account, query=query, body=body.encode())
     assert opened.xml == inner
     # An account set up for the safe mode takes no plaintext message, even correctly signed
     plain_query = "&".join(f"{k}={v}" for k, v in _signed_query(SAMPLE_TOKEN).items())
-    assert client.post(f"/channels/wechat/sha-aes/?{plain_query}", inner, content_type="text/xml").status_code == 403
+    assert (
+        client.post(f"/channels/wechat/sha-aes/?{plain_query}", inner, content_type="text/xml").status_code
+        == 403
+    )
 
 
 def test_the_same_msgid_delivered_again_is_stored_once(plain_account):
@@ -188,7 +216,11 @@ def test_events_are_ignored_and_xml_with_entities_is_refused(plain_account):
 
 @pytest.fixture
 def api_account(sha, stand_in):
-    stand_in.answers["/cgi-bin/token"] = (200, "application/json", b'{"access_token": "TOKEN123", "expires_in": 7200}')
+    stand_in.answers["/cgi-bin/token"] = (
+        200,
+        "application/json",
+        b'{"access_token": "TOKEN123", "expires_in": 7200}',
+    )
     return WeChatAccount.objects.create(
         property=sha, key="sha-api", app_id="wxapi", app_secret="s3cret", token="t", api_base_url=stand_in.url
     )
@@ -209,12 +241,16 @@ def test_an_image_message_keeps_the_picture_from_the_media_api(api_account, stan
 
 
 def test_a_staff_reply_goes_through_the_customer_service_api(api_account, stand_in, clerk):
-    message = channels.wechat_message_process(account_id=api_account.pk, xml=_text_xml("6001", "Where is my taxi?"))
+    message = channels.wechat_message_process(
+        account_id=api_account.pk, xml=_text_xml("6001", "Where is my taxi?")
+    )
     department = factories.make_department(api_account.property, "concierge")
     case = channels.incoming_to_case(
         message=message,
         actor=clerk,
-        data=services.ComplaintInput(guest_words=message.body, department=department, complainant_name="WeChat guest"),
+        data=services.ComplaintInput(
+            guest_words=message.body, department=department, complainant_name="WeChat guest"
+        ),
     )
     reply = channels.reply_send(complaint=case, actor=clerk, body="Your taxi is at the door now.")
     channels.reply_deliver(reply_id=reply.pk)
@@ -223,11 +259,19 @@ def test_a_staff_reply_goes_through_the_customer_service_api(api_account, stand_
     sent = stand_in.of("/cgi-bin/message/custom/send")
     assert len(sent) == 1
     assert sent[0].query["access_token"] == ["TOKEN123"]
-    assert sent[0].json() == {"touser": "oGuestOpenId123", "msgtype": "text", "text": {"content": "Your taxi is at the door now."}}
+    assert sent[0].json() == {
+        "touser": "oGuestOpenId123",
+        "msgtype": "text",
+        "text": {"content": "Your taxi is at the door now."},
+    }
 
 
 def test_a_reply_the_api_refuses_is_retried_later_then_given_up(api_account, stand_in, clerk):
-    stand_in.answers["/cgi-bin/message/custom/send"] = (200, "application/json", b'{"errcode": 45015, "errmsg": "response out of time limit"}')
+    stand_in.answers["/cgi-bin/message/custom/send"] = (
+        200,
+        "application/json",
+        b'{"errcode": 45015, "errmsg": "response out of time limit"}',
+    )
     message = channels.wechat_message_process(account_id=api_account.pk, xml=_text_xml("7001", "hi"))
     case = channels.incoming_to_case(
         message=message,
