@@ -168,7 +168,7 @@ def rows_from_json(data: str) -> list[ReviewRow]:
 def reviews_import(
     *, source: ReviewSource, rows: list[ReviewRow], now: dt.datetime | None = None
 ) -> tuple[int, int]:
-    """Save the new reviews; low-rated or complaint-worded ones join the intake queue. (imported, to intake)"""
+    """Save new reviews; low-rated or complaint-worded ones join the intake queue. (imported, to intake)"""
     now = now or timezone.now()
     rows = reviews_check(source=source, rows=rows)
     imported = to_intake = 0

@@ -20,7 +20,7 @@ QUEUE_PAGE = 50
 def _visible(
     rows: QuerySet[IncomingMessage], user: User | AnonymousUser, prop: Property
 ) -> QuerySet[IncomingMessage]:
-    """Waiting items, and handled ones whose case the user may see (a sensitive case's messages stay hidden)."""
+    """Waiting items, and handled ones whose case the user may see (a sensitive case's stay hidden)."""
     return rows.filter(
         Q(complaint__isnull=True) | Q(complaint__in=complaints_visible_to(user=user, property=prop))
     )

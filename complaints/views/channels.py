@@ -1,4 +1,4 @@
-"""Guests' own channels (ADR 0020): the intake queue, replies to guests, the review import, the WeChat callback."""
+"""Guests' own channels (ADR 0020): intake queue, replies to guests, review import, WeChat callback."""
 
 import logging
 import re

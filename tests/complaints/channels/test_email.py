@@ -1,4 +1,4 @@
-"""Email: a real IMAP server (Debian's dovecot, started by the tests), threaded replies, anymail's webhooks."""
+"""Email: a real IMAP server (Debian's dovecot, started by the tests), threaded replies, anymail."""
 
 import base64
 import json

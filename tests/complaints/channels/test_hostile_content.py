@@ -55,7 +55,8 @@ def test_undeclared_and_wrong_encodings_are_read_without_failing(sha):
             b"bad \xff\xfe utf8",
         ),
         _raw(
-            "From: =?utf-8?B?!!notbase64?= <a@x.example>\nSubject: =?gbk?Q?=C4=E3=BA=C3?=\nMessage-ID: <e4@x>\n",
+            "From: =?utf-8?B?!!notbase64?= <a@x.example>\n"
+            "Subject: =?gbk?Q?=C4=E3=BA=C3?=\nMessage-ID: <e4@x>\n",
             b"x",
         ),
     ]

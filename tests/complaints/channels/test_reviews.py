@@ -86,7 +86,10 @@ def test_json_exports_and_rows_repeated_inside_one_file(source):
 
 
 def test_bad_rows_and_bad_files_are_reported_not_imported(source):
-    bad = b"Review ID,Score,Comments,Date\n,4,no id,2026-12-01\nx1,eleven,bad rating,2026-12-01\nx2,4,bad date,yesterday\n"
+    bad = (
+        b"Review ID,Score,Comments,Date\n,4,no id,2026-12-01\n"
+        b"x1,eleven,bad rating,2026-12-01\nx2,4,bad date,yesterday\n"
+    )
     rows = channels.reviews_read(source=source, data=bad, filename="e.csv")
     assert all(r.error for r in rows)
     assert channels.reviews_import(source=source, rows=rows) == (0, 0)

@@ -204,7 +204,10 @@ def test_the_same_msgid_delivered_again_is_stored_once(plain_account):
 def test_events_are_ignored_and_xml_with_entities_is_refused(plain_account):
     event = b"<xml><FromUserName>oX</FromUserName><MsgType>event</MsgType><Event>subscribe</Event></xml>"
     assert channels.wechat_message_process(account_id=plain_account.pk, xml=event) is None
-    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><xml><Content>&b;</Content></xml>'
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+        b"<xml><Content>&b;</Content></xml>"
+    )
     with pytest.raises(wechat.WeChatError):
         wechat.parse_xml(bomb)
     with pytest.raises(wechat.WeChatError):
