@@ -47,7 +47,8 @@ class IntakeCaseForm(VersionedForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("guest") and not (data.get("complainant_name") or "").strip():
             self.add_error(
                 "complainant_name", _("Confirm a matching guest, or write the name of the person.")

@@ -106,11 +106,17 @@ def reviews_read(*, source: ReviewSource, data: bytes, filename: str) -> list[Re
         raise IntakeError(_("Map at least the review id and the review text columns."))
     rows = []
     for record in records:
-        values = {name: _cell(record, mapping.get(name, "")) for name in ReviewSource.FIELDS}
-        values["external_id"] = content.clean_line(values["external_id"], 255)
-        values["author"] = content.clean_line(values["author"], 200)
-        values["title"] = content.clean_line(values["title"], 300)
-        rows.append(ReviewRow(**values))
+        cell = {name: _cell(record, mapping.get(name, "")) for name in ReviewSource.FIELDS}
+        rows.append(
+            ReviewRow(
+                external_id=content.clean_line(cell["external_id"], 255),
+                author=content.clean_line(cell["author"], 200),
+                rating=cell["rating"],
+                title=content.clean_line(cell["title"], 300),
+                text=cell["text"],
+                posted_at=cell["posted_at"],
+            )
+        )
     return reviews_check(source=source, rows=rows)
 
 
@@ -160,7 +166,17 @@ def rows_from_json(data: str) -> list[ReviewRow]:
     for item in parsed:
         if not isinstance(item, dict):
             raise IntakeError(_("The preview expired; upload the file again."))
-        rows.append(ReviewRow(**{f: content.clean_text(str(item.get(f, "")), 4000) for f in fields}))
+        cell = {f: content.clean_text(str(item.get(f, "")), 4000) for f in fields}
+        rows.append(
+            ReviewRow(
+                external_id=content.clean_line(cell["external_id"], 255),
+                author=content.clean_line(cell["author"], 200),
+                rating=cell["rating"],
+                title=content.clean_line(cell["title"], 300),
+                text=cell["text"],
+                posted_at=cell["posted_at"],
+            )
+        )
     return rows
 
 

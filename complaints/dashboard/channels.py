@@ -20,6 +20,8 @@ def channel_intake_times(prop: Property, period: Period) -> list[dict]:
         "channel", "received_at", "handled_at"
     )
     for channel, received_at, handled_at in logged.iterator():
+        if handled_at is None:  # excluded by the filter; for the type checker
+            continue
         waits.setdefault(channel, []).append(max((handled_at - received_at).total_seconds(), 0) / 60)
     rows = []
     for channel in sorted(set(received) | set(waits)):

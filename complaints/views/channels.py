@@ -292,11 +292,13 @@ def review_import(request):
             return redirect("complaints:reviews")
         context["mapping_form"], status = form, 400
     elif request.method == "POST" and action == "import":
-        form = channel_forms.ReviewImportForm(request.POST, prop=prop)
-        if form.is_valid():
+        import_form = channel_forms.ReviewImportForm(request.POST, prop=prop)
+        if import_form.is_valid():
             try:
-                rows = channels.rows_from_json(form.cleaned_data["rows"])
-                imported, to_intake = channels.reviews_import(source=form.cleaned_data["source"], rows=rows)
+                rows = channels.rows_from_json(import_form.cleaned_data["rows"])
+                imported, to_intake = channels.reviews_import(
+                    source=import_form.cleaned_data["source"], rows=rows
+                )
             except DomainError as error:
                 messages.error(request, str(error))
             else:
