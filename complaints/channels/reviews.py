@@ -231,7 +231,9 @@ def review_public_reply(
     if not text:
         raise IntakeError(_("Write the public reply."))
     review = (
-        ImportedReview.objects.select_for_update().select_related("incoming__complaint").get(pk=review.pk)
+        ImportedReview.objects.select_for_update(of=("self",))
+        .select_related("incoming__complaint")
+        .get(pk=review.pk)
     )
     review.public_reply, review.public_reply_by, review.public_reply_at = text, actor, now or timezone.now()
     review.save(update_fields=["public_reply", "public_reply_by", "public_reply_at"])

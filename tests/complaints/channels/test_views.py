@@ -186,3 +186,16 @@ def test_the_review_import_page_previews_then_imports(sha, login):
     assert IncomingMessage.objects.filter(channel=Channel.REVIEW_SITE).count() == 1
     # The front desk may not import reviews
     assert login(factories.front_desk_at(sha)).get("/complaints/intake/reviews/").status_code == 403
+
+
+def test_the_case_messages_panel_reads_in_a_fixed_number_of_queries(sha, clerk, login, steady_session):
+    case = factories.log_case(sha, clerk)
+    channels.incoming_attach(message=_receive(sha, 0), complaint=case, actor=clerk)
+    client = login(clerk)
+    url = f"/complaints/intake/cases/{case.pk}/messages/"
+    client.get(url)
+    one = _queries(client, url)
+    for n in range(1, 15):
+        channels.incoming_attach(message=_receive(sha, n), complaint=case, actor=clerk)
+        channels.reply_send(complaint=case, actor=clerk, body=f"Reply {n}")
+    assert _queries(client, url) == one
