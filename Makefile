@@ -87,7 +87,8 @@ format: install ## Reformat code with ruff
 .PHONY: checks
 checks: install ## Django system checks: deploy checks under production settings and missing migrations
 	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	  ALLOWED_HOSTS=crm.hotel.example $(PY) manage.py check --deploy --fail-level WARNING
+	  ALLOWED_HOSTS=crm.hotel.example GUEST_LINK_BASE_URL=https://crm.hotel.example \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 .PHONY: messages

@@ -17,6 +17,8 @@ from complaints.models import (
     Remedy,
     Reminder,
     ServiceLevelRule,
+    Shift,
+    ShiftSetting,
 )
 from complaints.selectors import staff_of_property
 from hotel_crm.scoping import PropertyScopedAdminMixin
@@ -133,6 +135,18 @@ class ServiceLevelRuleAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMix
 @admin.register(DigestSetting)
 class DigestSettingAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
     list_display = ["hour", "enabled"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    """The hotel's shifts by start time (hotel time); each ends when the next one starts."""
+
+    list_display = ["name_en", "name_zh", "code", "starts_at", "is_active"]
+
+
+@admin.register(ShiftSetting)
+class ShiftSettingAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["acknowledge_within_minutes"]
 
 
 @admin.register(Reminder)

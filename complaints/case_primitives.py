@@ -18,13 +18,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from complaints import case_permissions, reminders, signals, workflow
 from complaints.models import Complaint, ComplaintEvent, EventKind
 from complaints.selectors.case_page import case_facts
 from complaints.workflow import Action, InvalidTransition, Status
+from hotel_crm import dates
 from hotel_crm.errors import DomainError, StaleRecord
 
 # A time a clerk types may be this far ahead of the server's clock and still be accepted.
@@ -88,7 +88,7 @@ def case_lock(complaint: Complaint, expected_version: int | None) -> Complaint:
             who = _("the guest")
         else:
             who = last.actor.get_full_name() or last.actor.get_username()
-        when = date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT") if last else ""
+        when = dates.format_moment(last.at) if last else ""
         raise StaleComplaint(
             _(
                 "This case was just changed by %(who)s (%(when)s). Reload the page to see the change; "

@@ -15,7 +15,18 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.channels.demo import load_demo_channels
-from complaints.models import AuthorityLimit, Category, Complaint, Department, PreventionRule, Remedy
+from complaints.models import (
+    AuthorityLimit,
+    Category,
+    Complaint,
+    Department,
+    Handover,
+    LogCategory,
+    PreventionRule,
+    Remedy,
+    Shift,
+)
+from complaints.selectors import shift_now
 from complaints.services import ComplaintInput
 from complaints.workflow import Verdict
 from guests.demo import load_demo_guests
@@ -171,6 +182,7 @@ def load_demo() -> dict[str, int]:
     load_demo_staff()
     added["guests"] = load_demo_guests()
     added["complaints"] = load_demo_complaints()
+    load_demo_shift()
     load_demo_channels()  # the intake queue's demo messages (ADR 0020)
     return added
 
@@ -485,3 +497,129 @@ def _other_cases(desk: _DemoDesk, stays: list[Stay]) -> None:
         actor=desk.grm,
         hours_ago=5,
     )
+
+
+# --- the shift (issue #19) ----------------------------------------------------------------------
+
+DEMO_SHIFTS = [
+    ("morning", "Morning", "早班", dt.time(7, 0)),
+    ("evening", "Evening", "中班", dt.time(15, 0)),
+    ("night", "Night", "夜班", dt.time(23, 0)),
+]
+
+
+def load_demo_shift() -> int:
+    """Shift times for the demo hotels; at SHA a shift in progress with log entries, a handover
+    waiting to be acknowledged, and two of today's arrivals who complained on an earlier stay
+    (one recovered, one not). Loaded once: skipped if SHA already has a handover."""
+    for prop in Property.objects.filter(code__in=["SHA", "HGH"]):
+        for code, name_en, name_zh, starts in DEMO_SHIFTS:
+            Shift.objects.get_or_create(
+                property=prop,
+                code=code,
+                defaults={"name_en": name_en, "name_zh": name_zh, "starts_at": starts},
+            )
+    sha = Property.objects.get(code="SHA")
+    if Handover.objects.for_property(sha).exists():
+        return 0
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["frontdesk", "grm", "duty"])
+    }
+    desk = _DemoDesk(
+        sha=sha,
+        clerk=users["frontdesk"],
+        grm=users["grm"],
+        departments={d.code: d for d in Department.objects.for_property(sha)},
+        now=timezone.now(),
+    )
+    arrivals = list(
+        Stay.objects.for_property(sha)
+        .filter(status=StayStatus.RESERVED, arrival_date=sha.today())
+        .exclude(guest__complaints__isnull=False)
+        .select_related("guest", "room")
+        .order_by("room__number")[:2]
+    )
+    if len(arrivals) == 2:
+        _returning_complainants(desk, arrivals)
+    state = shift_now(sha, desk.now)
+    in_progress = state.current.start + (desk.now - state.current.start) / 2
+    before = state.current.start - dt.timedelta(minutes=40)
+    case = Complaint.objects.for_property(sha).filter(category__is_sensitive=False).order_by("pk").first()
+    # The previous shift's log, then the duty manager's handover of it, not yet acknowledged.
+    services.duty_log_write(
+        prop=sha,
+        author=users["duty"],
+        category=LogCategory.SECURITY,
+        text="Fire door on floor 27 found propped open at 22:10; closed it and told Security.",
+        now=before - dt.timedelta(hours=2),
+    )
+    services.duty_log_write(
+        prop=sha,
+        author=users["duty"],
+        category=LogCategory.GUEST,
+        text="Promised the guest a quiet room tomorrow; housekeeping to prepare it before noon.",
+        complaint=case,
+        now=before - dt.timedelta(hours=1),
+    )
+    services.handover_create(
+        prop=sha,
+        actor=users["duty"],
+        notes="Two returning guests arrive today: see the briefing. Floor 27 fire door: watch it.",
+        now=before + dt.timedelta(minutes=35),
+    )
+    # The shift in progress: what the desk has written so far.
+    services.duty_log_write(
+        prop=sha,
+        author=users["frontdesk"],
+        category=LogCategory.MAINTENANCE,
+        text="Ice machine on floor 24 out of order; engineering informed.",
+        now=in_progress,
+    )
+    services.duty_log_write(
+        prop=sha,
+        author=users["frontdesk"],
+        category=LogCategory.HANDOVER,
+        text="Airport car booked for tomorrow 06:00 for the guest in 3201.",
+        now=in_progress + dt.timedelta(minutes=5),
+    )
+    return Handover.objects.for_property(sha).count()
+
+
+def _returning_complainants(desk: _DemoDesk, arrivals: list[Stay]) -> None:
+    """Give two of today's arrivals an earlier stay with a case: one recovered, one left unhappy."""
+    rooms = list(Room.objects.for_property(desk.sha).order_by("number")[:2])
+    plans = [
+        (
+            "engineering",
+            "Air conditioning",
+            "The air conditioning rattled all night; I could not sleep.",
+            Verdict.VERY_SATISFIED,
+            ("room_move", "Moved to a quiet corner room", "0"),
+        ),
+        (
+            "housekeeping",
+            "Room not clean",
+            "Hair in the bathroom and the bin was not emptied.",
+            Verdict.DISSATISFIED,
+            ("fb_credit", "Dinner credit", "200"),
+        ),
+    ]
+    for n, (arrival, room, plan) in enumerate(zip(arrivals, rooms, plans, strict=True)):
+        dept, category, words, verdict, (remedy, text, value) = plan
+        days = 45 + 30 * n
+        earlier = Stay.objects.create(
+            property=desk.sha,
+            guest=arrival.guest,
+            room=room,
+            arrival_date=desk.sha.today() - dt.timedelta(days=days),
+            departure_date=desk.sha.today() - dt.timedelta(days=days - 2),
+            confirmation_number=f"SHA-RET{n + 1:03d}",
+            status=StayStatus.CHECKED_OUT,
+            checked_in_at=desk.now - dt.timedelta(days=days),
+            checked_out_at=desk.now - dt.timedelta(days=days - 2),
+        )
+        case = desk.log(earlier, dept, category, words, hours_ago=24 * (days - 1), room=room)
+        desk.step(case, services.complaint_apologise, method="in_person")
+        desk.resolve(case, remedy, text, value)
+        desk.step(case, services.complaint_request_verification)
+        desk.step(case, services.complaint_verify, verdict=verdict, note="")

@@ -24,8 +24,9 @@ from complaints.models import (
     VerdictSource,
 )
 from complaints.workflow import Status, Verdict
+from hotel_crm.date_window import WindowedDateField, WindowedDateTimeField
 from hotel_crm.models import Property
-from hotel_crm.widgets import FastSelect
+from hotel_crm.widgets import CountedTextarea, FastSelect
 from rooms.models import Room
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -68,7 +69,7 @@ class ComplaintLogForm(forms.Form):
     guest_words = forms.CharField(
         label=_("What the guest said, in their words"),
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=CountedTextarea(attrs={"rows": 4}),
     )
     department = forms.ModelChoiceField(
         widget=FastSelect, label=_("Department"), queryset=Department.objects.none()
@@ -84,7 +85,9 @@ class ComplaintLogForm(forms.Form):
         widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
     )
     location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
-    occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
+    occurred_at = WindowedDateTimeField(
+        label=_("Happened at"), required=False, widget=DATETIME, past_only=True
+    )
     people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
     mood = forms.ChoiceField(
         widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
@@ -118,6 +121,8 @@ class ComplaintLogForm(forms.Form):
         _case_details_choices(self, prop)
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4().hex)
+            # "Happened at" defaults to now (the property's time, activated by the middleware).
+            self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
 
     def clean_submission_key(self):
         value = self.cleaned_data["submission_key"]
@@ -156,7 +161,9 @@ class DetailsForm(VersionedForm):
         widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
     )
     location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
-    occurred_at = forms.DateTimeField(label=_("Happened at"), required=False, widget=DATETIME)
+    occurred_at = WindowedDateTimeField(
+        label=_("Happened at"), required=False, widget=DATETIME, past_only=True
+    )
     people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
     mood = forms.ChoiceField(
         widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
@@ -193,7 +200,13 @@ class DetailsForm(VersionedForm):
 
 
 class RestateForm(VersionedForm):
-    confirmed = forms.BooleanField(label=_("I restated the problem and the guest confirmed it"))
+    # The specific refusal, once, instead of "This field is required." (and the step's blocker beside it).
+    confirmed = forms.BooleanField(
+        label=_("I restated the problem and the guest confirmed it"),
+        error_messages={
+            "required": _("First restate the problem to the guest and tick that they confirmed it.")
+        },
+    )
     note = forms.CharField(label=_("How I restated it (optional)"), max_length=1000, required=False)
 
 
@@ -202,16 +215,46 @@ class ApologyForm(VersionedForm):
     note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False)
 
 
+class RemedySelect(forms.Select):
+    """The one remedy select: catalogue remedies carry their description and value for static/js/app.js."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.option_data: dict[str, tuple[str, str]] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.option_data:
+            description, default_value = self.option_data[str(value)]
+            option["attrs"] = {
+                **option["attrs"],
+                "data-description": description,
+                "data-value": default_value,
+            }
+        return option
+
+
+CATALOGUE_PREFIX = "remedy-"
+
+
 class OfferForm(VersionedForm):
+    # The page shows one select: a catalogue remedy (fills in description and value) or a kind of
+    # remedy described by hand. `remedy` (a catalogue id) and `remedy_type` are still accepted as posted
+    # fields, so scripts and older clients keep working.
+    remedy_choice = forms.ChoiceField(
+        widget=RemedySelect(attrs={"data-remedy-select": True}),
+        label=_("Remedy"),
+        required=False,
+        help_text=_("A remedy from the catalogue fills in what it is and its value; change them as needed."),
+    )
     remedy = RemedyChoiceField(
-        widget=FastSelect,
-        label=_("From the catalogue"),
+        widget=forms.HiddenInput,
         queryset=Remedy.objects.none(),
         required=False,
-        help_text=_("Sets the kind of remedy; give the value you offer."),
+        label=_("From the catalogue"),
     )
     remedy_type = forms.ChoiceField(
-        widget=FastSelect, label=_("Kind of remedy"), choices=[("", "—"), *RemedyType.choices], required=False
+        widget=forms.HiddenInput, label=_("Kind of remedy"), choices=RemedyType.choices, required=False
     )
     description = forms.CharField(label=_("What exactly"), max_length=300)
     value = forms.DecimalField(label=_("Value"), min_value=0, max_value=1000000, decimal_places=2, initial=0)
@@ -221,13 +264,34 @@ class OfferForm(VersionedForm):
 
     def __init__(self, *args: Any, prop: Property | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        remedies = list(Remedy.objects.for_property(prop).filter(is_active=True))
         _model_choice(self, "remedy").queryset = Remedy.objects.for_property(prop).filter(is_active=True)
+        self._remedies = {f"{CATALOGUE_PREFIX}{r.pk}": r for r in remedies}
+        field = cast(forms.ChoiceField, self.fields["remedy_choice"])
+        widget = cast(RemedySelect, field.widget)
+        widget.option_data = {key: (r.name, str(r.default_value)) for key, r in self._remedies.items()}
+        field.choices = [
+            ("", _("— Choose a remedy —")),
+            (
+                _("From the catalogue"),
+                [(key, f"{r.name} · {r.default_value}") for key, r in self._remedies.items()],
+            ),
+            (_("Another kind (describe it)"), list(RemedyType.choices)),
+        ]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        choice = data.get("remedy_choice") or ""
+        if choice in self._remedies:
+            data["remedy"], data["remedy_type"] = self._remedies[choice], ""
+        elif choice:
+            data["remedy"], data["remedy_type"] = None, choice
         if not data.get("remedy") and not data.get("remedy_type"):
-            self.add_error("remedy_type", _("Choose a remedy from the catalogue or a kind of remedy."))
+            self.add_error(
+                "remedy_choice" if "remedy_choice" in self.data else "remedy_type",
+                _("Choose a remedy from the catalogue or a kind of remedy."),
+            )
         return data
 
 
@@ -251,7 +315,7 @@ class ActionForm(VersionedForm):
     department = forms.ModelChoiceField(
         widget=FastSelect, label=_("Department"), queryset=Department.objects.none(), required=False
     )
-    due_at = forms.DateTimeField(label=_("Due"), widget=DATETIME)
+    due_at = WindowedDateTimeField(label=_("Due"), widget=DATETIME)
 
     def __init__(self, *args: Any, prop: Property | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -273,13 +337,13 @@ class VerifyForm(VersionedForm):
     )
     note = forms.CharField(label=_("What the guest said"), max_length=1000, required=False)
     root_cause = forms.CharField(
-        label=_("Root cause"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Root cause"), max_length=2000, required=False, widget=CountedTextarea(attrs={"rows": 2})
     )
     preventive_action = forms.CharField(
         label=_("What will stop it happening again"),
         max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CountedTextarea(attrs={"rows": 2}),
     )
 
 
@@ -296,7 +360,7 @@ class AssignForm(VersionedForm):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), max_length=2000, widget=CountedTextarea(attrs={"rows": 2}))
 
 
 class GuestLinkForm(forms.Form):
@@ -313,7 +377,7 @@ class GuestAnswerForm(forms.Form):
         label=_("Anything you would like to tell us? (optional)"),
         max_length=1000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=CountedTextarea(attrs={"rows": 4}),
     )
 
 
@@ -338,10 +402,10 @@ class ListFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     repeat = forms.BooleanField(label=_("Repeat"), required=False)
     vip = forms.BooleanField(label=_("VIP"), required=False)
-    reported_from = forms.DateField(
+    reported_from = WindowedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    reported_to = forms.DateField(
+    reported_to = WindowedDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     category = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
@@ -397,8 +461,8 @@ class PeriodForm(forms.Form):
             (365, _("Last year")),
         ],
     )
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = WindowedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = WindowedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         super().clean()

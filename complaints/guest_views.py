@@ -42,14 +42,20 @@ def _language(request, default: str) -> str:
 
 
 def _allowed(request, token: str) -> bool:
+    """Hits per client, and per link per client (whoever else holds a link cannot use up the guest's hits).
+
+    The client is `client_ip`, which reads the trusted proxy's header when CLIENT_IP_HEADER says so:
+    behind the proxy, every guest would otherwise share the proxy's one bucket.
+    """
     window = settings.GUEST_PAGE_RATE_WINDOW_SECONDS
+    client = client_ip(request)
     by_ip = rate_limit.rate_limit_hit(
-        rate_limit.key_for("guest-ip", client_ip(request)),
+        rate_limit.key_for("guest-ip", client),
         limit=settings.GUEST_PAGE_HITS_PER_IP,
         window_seconds=window,
     )
     by_link = rate_limit.rate_limit_hit(
-        rate_limit.key_for("guest-link", token[: guest_voice.TOKEN_MAX_LENGTH]),
+        rate_limit.key_for("guest-link", f"{client} {token[: guest_voice.TOKEN_MAX_LENGTH]}"),
         limit=settings.GUEST_PAGE_HITS_PER_LINK,
         window_seconds=window,
     )
@@ -93,6 +99,9 @@ def guest_check(request, token: str):
             "problem": guest_voice.problem_in_guest_terms(complaint),
             "reported": date_format(timezone.localtime(complaint.reported_at, prop.tzinfo), "DATE_FORMAT"),
             "post_stay": check.kind == GuestCheckKind.POST_STAY,
+            # A real, unanswered link whose case staff closed meanwhile: say so; an answer is still
+            # recorded on the case (and an unhappy one alerts the managers).
+            "case_closed": guest_voice.guest_check_case_ended(check),
             "form": form,
             "path": request.path,
         }

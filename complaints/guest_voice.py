@@ -30,6 +30,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from complaints import system_text as keys
 from complaints import workflow
 from complaints.case_primitives import ComplaintError, case_check, case_event, case_lock, case_move, case_save
 from complaints.models import (
@@ -42,7 +43,7 @@ from complaints.models import (
 )
 from complaints.workflow import Action, Status, Verdict
 from guests.models import Guest, StayStatus
-from hotel_crm import roles
+from hotel_crm import roles, system_text
 from hotel_crm.i18n import localized
 from hotel_crm.models import StaffProfile
 
@@ -123,6 +124,11 @@ def guest_check_open(token: str, *, now: dt.datetime | None = None) -> GuestChec
     return check if check is not None and _usable(check, now or timezone.now()) else None
 
 
+def guest_check_case_ended(check: GuestCheck) -> bool:
+    """A verification link whose case staff closed or withdrew before the guest answered."""
+    return check.kind == GuestCheckKind.VERIFICATION and check.complaint.status in workflow.ENDED
+
+
 def guest_check_active(*, complaint: Complaint) -> GuestCheck | None:
     """The verification link staff can show or print now (one query)."""
     return (
@@ -166,10 +172,11 @@ def _new_check(complaint: Complaint, kind: str, actor: User | None, now: dt.date
     )
 
 
-def link_note(check: GuestCheck) -> str:
+def link_note(check: GuestCheck) -> system_text.Message:
+    """Where the link went, as system text for the timeline (rendered in the reader's language)."""
     if check.sent_to:
-        return _("Emailed to %(email)s.") % {"email": check.sent_to}
-    return _("No email on file: show the QR code or print the link.")
+        return system_text.message(keys.LINK_EMAILED, email=check.sent_to)
+    return system_text.message(keys.LINK_NO_EMAIL)
 
 
 def guest_check_create(*, complaint: Complaint, actor: User, now: dt.datetime | None = None) -> GuestCheck:
@@ -196,7 +203,7 @@ def guest_check_issue(*, complaint: Complaint, actor: User, now: dt.datetime | N
     if complaint.guest is not None and complaint.guest.erased_at:
         raise ComplaintError(_("This guest's data was erased: no link can be sent."))
     check = guest_check_create(complaint=complaint, actor=actor, now=now)
-    case_event(complaint, EventKind.GUEST_LINK, actor, note=link_note(check), data={"check": check.pk})
+    case_event(complaint, EventKind.GUEST_LINK, actor, data={"check": check.pk, "text": link_note(check)})
     return check
 
 
@@ -351,7 +358,7 @@ def post_stay_checks_create(*, now: dt.datetime | None = None, batch: int = 200)
             with transaction.atomic():
                 check = _new_check(complaint, GuestCheckKind.POST_STAY, None, now)
                 case_event(
-                    complaint, EventKind.GUEST_LINK, None, note=link_note(check), data={"check": check.pk}
+                    complaint, EventKind.GUEST_LINK, None, data={"check": check.pk, "text": link_note(check)}
                 )
         except IntegrityError:  # another scan made it first
             continue

@@ -17,16 +17,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from complaints.models import (
     Complaint,
     DigestSetting,
     FollowUpAction,
+    Handover,
     Notification,
     Reminder,
     ReminderKind,
@@ -39,12 +40,14 @@ from complaints.selectors import complaints_visible_to, staff_who_may_see
 from complaints.team_chat import team_alert_send
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import StayStatus
-from hotel_crm import roles
+from hotel_crm import dates, roles
 from hotel_crm.models import Property, StaffProfile
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
+# The first wait after a delivery failed on a database error; it doubles with each attempt.
+RETRY_BACKOFF = dt.timedelta(seconds=5)
 CHECKOUT_TIME = dt.time(12, 0)
 BEFORE_DEPARTURE = dt.timedelta(hours=1)
 MIN_NOTICE = dt.timedelta(minutes=5)
@@ -269,9 +272,13 @@ def claim_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
 def _text(reminder: Reminder) -> str:
     complaint = reminder.complaint
     assert complaint is not None  # a step's reminder; digests have their own text
-    when = date_format(
-        timezone.localtime(reminder.due_at, complaint.property.tzinfo), "SHORT_DATETIME_FORMAT"
-    )
+    # The hotel's zone, day-first or ISO as the hotel writes dates, 24-hour (hotel_crm.dates).
+    token = dates.activate(dates.DateSettings(style=complaint.property.date_style))
+    try:
+        with timezone.override(complaint.property.tzinfo):
+            when = dates.format_moment(reminder.due_at)
+    finally:
+        dates.deactivate(token)
     who = complaint.complainant()
     what = {
         "apologise": _("apologise to the guest"),
@@ -301,14 +308,67 @@ def _text(reminder: Reminder) -> str:
     }
 
 
+def handover_text(handover: Handover) -> str:
+    when = date_format(
+        timezone.localtime(handover.created_at, handover.property.tzinfo), "SHORT_DATETIME_FORMAT"
+    )
+    return _("Handover not acknowledged yet: %(shift)s shift, from %(who)s at %(when)s.") % {
+        "shift": handover.shift_name(),
+        "who": handover.from_user.get_full_name() or handover.from_user.get_username(),
+        "when": when,
+    }
+
+
 def _language(user) -> str:
     profile = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
     return profile or settings.LANGUAGE_CODE
 
 
-@transaction.atomic
 def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
-    """Send one reminder (in-app notification + email) and mark it sent; a second call does nothing."""
+    """Send one reminder (in-app notification + email) and mark it sent; a second call does nothing.
+
+    On a database error the row is released at once for a retry after a short backoff (not after its
+    whole lease); if the email had already gone, the retry only records the delivery (no second email).
+    """
+    progress = {"emailed": False}
+    try:
+        return _deliver(reminder_id=reminder_id, now=now, progress=progress, email=True)
+    except DatabaseError:
+        _after_database_error(reminder_id=reminder_id, emailed=progress["emailed"])
+        raise
+
+
+def retry_backoff(attempts: int) -> dt.timedelta:
+    """How long a delivery that failed on a database error waits: 5 s, 10 s, 20 s… up to the lease."""
+    return min(RETRY_BACKOFF * 2 ** max(0, min(attempts - 1, 10)), LEASE)
+
+
+def _after_database_error(*, reminder_id: int, emailed: bool) -> None:
+    for conn in connections.all(initialized_only=True):
+        conn.close_if_unusable_or_obsolete()
+        if conn.connection is not None and not conn.is_usable():
+            conn.close()
+    try:
+        if emailed:
+            # The mail server has it: record the delivery, never send it again.
+            _deliver(reminder_id=reminder_id, now=None, progress={"emailed": True}, email=False)
+            log.warning(
+                "Reminder %s: database error after the email went; recorded without resending", reminder_id
+            )
+            return
+        attempts = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first() or 1
+        Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.CLAIMED).update(
+            lease_until=timezone.now() + retry_backoff(attempts)
+        )
+        log.warning(
+            "Reminder %s: database error; released for a retry in %s", reminder_id, retry_backoff(attempts)
+        )
+    except DatabaseError:
+        log.warning("Reminder %s: the database is still failing; the lease brings it back", reminder_id)
+
+
+@transaction.atomic
+def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email: bool) -> bool:
     # Lock this row only: FOR UPDATE spans the join, and locking the hotel and the recipient would
     # hold up logging a case or making an offer there for as long as the send takes.
     reminder = (
@@ -319,9 +379,24 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
     )
     if reminder is None or reminder.status in (ReminderStatus.SENT, ReminderStatus.CANCELLED):
         return False
+    handover: Handover | None = None
+    if reminder.kind == ReminderKind.HANDOVER:
+        handover = (
+            Handover.objects.select_related("from_user", "property")
+            .filter(pk=reminder.handover_id or 0)
+            .first()
+        )
+        if handover is None or handover.acknowledged_at is not None:
+            # Acknowledged after this row was claimed: nothing to remind anyone of.
+            reminder.status = ReminderStatus.CANCELLED
+            reminder.save(update_fields=["status"])
+            return False
     with translation.override(_language(reminder.recipient)):
         if reminder.kind == ReminderKind.DIGEST:
             text, body, url = digest_text(reminder)
+        elif handover is not None:
+            text, url = handover_text(handover), reverse("complaints:handover", kwargs={"pk": handover.pk})
+            body = text
         else:
             assert reminder.complaint_id is not None  # only digests have no case
             complaint = Complaint.objects.select_related("property", "guest").get(pk=reminder.complaint_id)
@@ -337,7 +412,17 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
                 "url": url,
             },
         )
-        if reminder.recipient.email:
+        reminder.status = ReminderStatus.SENT
+        reminder.sent_at = now or timezone.now()
+        reminder.save(update_fields=["status", "sent_at"])
+        # The hotel's team chat too (ADR 0020): an outbox row in this transaction, posted after it.
+        if reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2):
+            _team_chat_escalation(reminder, now)
+        elif handover is not None:
+            _team_chat_handover(reminder, handover, now)
+        # Last, still inside the transaction: a worker killed while sending leaves the row to be sent
+        # again; only a failing commit after a sent email is left, and deliver() records that one.
+        if email and reminder.recipient.email:
             send_mail(
                 # One line: a line break typed into a name must not fail the send (or add a header).
                 subject=" ".join(f"[{reminder.property.code}] {text[:120]}".split()),
@@ -345,12 +430,21 @@ def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[reminder.recipient.email],
             )
-    if reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2):
-        _team_chat_escalation(reminder, now)
-    reminder.status = ReminderStatus.SENT
-    reminder.sent_at = now or timezone.now()
-    reminder.save(update_fields=["status", "sent_at"])
+            progress["emailed"] = True
     return True
+
+
+def _team_chat_handover(reminder: Reminder, handover: Handover, now: dt.datetime | None) -> None:
+    """An unacknowledged handover in the team chat, once per handover and reminder time (quiet hours apply)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = handover_text(handover)
+    team_alert_send(
+        prop=reminder.property,
+        kind=TeamAlertKind.HANDOVER,
+        text=text,
+        key=f"handover:{handover.pk}:{int(reminder.due_at.timestamp())}",
+        now=now,
+    )
 
 
 def _team_chat_escalation(reminder: Reminder, now: dt.datetime | None) -> None:

@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
 from complaints import channels, dashboard, guest_voice, rate_limit, reminders, team_chat
@@ -34,7 +35,11 @@ def reminders_dispatch(now: dt.datetime | None = None, batch: int = 500) -> int:
 
 @shared_task(name="complaints.reminder_deliver", ignore_result=True, acks_late=True)
 def reminder_deliver(reminder_id: int) -> None:
-    reminders.deliver(reminder_id=reminder_id)
+    try:
+        reminders.deliver(reminder_id=reminder_id)
+    except DatabaseError:
+        # deliver() released the row for a retry with backoff (or recorded it, if the email went).
+        log.warning("Reminder %s not delivered this time: database error", reminder_id, exc_info=True)
 
 
 @shared_task(name="complaints.digest_schedule", ignore_result=True)

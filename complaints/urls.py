@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import authority, case, case_list, channels, intake, notifications, review
+from complaints.views import authority, case, case_list, channels, intake, notifications, review, shift
 
 app_name = "complaints"
 urlpatterns = [
@@ -30,4 +30,11 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("dashboard/", review.review_dashboard, name="dashboard"),
     path("review/", review.review_queue, name="review"),
+    path("shift/", shift.my_shift, name="my_shift"),
+    path("shift/log/", shift.duty_log, name="duty_log"),
+    path("shift/handover/", shift.handover_create, name="handover_create"),
+    path("shift/handovers/<int:pk>/", shift.handover_detail, name="handover"),
+    path("shift/handovers/<int:pk>/acknowledge/", shift.handover_acknowledge, name="handover_acknowledge"),
+    path("shift/briefing/", shift.morning_briefing, name="briefing"),
+    path("panels/arrivals-briefing/", shift.arrivals_briefing_panel, name="arrivals_briefing"),
 ]

@@ -9,8 +9,9 @@ from guests import names
 from guests.models import Guest, PreferenceCategory
 from guests.phones import InvalidPhone, normalise_phone
 from guests.services import GuestData
+from hotel_crm.date_window import WindowedDateField, stay_length_check
 from hotel_crm.models import Property
-from hotel_crm.widgets import FastSelect
+from hotel_crm.widgets import CountedTextarea, FastSelect
 from rooms.models import Room, RoomStatus
 
 MAX_PHONES = 5
@@ -55,7 +56,7 @@ class GuestForm(forms.ModelForm):
         label=_("Phone numbers"),
         required=False,
         max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CountedTextarea(attrs={"rows": 2}),
         help_text=_("One per line, any format; numbers without a country code are read as Chinese numbers."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -81,8 +82,8 @@ class GuestForm(forms.ModelForm):
             "marketing_consent",
         ]
         widgets = {
-            "preference_notes": forms.Textarea(attrs={"rows": 2}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
+            "preference_notes": CountedTextarea(attrs={"rows": 2}),
+            "notes": CountedTextarea(attrs={"rows": 3}),
             "nationality": forms.TextInput(attrs={"size": 3, "placeholder": "CN"}),
         }
 
@@ -200,8 +201,8 @@ class GuestForm(forms.ModelForm):
 
 class StayForm(forms.Form):
     room = forms.ModelChoiceField(widget=FastSelect, label=_("Room"), queryset=Room.objects.none())
-    arrival = forms.DateField(label=_("Arrival"), widget=forms.DateInput(attrs={"type": "date"}))
-    departure = forms.DateField(label=_("Departure"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrival = WindowedDateField(label=_("Arrival"), widget=forms.DateInput(attrs={"type": "date"}))
+    departure = WindowedDateField(label=_("Departure"), widget=forms.DateInput(attrs={"type": "date"}))
     confirmation_number = forms.CharField(
         label=_("Confirmation number"),
         max_length=30,
@@ -210,7 +211,7 @@ class StayForm(forms.Form):
     )
     adults = forms.IntegerField(label=_("Adults"), min_value=1, max_value=10, initial=1)
     notes = forms.CharField(
-        label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Notes"), max_length=2000, required=False, widget=CountedTextarea(attrs={"rows": 2})
     )
     check_in_now = forms.BooleanField(label=_("Check in now"), required=False)
 
@@ -241,10 +242,9 @@ class StayForm(forms.Form):
         data = self.cleaned_data
         arrival, departure = data.get("arrival"), data.get("departure")
         if arrival and departure:
-            if departure <= arrival:
-                self.add_error("departure", _("The departure date must be after the arrival date."))
-            elif (departure - arrival).days > 365:
-                self.add_error("departure", _("A stay can be at most 365 nights."))
+            problem = stay_length_check(arrival, departure)
+            if problem:
+                self.add_error("departure", problem)
         return data
 
 
@@ -255,7 +255,7 @@ class EraseForm(forms.Form):
         help_text=_(
             "e.g. “Guest's written request of 2026-11-20 (PIPL art. 47)”. Kept with the erasure record."
         ),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CountedTextarea(attrs={"rows": 2}),
     )
     confirm = forms.BooleanField(
         label=_("I understand that the guest's personal data will be gone for good.")

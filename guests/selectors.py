@@ -12,7 +12,7 @@ from django.db import connection, models
 from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from guests import names
+from guests import list_filters, names
 from guests.models import Guest, GuestEvent, GuestPhone, ProfileAccess, Stay, StayStatus
 from guests.phones import InvalidPhone, digits, normalise_phone
 from hotel_crm.models import Property
@@ -209,12 +209,56 @@ class InHouseView:
     ARRIVALS = "arrivals"
 
 
+@dataclass
+class StayListFilter:
+    """What the filter box above the in-house, arrivals and departures lists asks for."""
+
+    text: str = ""  # a room number (prefix) or a name in any script, pinyin
+    vip_only: bool = False
+    extra: list[str] = field(default_factory=list)  # names of filters other apps registered (list_filters)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.vip_only or self.extra)
+
+
+def _stays_matching(stays: QuerySet[Stay], stay_filter: StayListFilter) -> QuerySet[Stay]:
+    text = stay_filter.text.replace("\x00", "").strip()[:100]
+    if text:
+        if text.isdigit():
+            stays = stays.filter(room__number__startswith=text)
+        else:
+            parsed = parse_query(text)
+            tokens = parsed.all_of or parsed.any_of
+            if tokens:
+                guests = _with_tokens(Guest.objects.all(), tokens, any_of=not parsed.all_of)
+                stays = stays.filter(guest__in=guests.values("pk"))
+            else:
+                stays = stays.filter(
+                    Q(guest__family_name_latin__istartswith=text)
+                    | Q(guest__given_name_latin__istartswith=text)
+                )
+    if stay_filter.vip_only:
+        stays = stays.filter(guest__vip_level__gt=0)
+    wanted = set(stay_filter.extra)
+    for extra in list_filters.registered():
+        if extra.name in wanted:
+            stays = extra.apply(stays)
+    return stays
+
+
 def in_house_list(
-    *, prop: Property, show: str = InHouseView.IN_HOUSE, today: dt.date | None = None
+    *,
+    prop: Property,
+    show: str = InHouseView.IN_HOUSE,
+    today: dt.date | None = None,
+    stay_filter: StayListFilter | None = None,
 ) -> QuerySet[Stay]:
     """Who is in which room now (VIPs first), today's departures, or today's arrivals still to check in."""
     today = today or prop.today()
-    stays = Stay.objects.for_property(prop).select_related("guest", "room__room_type")
+    stays: QuerySet[Stay] = Stay.objects.for_property(prop).select_related("guest", "room__room_type")
+    if stay_filter is not None and stay_filter.active:
+        stays = _stays_matching(stays, stay_filter)
     if show == InHouseView.ARRIVALS:
         stays = stays.filter(status=StayStatus.RESERVED, arrival_date__lte=today, departure_date__gt=today)
     elif show == InHouseView.DEPARTURES:

@@ -370,6 +370,7 @@ def stay_check_in(*, stay: Stay, actor: User, now: dt.datetime | None = None) ->
             _("Room %(room)s already holds a guest for these dates.") % {"room": stay.room.number}
         ) from error
     room_mark_checked_in(room=stay.room, actor=actor)
+    signals.stay_checked_in.send(sender=Stay, stay=stay, actor=actor)
     return stay
 
 

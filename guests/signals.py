@@ -4,3 +4,5 @@ from django.dispatch import Signal
 
 # guest, actor
 guest_erased = Signal()
+# stay, actor: a reserved stay was checked in (from the desk or the PMS through the API)
+stay_checked_in = Signal()

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guests import selectors, services
+from guests import list_filters, selectors, services
 from guests.forms import EraseForm, GuestForm, StayForm
 from guests.models import Guest, GuestEvent, Stay
 from hotel_crm.permissions import property_permission_required
@@ -57,12 +57,31 @@ def in_house(request):
     ):
         show = selectors.InHouseView.IN_HOUSE
     today = request.property.today()
+    extra_filters = list_filters.registered()
+    stay_filter = selectors.StayListFilter(
+        text=request.GET.get("q", "")[:100],
+        vip_only=request.GET.get("vip") == "1",
+        extra=[f.name for f in extra_filters if request.GET.get(f.name) == "1"],
+    )
     page = Paginator(
-        selectors.in_house_list(prop=request.property, show=show, today=today), IN_HOUSE_PAGE
+        selectors.in_house_list(prop=request.property, show=show, today=today, stay_filter=stay_filter),
+        IN_HOUSE_PAGE,
     ).get_page(request.GET.get("page"))
     counts = selectors.in_house_counts(prop=request.property, today=today)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "guests/in_house.html", {"page": page, "show": show, "today": today, "counts": counts}
+        request,
+        "guests/in_house.html",
+        {
+            "page": page,
+            "show": show,
+            "today": today,
+            "counts": counts,
+            "stay_filter": stay_filter,
+            "extra_filters": extra_filters,
+            "query": query.urlencode(),
+        },
     )
 
 

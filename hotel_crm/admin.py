@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from hotel_crm import login_throttle
+from hotel_crm.admin_site import CheckedChoicesMixin
 from hotel_crm.audit import audit_record
 from hotel_crm.models import AuditEvent, LoginLock, Property, StaffMembership, StaffProfile, TOTPDevice
 from hotel_crm.scoping import PropertyScopedAdminMixin
@@ -16,7 +18,7 @@ class PropertyAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_en", "name_zh"]
 
 
-class StaffMembershipInline(admin.TabularInline):
+class StaffMembershipInline(CheckedChoicesMixin, admin.TabularInline):
     model = StaffMembership
     fk_name = "user"
     extra = 1
@@ -34,10 +36,16 @@ class StaffProfileInline(admin.StackedInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(CheckedChoicesMixin, GroupAdmin):
+    """Django's group admin (roles are groups), with ids checked before they reach the database."""
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(CheckedChoicesMixin, UserAdmin):
     """Staff accounts. Roles are given per property below, not through Django's global groups."""
 
     inlines = [StaffProfileInline, StaffMembershipInline]
@@ -86,10 +94,10 @@ class AuditEventAdmin(PropertyScopedAdminMixin, admin.ModelAdmin):
 class TOTPDeviceAdmin(admin.ModelAdmin):
     """Authenticators: a superuser may remove a lost one, so its owner enrols again at next login."""
 
-    list_display = ["user", "confirmed_at"]
+    list_display = ["user", "confirmed_at", "failure_count", "locked_at"]
     search_fields = ["user__username"]
-    fields = ["user", "confirmed_at"]
-    readonly_fields = ["user", "confirmed_at"]
+    fields = ["user", "confirmed_at", "failure_count", "last_failure_at", "locked_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -8,7 +8,7 @@ class HotelCrmConfig(AppConfig):
     verbose_name = _("Hotel group and staff")
 
     def ready(self) -> None:
-        from hotel_crm import roles, signals
+        from hotel_crm import deploy_checks, roles, signals  # noqa: F401 -- deploy_checks registers checks
 
         signals.connect()
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="hotel_crm.sync_roles")

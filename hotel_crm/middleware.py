@@ -2,9 +2,11 @@
 
 import contextlib
 
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone, translation
 
+from hotel_crm import dates
 from hotel_crm.selectors import property_access_for
 
 SESSION_KEY = "current_property_id"
@@ -23,6 +25,7 @@ class CurrentPropertyMiddleware:
     def __call__(self, request):
         request.property = None
         request.property_access = None
+        date_settings = dates.DateSettings()
         user = request.user
         if user.is_authenticated:
             access = property_access_for(user)
@@ -40,13 +43,21 @@ class CurrentPropertyMiddleware:
                 user.active_role_ids = access.role_ids_by_property.get(current.pk, ())
                 user.active_property_id = current.pk
                 timezone.activate(current.tzinfo)
+                # The reader's own zone: their home hotel's, else the deployment's default.
+                home = access.get(access.home_property_id)
+                own_zone = home.time_zone if home is not None else settings.TIME_ZONE
+                date_settings = dates.DateSettings(
+                    style=current.date_style, show_zone=current.time_zone != own_zone
+                )
             request.property = current
             if access.profile is not None and access.profile.language:
                 translation.activate(access.profile.language)
                 request.LANGUAGE_CODE = translation.get_language()
+        token = dates.activate(date_settings)
         try:
             return self.get_response(request)
         finally:
+            dates.deactivate(token)
             timezone.deactivate()
 
 

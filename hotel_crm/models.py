@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotel_crm.dates import DateStyle
 from hotel_crm.i18n import BilingualName
 
 
@@ -48,6 +49,13 @@ class Property(BilingualName, models.Model):
         max_length=3,
         default="CNY",
         validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code, e.g. CNY."))],
+    )
+    date_style = models.CharField(
+        _("date format"),
+        max_length=10,
+        choices=DateStyle.choices,
+        default=DateStyle.DAY_FIRST,
+        help_text=_("How dates are written on every page of this hotel; times are always 24-hour."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -220,6 +228,16 @@ class TOTPDevice(models.Model):
     confirmed_at = models.DateTimeField(_("set up"), default=timezone.now)
     # The last time step accepted: a code of this step or an earlier one is a replay.
     last_step = models.BigIntegerField(_("last time step used"), default=0)
+    # Wrong codes since the last right one, kept here (not in the session) so a new login, or another
+    # web process, goes on counting: see hotel_crm.mfa.second_factor_check and ADR 0015.
+    failure_count = models.PositiveIntegerField(_("wrong codes in a row"), default=0)
+    last_failure_at = models.DateTimeField(_("last wrong code"), null=True, blank=True)
+    locked_at = models.DateTimeField(
+        _("locked"),
+        null=True,
+        blank=True,
+        help_text=_("Set after too many wrong codes: only a recovery code or a manager unlocks it."),
+    )
 
     class Meta:
         verbose_name = _("authenticator")
@@ -312,6 +330,8 @@ class AuditEvent(models.Model):
         MFA_FAILED = "mfa_failed", _("Second factor failed")
         MFA_RECOVERY_USED = "mfa_recovery_used", _("Recovery code used")
         MFA_RECOVERY_RENEWED = "mfa_recovery_renewed", _("Recovery codes renewed")
+        MFA_LOCKED = "mfa_locked", _("Second factor locked")
+        MFA_UNLOCKED = "mfa_unlocked", _("Second factor unlocked")
         PROFILE_VIEWED = "profile_viewed", _("Guest profile viewed")
         EXPORTED = "exported", _("Data exported")
         ERASED = "erased", _("Guest erased")

@@ -35,6 +35,10 @@ _FRONT_DESK_PERMS = [
     "complaints.add_courtesycheck",
     "complaints.view_courtesycheck",
     "complaints.view_notification",
+    "complaints.view_dutylogentry",
+    "complaints.add_dutylogentry",
+    "complaints.view_handover",
+    "complaints.add_handover",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -91,6 +95,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.add_preventionrule",
         "complaints.change_preventionrule",
         "complaints.view_preventionrule",
+        "complaints.add_shift",
+        "complaints.change_shift",
+        "complaints.delete_shift",
+        "complaints.view_shift",
+        "complaints.add_shiftsetting",
+        "complaints.change_shiftsetting",
+        "complaints.view_shiftsetting",
         "hotel_crm.view_auditevent",
     ],
     # Read-only across the group by default.

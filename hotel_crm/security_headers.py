@@ -6,6 +6,7 @@ the CSP; Django has no setting for Permissions-Policy, hence this small middlewa
 """
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 # Nothing in a front-desk CRM needs the camera, microphone, location, payment or USB.
 DEFAULT_PERMISSIONS_POLICY: dict[str, list[str]] = {
@@ -39,4 +40,28 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response the app itself makes (issue #18).
+
+    Pages, CSV exports and API answers carry guest data: on a shared desk terminal, Back after the
+    idle logout must not show them from the browser's cache. Placed after WhiteNoise, so static
+    assets (which WhiteNoise answers before this runs) keep their long cache headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        cache_control = response.get("Cache-Control", "")
+        if "no-store" in cache_control:  # never_cache and the like already say it
+            return response
+        if "public" in cache_control or "max-age" in cache_control:
+            # A view's own caching would contradict no-store: no-store wins.
+            response["Cache-Control"] = "private, no-store"
+        else:
+            patch_cache_control(response, no_store=True, private=True)
         return response

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -120,12 +122,12 @@ def mfa_verify(request):
     form = VerifyForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        if mfa.totp_verify(user=request.user, code=code):
+        result = mfa.second_factor_check(user=request.user, code=form.cleaned_data["code"])
+        if result.ok and not result.recovery_used:
             _second_factor_passed(request)
             audit_record(Action.MFA_VERIFIED, actor=request.user)
             return HttpResponseRedirect(_safe_next(request))
-        if mfa.recovery_code_use(user=request.user, code=code):
+        if result.ok:
             _second_factor_passed(request)
             audit_record(
                 Action.MFA_RECOVERY_USED,
@@ -140,14 +142,26 @@ def mfa_verify(request):
                 ),
             )
             return HttpResponseRedirect(_safe_next(request))
+        # Every refused attempt counts towards ending this login; the persistent count of wrong codes
+        # (delays, lock) is the device's, across logins (second_factor_check).
         failures = request.session.get(MFA_FAILURES, 0) + 1
         request.session[MFA_FAILURES] = failures
-        audit_record(Action.MFA_FAILED, actor=request.user, details={"step": "verify", "failures": failures})
+        audit_record(
+            Action.MFA_FAILED,
+            actor=request.user,
+            details={
+                "step": "verify",
+                "failures": failures,
+                "wrong_codes_in_a_row": result.failures,
+                "refused_early": result.refused_early,
+                "locked": result.locked,
+            },
+        )
         if failures >= MFA_FAILURE_LIMIT:
             request._logout_reason = "mfa"
             logout(request)
             return HttpResponseRedirect(reverse(settings.LOGIN_URL) + "?reason=mfa")
-        form.add_error("code", _("That code is not right, or was already used. Try the newest code."))
+        form.add_error("code", _second_factor_refusal(result))
     if request.method == "POST":
         status = 400
     return render(
@@ -156,6 +170,44 @@ def mfa_verify(request):
         {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
         status=status,
     )
+
+
+def _second_factor_refusal(result: mfa.CodeCheck) -> str:
+    if result.locked:
+        return _(
+            "Your second factor is locked after too many wrong codes. Type one of your recovery codes, "
+            "or ask a guest relations manager or administrator of your hotel to unlock it."
+        )
+    if result.refused_early:
+        return ngettext(
+            "Too many wrong codes: wait %(seconds)d second before trying again.",
+            "Too many wrong codes: wait %(seconds)d seconds before trying again.",
+            result.wait_seconds,
+        ) % {"seconds": result.wait_seconds}
+    return _("That code is not right, or was already used. Try the newest code.")
+
+
+@never_cache
+def mfa_locks(request):
+    """The locked second factors of staff at this hotel, for a GRM or administrator to unlock."""
+    devices = mfa.second_factor_locked_devices(actor=request.user, prop=request.property)
+    if not devices and not mfa.second_factor_may_unlock_here(actor=request.user, prop=request.property):
+        raise PermissionDenied
+    return render(request, "hotel_crm/mfa_locks.html", {"devices": devices})
+
+
+@require_POST
+def mfa_unlock(request, user_id: int):
+    """Lift the lock on a colleague's second factor (they typed too many wrong codes)."""
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        mfa.second_factor_unlock(actor=request.user, user=user)
+    except mfa.CannotUnlock as exc:
+        raise Http404(str(exc)) from exc
+    messages.success(
+        request, _("The second factor of %(username)s is unlocked.") % {"username": user.get_username()}
+    )
+    return redirect("mfa_locks")
 
 
 @never_cache
@@ -168,6 +220,7 @@ def account_security(request):
         "device": device,
         "recovery_left": mfa.recovery_codes_left(request.user) if device else 0,
         "mfa_required": mfa.mfa_required_for(request.user),
+        "may_unlock": mfa.second_factor_may_unlock_here(actor=request.user, prop=request.property),
         "idle_minutes": settings.SESSION_IDLE_SECONDS // 60,
         "form": CodeForm(),
     }

@@ -60,10 +60,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hotel_crm.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "hotel_crm.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hotel_crm.security_headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "hotel_crm.middleware.CurrentPropertyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hotel_crm.db_retry.RetryDroppedConnectionMiddleware",
 ]
 # Benchmark only (`make bench`): count each request's SQL queries in an X-Query-Count header.
 if env.bool("BENCH_QUERY_COUNT", default=False):
@@ -98,6 +101,8 @@ TEMPLATES = [
                 "hotel_crm.context_processors.current_property",
                 "complaints.context_processors.bell",
             ],
+            # Dates and times in the property's style and zone (hotel_crm.dates): in every template.
+            "builtins": ["hotel_crm.templatetags.dates"],
         },
     },
 ]
@@ -145,6 +150,14 @@ MFA_REQUIRED_ROLES = env.list(
     "MFA_REQUIRED_ROLES", default=["Guest Relations Manager", "Property Administrator", "superuser"]
 )
 MFA_ISSUER = env("MFA_ISSUER", default="hotel_crm")
+# Wrong second-factor codes (per staff member, across logins): the first few are free, then each
+# further one makes the next attempt wait twice as long (MFA_DELAY_SECONDS, 2x, 4x… up to the cap),
+# and MFA_FAILURES_BEFORE_LOCK of them lock the authenticator until a recovery code or a manager
+# lifts the lock (ADR 0015).
+MFA_FAILURES_BEFORE_DELAY = env.int("MFA_FAILURES_BEFORE_DELAY", default=3)
+MFA_DELAY_SECONDS = env.int("MFA_DELAY_SECONDS", default=2)
+MFA_DELAY_MAX_SECONDS = env.int("MFA_DELAY_MAX_SECONDS", default=300)
+MFA_FAILURES_BEFORE_LOCK = env.int("MFA_FAILURES_BEFORE_LOCK", default=10)
 # Sessions: shared terminals log out when idle; every session ends after one shift.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
@@ -267,13 +280,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hotel_crm.api.parsers.CheckedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hotel_crm.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Requests per minute a token may make unless its own limit says otherwise.
 API_TOKEN_RATE_PER_MINUTE = env.int("API_TOKEN_RATE_PER_MINUTE", default=600)
+# JSON bodies: refused (413 / 400) past this size or nesting, before they are parsed (issue #18).
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=1_000_000)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=20)
 API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "hotel_crm API",
@@ -292,6 +308,7 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "complaints.models.OfferStatus.choices",
         "ComplaintKindEnum": "complaints.models.ComplaintKind.choices",
         "EventKindEnum": "complaints.models.EventKind.choices",
+        "LogCategoryEnum": "complaints.models.LogCategory.choices",
     },
 }
 
@@ -348,10 +365,28 @@ SECURE_CSP: dict[str, list[str]] = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "hotel_crm.request_ids.RequestIdLogFilter"}},
+    "formatters": {
+        "with_request_id": {
+            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "with_request_id",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Every date typed into a form, a filter or the API must lie this many days around today (issue #18);
+# a stay is at most STAY_MAX_NIGHTS long.
+DATE_WINDOW_PAST_DAYS = env.int("DATE_WINDOW_PAST_DAYS", default=3660)
+DATE_WINDOW_FUTURE_DAYS = env.int("DATE_WINDOW_FUTURE_DAYS", default=730)
+STAY_MAX_NIGHTS = env.int("STAY_MAX_NIGHTS", default=365)
 
 # --- The guest's own voice (complaints.guest_voice) ------------------------------
 # Links in emails are built on this address (https://crm.hotel.example); the case page

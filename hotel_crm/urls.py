@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from hotel_crm import security_views, views
 
+handler500 = "hotel_crm.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -23,6 +25,8 @@ urlpatterns = [
     ),
     path("account/mfa/enrol/", security_views.mfa_enrol, name="mfa_enrol"),
     path("account/mfa/verify/", security_views.mfa_verify, name="mfa_verify"),
+    path("account/mfa/locks/", security_views.mfa_locks, name="mfa_locks"),
+    path("account/mfa/locks/<int:user_id>/unlock/", security_views.mfa_unlock, name="mfa_unlock"),
     path("property/switch/", views.switch_property, name="switch_property"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("rooms/", include("rooms.urls")),

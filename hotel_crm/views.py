@@ -1,3 +1,4 @@
+import logging
 import re
 
 from django.conf import settings
@@ -12,9 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from hotel_crm import health
+from hotel_crm.api.errors import api_server_error
 from hotel_crm.middleware import SESSION_KEY
+from hotel_crm.request_ids import request_id_of
 from hotel_crm.services import staff_set_current_property, staff_set_language
 
+log = logging.getLogger(__name__)
 _NUMERIC_ID = re.compile(r"/\d+(/|$)")
 
 
@@ -22,6 +26,10 @@ def home(request):
     """Send staff to the first screen their role may use."""
     if request.property is None:
         return render(request, "hotel_crm/no_property.html", status=403)
+    # The shift is the front desk's, duty manager's and guest relations manager's start page
+    # (complaints serves it; wired here by name only). The room board stays one click away.
+    if request.user.has_perm("complaints.view_handover"):
+        return redirect("complaints:my_shift")
     if request.user.has_perm("rooms.view_room_board"):
         return redirect("rooms:board")
     return render(request, "hotel_crm/home.html")
@@ -83,3 +91,14 @@ def set_language(request):
     if language in dict(settings.LANGUAGES):
         staff_set_language(user=request.user, language=language)
     return response
+
+
+def server_error(request):
+    """handler500: the API's documented JSON under /api/, else the plain error page; both name the request."""
+    request_id = request_id_of(request)
+    # Django has just logged the traceback (django.request); this line ties it to the id the answer shows.
+    log.error("Server error on %s answered as request %s", request.path, request_id)
+    if request.path.startswith("/api/"):
+        return api_server_error(request)
+    html = render_to_string("500.html", {"request_id": request_id})
+    return HttpResponse(html, status=500)

@@ -55,3 +55,32 @@ class FastSelect(forms.Select):
                 parts.append(mark_safe("\n  </optgroup>"))
         parts.append(mark_safe("\n</select>"))
         return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)
+
+
+class CountedTextarea(forms.Textarea):
+    """A long text field with a length counter (static/js/app.js) instead of the browser's maxlength.
+
+    A `maxlength` attribute makes the browser cut a pasted text at the limit without a word (a guest's
+    words lost at 4,000 characters); here the counter warns near the limit, says how much is too long,
+    and the form's own max_length check refuses the text with a message instead of shortening it.
+    """
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        limit = widget_attrs.pop("maxlength", None)
+        if limit:
+            widget_attrs.update(counter_attrs(int(limit)))
+        return context
+
+
+def counter_attrs(limit: int) -> dict[str, str]:
+    """The data-* attributes of a counted field, with its messages in the reader's language."""
+    from django.utils.translation import gettext
+
+    return {
+        "data-max-length": str(limit),
+        "data-count-text": gettext("%(used)s / %(limit)s characters"),
+        "data-near-text": gettext("%(left)s characters left of %(limit)s"),
+        "data-over-text": gettext("%(over)s characters too many: shorten it before saving (limit %(limit)s)"),
+    }

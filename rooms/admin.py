@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from hotel_crm.admin_site import CheckedChoicesMixin
 from hotel_crm.scoping import PropertyScopedAdminMixin
 from rooms import services
 from rooms.forms import RoomRangeForm
@@ -109,7 +110,9 @@ class FloorZoneAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, adm
 
 
 @admin.register(RoomType)
-class RoomTypeAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+class RoomTypeAdmin(
+    CheckedChoicesMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
+):
     list_display = ["code", "name_en", "name_zh", "bed_configuration", "max_occupancy", "is_suite"]
     list_filter = ["bed_configuration", "is_suite"]
     filter_horizontal = ["facilities"]

@@ -14,6 +14,7 @@ from tests import factories
 # under pytest 9: it renames node ids, which pytest 9 no longer reads).
 XDIST_GROUPS = {
     "tests/complaints/test_reminder_reliability.py::": "celery_worker",
+    "tests/complaints/test_reminder_db_faults.py::": "celery_worker",
     "tests/hotel_crm/test_tasks.py::test_heartbeat_task_travels_through_the_broker": "celery_worker",
     "tests/complaints/channels/test_celery_paths.py::": "celery_worker",
     "tests/e2e/": "browser",

@@ -46,7 +46,7 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _ids():
-    from complaints.models import Complaint
+    from complaints.models import Complaint, Handover
     from guests.models import Guest, Stay
     from rooms.models import Room
 
@@ -60,10 +60,12 @@ def _ids():
         "/guests/": list(Guest.objects.values_list("pk", flat=True)[:4]),
         "/complaints/panels/guest/": list(Guest.objects.values_list("pk", flat=True)[:2]),
         "/complaints/courtesy/": stays,
+        "/complaints/shift/handovers/": list(Handover.objects.values_list("pk", flat=True)[:2]),
         # one case in each step
         "/complaints/": list({c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()),
         "/api/v1/guests/": list(Guest.objects.values_list("pk", flat=True)[:2]),
         "/api/v1/complaints/": list({c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()),
+        "/api/v1/shift/handovers/": list(Handover.objects.values_list("pk", flat=True)[:2]),
     }
 
 

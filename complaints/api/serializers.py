@@ -20,7 +20,7 @@ from complaints.models import (
     Severity,
 )
 from complaints.workflow import Status, Verdict
-from hotel_crm.api.serializers import BLANKABLE
+from hotel_crm.api.serializers import BLANKABLE, WindowedDateField, WindowedDateTimeField
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
@@ -103,6 +103,8 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.get_username", read_only=True)
     from_status = serializers.CharField(**BLANKABLE)
     to_status = serializers.CharField(**BLANKABLE)
+    # What the entry says: the note, or the system's own text rendered in the request's language.
+    note = serializers.CharField(source="text", read_only=True)
 
     class Meta:
         model = ComplaintEvent
@@ -135,8 +137,8 @@ class ComplaintCreateSerializer(serializers.Serializer):
     area = serializers.ChoiceField(choices=Area.choices, default=Area.ROOM)
     room = serializers.CharField(max_length=10, required=False, allow_blank=True, help_text=_("Room number."))
     location_detail = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
-    reported_at = serializers.DateTimeField(required=False, allow_null=True)
+    occurred_at = WindowedDateTimeField(required=False, allow_null=True)
+    reported_at = WindowedDateTimeField(required=False, allow_null=True)
     people_involved = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(
         choices=ComplaintKind.choices, required=False, allow_blank=True, default=""
@@ -160,13 +162,21 @@ class ComplaintListQuerySerializer(serializers.Serializer):
     overdue = serializers.BooleanField(required=False, default=False)
     repeat = serializers.BooleanField(required=False, default=False)
     vip = serializers.BooleanField(required=False, default=False)
-    reported_from = serializers.DateField(required=False)
-    reported_to = serializers.DateField(required=False)
+    reported_from = WindowedDateField(required=False)
+    reported_to = WindowedDateField(required=False)
     category = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     floor = serializers.IntegerField(min_value=-10, max_value=300, required=False)
     verdict = serializers.ChoiceField(choices=[("any", "any"), *Verdict.choices], required=False)
     came_back = serializers.BooleanField(required=False, default=False)
     departing = serializers.BooleanField(required=False, default=False)
+
+    def to_internal_value(self, data):
+        # A query string's empty value (`?reported_to=`) would be skipped as if absent (DRF's HTML-form
+        # rule); the schema says a date, a number or a choice, so an empty one is refused.
+        blank = [name for name in self.fields if name in data and data.get(name) == ""]
+        if blank:
+            raise serializers.ValidationError({name: [_("This field may not be blank.")] for name in blank})
+        return super().to_internal_value(data)
 
 
 class VersionedSerializer(serializers.Serializer):
@@ -209,7 +219,7 @@ class OfferAnswerSerializer(VersionedSerializer):
 
 class ActionInputSerializer(VersionedSerializer):
     description = serializers.CharField(max_length=300)
-    due_at = serializers.DateTimeField()
+    due_at = WindowedDateTimeField()
     department = serializers.SlugField(max_length=20, required=False, allow_blank=True, default="")
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from complaints.api import views
+from complaints.api import shift, views
 from hotel_crm.api.views import api_endpoint
 
 urlpatterns = [
@@ -34,4 +34,12 @@ urlpatterns = [
     ),
     path("complaints/<int:pk>/verify/", api_endpoint(views.VerifyView), name="verify"),
     path("complaints/<int:pk>/withdraw/", api_endpoint(views.WithdrawView), name="withdraw"),
+    path("shift/log/", api_endpoint(shift.DutyLogList), name="duty_log"),
+    path("shift/handovers/", api_endpoint(shift.HandoverList), name="handovers"),
+    path("shift/handovers/<int:pk>/", api_endpoint(shift.HandoverDetail), name="handover"),
+    path(
+        "shift/handovers/<int:pk>/acknowledge/",
+        api_endpoint(shift.HandoverAcknowledge),
+        name="handover_acknowledge",
+    ),
 ]

@@ -406,7 +406,7 @@ COMPLAINT_COLUMNS = [
     "verdict_source",
     "verified_at",
     "is_repeat",
-    "repeat_reason",
+    "repeat_notice",
     "root_cause",
     "preventive_action",
     "withdrawn_reason",
@@ -478,6 +478,11 @@ REMINDER_COLUMNS = [
 
 
 N = "\\N"  # NULL in COPY's text format
+# The repeat notice of a generated repeat case, as stored system text (hotel_crm.system_text).
+REPEAT_NOTICE = (
+    '{"key": "complaints.repeat", "params": {"count": 3, "category": {"en": "Noise", "zh": "噪音"}, '
+    '"where": {"key": "complaints.area.room", "params": {}}, "days": 30}}'
+)
 SEVERITY_DRAWS = [s for s, w in WEIGHTED_SEVERITIES for _ in range(w)]
 # The reminder a case in an open step has pending, by step.
 REMINDER_SUBJECTS = {
@@ -927,7 +932,7 @@ class Generator:
             "staff" if case.verdict else "",
             case.verified_at,
             "t" if case.repeat else "f",
-            "3 cases of this kind in this room within 30 days." if case.repeat else "",
+            REPEAT_NOTICE if case.repeat else "{}",
             "Ageing compressor." if closed_repeat else "",
             "Service every unit on the floor." if closed_repeat else "",
             case.withdrawn_reason,

@@ -55,6 +55,14 @@ from complaints.models.resolution import (
     RemedyType,
 )
 from complaints.models.setup import Category, Department, PreventionRule
+from complaints.models.shift import (
+    AppendOnly,
+    DutyLogEntry,
+    Handover,
+    LogCategory,
+    Shift,
+    ShiftSetting,
+)
 from complaints.models.timeline import ComplaintEvent, CourtesyCheck, CourtesyOutcome, EventKind, Review
 
 __all__ = [
@@ -62,6 +70,7 @@ __all__ = [
     "OPEN_CONDITION",
     "SEVERITY_RANK",
     "ApologyMethod",
+    "AppendOnly",
     "ApprovalRequest",
     "Area",
     "AuthorityLimit",
@@ -76,6 +85,7 @@ __all__ = [
     "DashboardSnapshot",
     "Department",
     "DigestSetting",
+    "DutyLogEntry",
     "EventKind",
     "FiguresDecoder",
     "FiguresEncoder",
@@ -88,6 +98,8 @@ __all__ = [
     "IncomingMessage",
     "IncomingStatus",
     "Mailbox",
+    "Handover",
+    "LogCategory",
     "Mood",
     "Notification",
     "Offer",
@@ -110,6 +122,8 @@ __all__ = [
     "TeamAlertStatus",
     "TeamChatHook",
     "TeamChatKind",
+    "Shift",
+    "ShiftSetting",
     "VerdictSource",
     "WeChatAccount",
 ]

@@ -1,5 +1,6 @@
 """The complaint case itself and the choices it is described with."""
 
+import builtins
 import functools
 import operator
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models.setup import Category, Department
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import Guest, Stay
+from hotel_crm import system_text
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
 from rooms.models import Room
@@ -200,7 +202,8 @@ class Complaint(models.Model):
         _("verdict given by"), max_length=5, choices=VerdictSource.choices, blank=True, editable=False
     )
     is_repeat = models.BooleanField(_("repeat"), default=False, editable=False)
-    repeat_reason = models.CharField(max_length=300, blank=True, editable=False)
+    # Why it is a repeat, as system text (hotel_crm.system_text): rendered in the reader's language.
+    repeat_notice = models.JSONField(default=dict, blank=True, editable=False)
     root_cause = models.TextField(_("root cause"), max_length=2000, blank=True, editable=False)
     preventive_action = models.TextField(_("preventive action"), max_length=2000, blank=True, editable=False)
     withdrawn_reason = models.CharField(max_length=300, blank=True, editable=False)
@@ -279,6 +282,11 @@ class Complaint(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("complaints:detail", kwargs={"pk": self.pk})
+
+    @builtins.property  # `property` is a field name in this class
+    def repeat_reason(self) -> str:
+        """Why this case is a repeat, in the active language ('' when it is not)."""
+        return system_text.render(self.repeat_notice)
 
     # Methods, not properties: `property` is a field name in this class.
     def is_open(self) -> bool:

@@ -75,6 +75,7 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     ESCALATION_2 = "escalation_2", _("Second escalation")
     DIGEST = "digest", _("Daily digest")
+    HANDOVER = "handover", _("Handover not acknowledged")
 
 
 class ReminderStatus(models.TextChoices):
@@ -93,6 +94,9 @@ class Reminder(models.Model):
     )
     action = models.ForeignKey(
         FollowUpAction, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    handover = models.ForeignKey(
+        "complaints.Handover", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
     kind = models.CharField(max_length=15, choices=ReminderKind.choices)
     subject = models.CharField(max_length=30, help_text="the step or 'action' this is about")

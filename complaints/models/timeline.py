@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models.case import Complaint
 from complaints.workflow import Status
 from guests.models import Stay
+from hotel_crm import system_text
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
 
@@ -64,6 +65,11 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """What the entry says: system text in the reader's language, else the note someone wrote."""
+        return system_text.render(self.data.get("text")) if self.data.get("text") else self.note
 
 
 class CourtesyOutcome(models.TextChoices):

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch
 from django.utils import timezone
 
 from complaints.models import (
@@ -46,16 +46,22 @@ def department_open_counts(*, prop: Property) -> dict[int, int]:
 
 
 def review_queue(
-    *, user: User | AnonymousUser, prop: Property, now: dt.datetime | None = None
+    *,
+    user: User | AnonymousUser,
+    prop: Property,
+    now: dt.datetime | None = None,
+    show_reviewed: bool = False,
 ) -> dict[str, list[Complaint]]:
-    """Closed in the last 24 hours, escalated in the last 7 days, and cases with a pending approval."""
+    """Closed in the last 24 hours, escalated in the last 7 days, and cases with a pending approval.
+
+    A case a manager has reviewed leaves the queue unless `show_reviewed` brings it back.
+    """
     now = now or timezone.now()
-    base = (
-        complaints_visible_to(user=user, property=prop)
-        .select_related("guest", "department", "category")
-        .prefetch_related(
-            Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("-at"))
-        )
+    visible = complaints_visible_to(user=user, property=prop)
+    if not show_reviewed:
+        visible = visible.filter(~Exists(Review.objects.filter(complaint=OuterRef("pk"))))
+    base = visible.select_related("guest", "department", "category").prefetch_related(
+        Prefetch("reviews", queryset=Review.objects.select_related("reviewer").order_by("-at"))
     )
     escalated = Reminder.objects.filter(
         property=prop,

@@ -3,14 +3,15 @@
 import datetime as dt
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
+from complaints import system_text as keys
 from complaints.models import (
     Area,
     Complaint,
     PreventionRule,
 )
 from complaints.workflow import Status
+from hotel_crm import system_text
 from hotel_crm.models import Property
 
 DEFAULT_RULE = PreventionRule(threshold=3, window_days=30)
@@ -29,11 +30,11 @@ def _same_problem(complaint: Complaint) -> Q | None:
     return Q(area=complaint.area, category_id=complaint.category_id)
 
 
-def repeat_reason(*, complaint: Complaint, rule: PreventionRule, now: dt.datetime) -> str:
-    """Why this case is a repeat under the N-in-M-days rule, or ''."""
+def repeat_notice(*, complaint: Complaint, rule: PreventionRule, now: dt.datetime) -> system_text.Message:
+    """Why this case is a repeat under the N-in-M-days rule, as system text; {} when it is not one."""
     same = _same_problem(complaint)
     if same is None:
-        return ""
+        return {}
     # Counted back from when this case was reported; withdrawn cases (no fault after all) do not count.
     reference_time = complaint.reported_at or now
     since = reference_time - dt.timedelta(days=rule.window_days)
@@ -46,16 +47,17 @@ def repeat_reason(*, complaint: Complaint, rule: PreventionRule, now: dt.datetim
         earlier = earlier.exclude(pk=complaint.pk)
     count = earlier.count() + 1
     if count < rule.threshold:
-        return ""
+        return {}
     where = (
-        _("room %(room)s") % {"room": complaint.room.number}
+        system_text.message(keys.WHERE_ROOM, room=complaint.room.number)
         if complaint.area == Area.ROOM and complaint.room is not None
-        else complaint.get_area_display()
+        else system_text.message(keys.area_key(complaint.area))
     )
     assert complaint.category is not None  # _same_problem matched on it
-    return _("%(count)d cases of “%(category)s” in %(where)s within %(days)d days.") % {
-        "count": count,
-        "category": complaint.category.name,
-        "where": where,
-        "days": rule.window_days,
-    }
+    return system_text.message(
+        keys.REPEAT,
+        count=count,
+        category=system_text.bilingual(complaint.category.name_en, complaint.category.name_zh),
+        where=where,
+        days=rule.window_days,
+    )

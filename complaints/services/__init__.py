@@ -34,16 +34,25 @@ from complaints.services.resolution import (
     offer_answer,
     offer_make,
 )
+from complaints.services.shift import (
+    ShiftError,
+    arrival_checked_in_notify,
+    duty_log_write,
+    handover_acknowledge,
+    handover_create,
+)
 
 __all__ = [
     "EDITABLE_DETAILS",
     "FUTURE_SKEW",
     "ComplaintError",
     "ComplaintInput",
+    "ShiftError",
     "StaleComplaint",
     "action_add",
     "action_complete",
     "approval_decide",
+    "arrival_checked_in_notify",
     "complaint_add_note",
     "complaint_apologise",
     "complaint_assign",
@@ -57,6 +66,9 @@ __all__ = [
     "complaint_verify",
     "complaint_withdraw",
     "courtesy_check_log",
+    "duty_log_write",
+    "handover_acknowledge",
+    "handover_create",
     "notifications_mark_read",
     "notify",
     "offer_answer",

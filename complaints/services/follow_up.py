@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import guest_voice, reminders, workflow
+from complaints import system_text as keys
 from complaints.case_primitives import (
     ComplaintError,
     case_check,
@@ -25,6 +26,7 @@ from complaints.models import (
 )
 from complaints.services.notifications import notify
 from complaints.workflow import Action, Status, Verdict
+from hotel_crm import system_text
 
 
 @transaction.atomic
@@ -98,7 +100,7 @@ def action_complete(
             [complaint.owner],
             prop=complaint.property,
             url=complaint.get_absolute_url(),
-            text=_("Done on %(ref)s: %(what)s") % {"ref": complaint.reference, "what": action.description},
+            text=system_text.message(keys.ACTION_DONE, ref=complaint.reference, what=action.description),
         )
     reminders.reschedule(complaint)
     return action
@@ -111,12 +113,12 @@ def complaint_request_verification(
     """Everything promised has happened: go back to the guest."""
     complaint = case_lock(complaint, expected_version)
     case_check(complaint, Action.REQUEST_VERIFICATION, actor=actor)
-    note, data = "", None
+    data = None
     if not (complaint.guest is not None and complaint.guest.erased_at):
         # The guest's own answer: emailed when there is an address, a QR code on the case page always.
         check = guest_voice.guest_check_create(complaint=complaint, actor=actor)
-        note, data = guest_voice.link_note(check), {"check": check.pk}
-    case_move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED, note=note, data=data)
+        data = {"check": check.pk, "text": guest_voice.link_note(check)}
+    case_move(complaint, Status.VERIFYING, actor, EventKind.VERIFICATION_REQUESTED, data=data)
     return complaint
 
 

@@ -28,6 +28,7 @@ from complaints.models import (
 )
 from complaints.workflow import Action, Status
 from guests.models import Guest, Stay, StayStatus
+from hotel_crm import system_text
 from hotel_crm.models import Property
 from rooms.models import Room
 
@@ -152,7 +153,7 @@ def _record_logged(
     complaint: Complaint,
     actor: User,
     *,
-    repeat_reason: str,
+    repeat_notice: system_text.Message,
     courtesy_check: CourtesyCheck | None,
     restated_confirmed: bool,
     now: dt.datetime,
@@ -161,8 +162,8 @@ def _record_logged(
     case_event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
     reminders.reschedule(complaint, now)
     signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
-    if repeat_reason:
-        case_event(complaint, EventKind.REPEAT_FLAGGED, actor, note=repeat_reason)
+    if repeat_notice:
+        case_event(complaint, EventKind.REPEAT_FLAGGED, actor, data={"text": repeat_notice})
     if courtesy_check is not None:
         CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
     if restated_confirmed:
@@ -190,9 +191,9 @@ def complaint_log(
     _validate_input(prop, data, now)
     complaint = _new_case(prop=prop, actor=actor, data=data, submission_key=submission_key, now=now)
     rule = selectors.prevention_rule(prop=prop)
-    reason = selectors.repeat_reason(complaint=complaint, rule=rule, now=now)
-    if reason:
-        complaint.is_repeat, complaint.repeat_reason = True, reason
+    notice = selectors.repeat_notice(complaint=complaint, rule=rule, now=now)
+    if notice:
+        complaint.is_repeat, complaint.repeat_notice = True, notice
     try:
         with transaction.atomic():
             complaint.save()
@@ -203,7 +204,7 @@ def complaint_log(
     _record_logged(
         complaint,
         actor,
-        repeat_reason=reason,
+        repeat_notice=notice,
         courtesy_check=courtesy_check,
         restated_confirmed=data.restated_confirmed,
         now=now,

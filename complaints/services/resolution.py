@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import authority, reminders, selectors
+from complaints import system_text as keys
 from complaints.case_primitives import (
     FUTURE_SKEW,
     ComplaintError,
@@ -30,6 +31,7 @@ from complaints.models import (
 )
 from complaints.services.notifications import notify
 from complaints.workflow import Action, Status
+from hotel_crm import system_text
 
 
 @transaction.atomic
@@ -95,10 +97,9 @@ def _offer_approval_request(
     """Ask staff whose limit covers it to approve an offer beyond the actor's authority, on the timeline."""
     complaint, prop, value = offer.complaint, offer.complaint.property, offer.value
     why = (
-        _("over the limit on one case (%(total)s of %(limit)s)")
-        % {"total": case_total, "limit": limits.per_case}
+        system_text.message(keys.OVER_CASE_LIMIT, total=str(case_total), limit=str(limits.per_case))
         if case_total > limits.per_case
-        else _("over today's limit (%(total)s of %(limit)s)") % {"total": day_total, "limit": limits.per_day}
+        else system_text.message(keys.OVER_DAY_LIMIT, total=str(day_total), limit=str(limits.per_day))
     )
     ApprovalRequest.objects.create(
         property=prop, offer=offer, requested_by=actor, reason=reason.strip()[:300]
@@ -107,16 +108,29 @@ def _offer_approval_request(
         complaint,
         EventKind.APPROVAL_REQUESTED,
         actor,
-        note=f"{offer.description} · {value} {prop.currency} · {why}",
-        data=data,
+        data={
+            **data,
+            "text": system_text.message(
+                keys.APPROVAL_LINE,
+                description=offer.description,
+                value=str(value),
+                currency=prop.currency,
+                why=why,
+            ),
+        },
     )
     approvers = selectors.approvers_for(prop, amount_on_case=case_total, exclude_user_id=actor.pk)
     notify(
         selectors.staff_who_may_see(complaint=complaint, candidates=approvers),
         prop=prop,
         url=complaint.get_absolute_url(),
-        text=_("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s).")
-        % {"ref": complaint.reference, "what": offer.description, "value": value, "currency": prop.currency},
+        text=system_text.message(
+            keys.APPROVAL_NEEDED,
+            ref=complaint.reference,
+            what=offer.description,
+            value=str(value),
+            currency=prop.currency,
+        ),
     )
 
 
@@ -214,11 +228,9 @@ def approval_decide(
     kind = EventKind.APPROVED if approve else EventKind.NOT_APPROVED
     case_event(complaint, kind, approver, note=note.strip() or offer.description, data={"offer": offer.pk})
     reminders.reschedule(complaint)  # not approved: an offer is due again
-    text = (
-        _("Approved on %(ref)s: %(what)s. You may now offer it to the guest.")
-        if approve
-        else _("Not approved on %(ref)s: %(what)s. Offer something else.")
-    ) % {"ref": complaint.reference, "what": offer.description}
+    text = system_text.message(
+        keys.APPROVED if approve else keys.NOT_APPROVED, ref=complaint.reference, what=offer.description
+    )
     notify([approval.requested_by], prop=prop, text=text, url=complaint.get_absolute_url())
     return approval
 

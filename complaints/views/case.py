@@ -19,6 +19,7 @@ from complaints import (
     workflow,
 )
 from complaints.case_actions import CASE_ACTIONS, action_permission, run_action
+from complaints.views.shift import guest_briefing_context
 from complaints.workflow import Action
 from hotel_crm.permissions import property_permission_required
 
@@ -74,7 +75,7 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
             initial={"version": complaint.version, "assignee": complaint.assignee_id},
             staff=selectors.staff_of_property(prop=request.property),
         ),
-        "note_form": forms.NoteForm(),
+        "note_form": forms.NoteForm(auto_id="case-%s"),
         "details_form": failed_form
         if failed_action == "details"
         else forms.DetailsForm(initial=forms.DetailsForm.initial_for(complaint), prop=request.property),
@@ -150,5 +151,6 @@ def guest_cases_panel(request, guest_pk: int):
             "elsewhere": elsewhere,
             "guest_pk": guest_pk,
             "granted": selectors.granted_to_guest(guest_id=guest_pk, prop=request.property),
+            **guest_briefing_context(request, guest_pk),
         },
     )

@@ -81,12 +81,15 @@ def _complaint_input(d: dict, guest, stay) -> services.ComplaintInput:
     )
 
 
+SIMILAR_SHOWN = 5  # the log form lists at most this many earlier cases, folded
+
+
 def _similar_cases(request, guest, stay) -> list:
     """Earlier cases of this guest or in this room, shown beside the form; none for a walk-in."""
     if not (stay or guest):
         return []
     probe = Complaint(property=request.property, room=stay.room if stay else None, guest=guest, area="room")
-    return selectors.similar_cases(complaint=probe, user=request.user)
+    return selectors.similar_cases(complaint=probe, user=request.user, limit=SIMILAR_SHOWN + 1)
 
 
 @property_permission_required("complaints.add_complaint")
@@ -112,6 +115,7 @@ def complaint_create(request):
             messages.success(request, _("Case %(ref)s logged.") % {"ref": complaint.reference})
             return redirect("complaints:detail", pk=complaint.pk)
     status = 400 if request.method == "POST" else 200
+    similar = _similar_cases(request, guest, stay)
     return render(
         request,
         "complaints/complaint_form.html",
@@ -120,7 +124,8 @@ def complaint_create(request):
             "guest": guest,
             "stay": stay,
             "check": check,
-            "similar": _similar_cases(request, guest, stay),
+            "similar": similar[:SIMILAR_SHOWN],
+            "similar_more": len(similar) > SIMILAR_SHOWN,
             "coaching": coaching.for_case(workflow.Status.LISTENING),
         },
         status=status,
@@ -148,8 +153,7 @@ def courtesy_check(request, stay_pk: int):
     if check.outcome == CourtesyOutcome.ISSUE:
         return redirect(f"{reverse('complaints:create')}?courtesy={check.pk}")
     messages.success(request, _("Courtesy check with %(name)s recorded.") % {"name": stay.guest.addressed_as})
+    back = str(request.POST.get("next", ""))
     return redirect(
-        request.POST.get("next")
-        if str(request.POST.get("next", "")).startswith("/guests/")
-        else "guests:in_house"
+        back if back.startswith("/guests/") or back == reverse("complaints:my_shift") else "guests:in_house"
     )

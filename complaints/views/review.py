@@ -29,6 +29,14 @@ def _period(request) -> tuple["dashboard.Period", int | None]:
     return dashboard.rolling_period(request.property, days), days
 
 
+def _period_errors(request) -> list[str]:
+    """Why the period asked for was not taken (a date outside the window…): shown above the figures."""
+    form = forms.PeriodForm(request.GET or None)
+    if not form.is_bound or form.is_valid():
+        return []
+    return [str(message) for messages in form.errors.values() for message in messages]
+
+
 @property_permission_required("complaints.view_all_complaints")
 def review_dashboard(request):
     prop = request.property
@@ -68,6 +76,7 @@ def review_dashboard(request):
             "breakdowns": figures["breakdowns"],
             "recurring": figures["recurring"],
             "guest_unhappy": dashboard.guest_unhappy_answers(user=request.user, prop=prop, period=period),
+            "period_errors": _period_errors(request),
             "trend": trend,
             "peak": peak,
             "table": dashboard.kpi_table(kpis),
@@ -87,9 +96,17 @@ def review_queue(request):
             complaint=complaint, reviewer=request.user, comment=request.POST.get("comment", "")
         )
         messages.success(request, _("%(ref)s marked reviewed.") % {"ref": complaint.reference})
-        return redirect("complaints:review")
+        return redirect(
+            reverse("complaints:review") + ("?reviewed=1" if request.POST.get("reviewed") == "1" else "")
+        )
+    show_reviewed = request.GET.get("reviewed") == "1"
     return render(
         request,
         "complaints/review.html",
-        {"queue": selectors.review_queue(user=request.user, prop=request.property)},
+        {
+            "queue": selectors.review_queue(
+                user=request.user, prop=request.property, show_reviewed=show_reviewed
+            ),
+            "show_reviewed": show_reviewed,
+        },
     )

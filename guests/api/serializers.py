@@ -5,10 +5,11 @@ from rest_framework import serializers
 
 from guests.models import Guest, Language, PreferenceCategory, Salutation, Stay, StayStatus, VipLevel
 from guests.phones import InvalidPhone, normalise_phone
-from hotel_crm.api.serializers import BLANKABLE
+from hotel_crm.api.serializers import BLANKABLE, WholeObjectSerializer, WindowedDateField
+from hotel_crm.date_window import stay_length_check
 
 
-class PreferenceSerializer(serializers.Serializer):
+class PreferenceSerializer(WholeObjectSerializer):
     category = serializers.ChoiceField(choices=PreferenceCategory.choices)
     value = serializers.CharField(max_length=80)
 
@@ -141,15 +142,14 @@ class StayUpsertSerializer(serializers.Serializer):
 
     guest = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("The guest's id here."))
     room = serializers.CharField(max_length=10, help_text=_("Room number, e.g. 2101."))
-    arrival_date = serializers.DateField()
-    departure_date = serializers.DateField()
+    arrival_date = WindowedDateField()
+    departure_date = WindowedDateField()
     status = serializers.ChoiceField(choices=StayStatus.choices, default=StayStatus.RESERVED)
     adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        if attrs["departure_date"] <= attrs["arrival_date"]:
-            raise serializers.ValidationError(
-                {"departure_date": [_("The departure date must be after the arrival date.")]}
-            )
+        problem = stay_length_check(attrs["arrival_date"], attrs["departure_date"])
+        if problem:
+            raise serializers.ValidationError({"departure_date": [problem]})
         return attrs

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from guests import selectors as guest_selectors
@@ -62,12 +63,27 @@ class GuestSearch(ApiView):
     scopes = {"GET": ("guests:read", "guests.view_guest")}
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description=_("Name, phone, email, room…"))],
-        responses={200: s.GuestSearchSerializer, **error_responses(401, 403, 429)},
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "pattern": "^[^\\u0000]*\\S[^\\u0000]*$",
+                },
+                required=True,
+                description=_("Name, phone, email, room…"),
+            )
+        ],
+        responses={200: s.GuestSearchSerializer, **error_responses(400, 401, 403, 429)},
     )
     def get(self, request):
         """The search box of the UI: names in any script, pinyin, phone, email, room or confirmation."""
-        result = guest_selectors.guest_search(prop=self.hotel(), query=request.query_params.get("q", ""))
+        query = request.query_params.get("q", "")
+        if not query.strip() or len(query) > 200 or "\x00" in query:
+            raise ValidationError({"q": [_("Type what to search for (at most 200 characters).")]})
+        result = guest_selectors.guest_search(prop=self.hotel(), query=query)
         return Response(
             {
                 "query": result.query,

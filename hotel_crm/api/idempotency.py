@@ -42,6 +42,16 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     return response
 
 
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def idempotent(handler):
     """Decorate a view's `post`: honour the Idempotency-Key header when one is sent."""
 
@@ -52,6 +62,10 @@ def idempotent(handler):
             return handler(view, request, *args, **kwargs)
         if len(key) > MAX_LENGTH:
             raise Unprocessable(_("The Idempotency-Key is longer than 255 characters."), code="invalid")
+        if not key.isprintable():
+            raise Unprocessable(
+                _("The Idempotency-Key may contain printable characters only."), code="invalid"
+            )
         fingerprint = _fingerprint(request)
         now = timezone.now()
         IdempotencyKey.objects.filter(user=request.user, key=key, expires_at__lte=now).delete()
@@ -68,7 +82,9 @@ def idempotent(handler):
                     response = view.handle_exception(exc)
                 if response.status_code >= 500:
                     return response
-                body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+                # PostgreSQL's jsonb refuses a NUL character: stored without it (the parser refuses
+                # NUL in bodies; this guards text that reached the database some other way).
+                body = _without_nul(json.loads(json.dumps(response.data, cls=DjangoJSONEncoder)))
                 IdempotencyKey.objects.create(
                     user=request.user,
                     key=key,

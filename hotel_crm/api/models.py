@@ -20,6 +20,8 @@ class Scope(models.TextChoices):
     ROOMS_WRITE = "rooms:write", _("Change a room's housekeeping status")
     COMPLAINTS_READ = "complaints:read", _("Read complaint cases")
     COMPLAINTS_WRITE = "complaints:write", _("Log cases and take them through the cycle")
+    SHIFT_READ = "shift:read", _("Read the duty log and handovers")
+    SHIFT_WRITE = "shift:write", _("Write to the duty log, hand over and acknowledge")
 
 
 class ApiTokenQuerySet(PropertyScopedQuerySet):

@@ -29,6 +29,13 @@ def api_endpoint(view_class, **initkwargs):
 
 
 class ApiView(APIView):
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Once the caller may write, read the body first: a body too large, too deep or carrying NUL
+        # is refused the same way on every write endpoint, before any lookup (CheckedJSONParser).
+        if request.method in ("POST", "PUT", "PATCH"):
+            request.data  # noqa: B018 -- parsing is the point
+
     def hotel(self) -> Property:
         """The property the request works in (set by CurrentPropertyMiddleware or the API token)."""
         prop: Property | None = getattr(self.request._request, "property", None)

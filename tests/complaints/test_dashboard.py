@@ -630,7 +630,36 @@ def test_a_case_closed_today_is_reviewed_with_a_comment_on_its_timeline(sha, cle
     event = ComplaintEvent.objects.get(complaint=recent, kind=EventKind.REVIEWED)
     assert (event.actor, event.note) == (grm, "已回访，客人很满意")
     assert "已回访，客人很满意" in client.get(f"/complaints/{recent.pk}/").content.decode()
-    assert "已回访，客人很满意" in client.get("/complaints/review/").content.decode()
+    # and the reviewed case leaves the queue; "show reviewed" brings it back with the comment (issue #21)
+    assert client.get("/complaints/review/").context["queue"]["closed"] == []
+    assert "已回访，客人很满意" in client.get("/complaints/review/?reviewed=1").content.decode()
+
+
+def test_the_review_queue_query_count_does_not_grow_with_reviewed_cases(sha, clerk, grm, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(grm)
+
+    def closed_case():
+        case = factories.log_case(sha, clerk)
+        apologise(case, clerk)
+        answered_offer(case, clerk, "0", accepted=True)
+        verify(case, clerk, Verdict.VERY_SATISFIED)
+        client.post("/complaints/review/", {"complaint": case.pk, "comment": "ok"})
+
+    def count(url):
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        return len(ctx.captured_queries)
+
+    closed_case()
+    one = count("/complaints/review/?reviewed=1"), count("/complaints/review/")
+    for _ in range(5):
+        closed_case()
+    assert len(client.get("/complaints/review/?reviewed=1").context["queue"]["closed"]) == 6
+    assert (count("/complaints/review/?reviewed=1"), count("/complaints/review/")) == one
 
 
 def test_reviewing_a_case_of_another_hotel_or_no_case_is_not_found(sha, hgh, grm, login):

@@ -144,3 +144,23 @@ def test_without_required_roles_the_demo_enrols_nobody():
 
     load_demo()
     assert not TOTPDevice.objects.exists()
+
+
+def test_the_demo_has_a_shift_in_progress_a_handover_waiting_and_two_returning_complainants():
+    from complaints import selectors
+    from complaints.models import DutyLogEntry, Handover
+
+    load_demo()
+    sha = Property.objects.get(code="SHA")
+    frontdesk = get_user_model().objects.get(username="frontdesk")
+    state = selectors.shift_now(sha)
+    assert DutyLogEntry.objects.filter(property=sha, at__gte=state.current.start).exists()
+    waiting = Handover.objects.get(property=sha)
+    assert waiting.acknowledged_at is None and waiting.shift_end == state.current.start
+    assert list(selectors.unread_handovers(user=frontdesk, prop=sha)) == [waiting]
+    briefings = selectors.arrival_briefings(user=frontdesk, prop=sha)
+    returning = [b for b in briefings if b.returning_complainant]
+    assert len(returning) == 2
+    assert sorted(b.recovered_last_time for b in returning) == [False, True]
+    load_demo()
+    assert Handover.objects.filter(property=sha).count() == 1

@@ -113,7 +113,7 @@ def test_reaching_verifying_makes_one_link_and_the_beat_emails_it_once(sha, cler
     assert check.sent_at is not None and check.attempts == 1
     # And the verification event on the timeline says where the link went
     event = case.events.get(kind=EventKind.VERIFICATION_REQUESTED)
-    assert "wang.fang@example.com" in event.note and event.data == {"check": check.pk}
+    assert "wang.fang@example.com" in event.text and event.data["check"] == check.pk and event.data["text"]
 
 
 def test_the_email_is_in_the_guests_language(sha, clerk, dept):

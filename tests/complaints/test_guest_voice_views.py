@@ -194,9 +194,10 @@ def test_too_many_hits_from_one_address_get_a_429(sha, clerk, dept, settings):
 
 
 def test_too_many_hits_on_one_link_get_a_429(sha, clerk, dept, settings):
+    # A link's own limit counts per client (issue #18): one address opening it again and again
     settings.GUEST_PAGE_HITS_PER_LINK = 2
     case = case_for(sha, clerk, dept)
-    codes = [Client(REMOTE_ADDR=f"198.51.100.{n}").get(page_url(case)).status_code for n in range(3)]
+    codes = [Client(REMOTE_ADDR="198.51.100.1").get(page_url(case)).status_code for n in range(3)]
     assert codes == [200, 200, 429]
 
 
@@ -245,3 +246,48 @@ def test_a_closed_case_shows_no_link_and_cannot_make_one(sha, clerk, dept, login
     client = login(clerk)
     assert "guest-link-qr" not in client.get(f"/complaints/{case.pk}/").content.decode()
     assert client.post(f"/complaints/{case.pk}/guest_link/").status_code == 400
+
+
+# --- behind the proxy; a link's own limit; a closed case (issue #18, class 8) ------------------------
+
+
+def test_behind_the_proxy_each_guest_has_their_own_bucket(sha, clerk, dept, settings):
+    # Given the documented proxy set-up: every request comes from the proxy's address
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.GUEST_PAGE_HITS_PER_IP = 3
+    case = case_for(sha, clerk, dept)
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    # When one client guesses links until it is refused
+    noisy = [
+        Client(**proxy).get(f"/g/guess-{n}/", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code
+        for n in range(4)
+    ]
+    assert noisy == [404, 404, 404, 429]
+    # Then another guest behind the same proxy still opens their link (and a forged header is read
+    # from the right: the proxy appends the real address)
+    other = Client(**proxy).get(page_url(case), HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.5")
+    assert other.status_code == 200
+
+
+def test_someone_else_holding_the_link_cannot_use_up_the_guests_hits(sha, clerk, dept, settings):
+    settings.GUEST_PAGE_HITS_PER_LINK = 2
+    case = case_for(sha, clerk, dept)
+    # Given someone who got hold of the link opens it from their address until refused
+    intruder = Client(REMOTE_ADDR="198.51.100.66")
+    assert [intruder.get(page_url(case)).status_code for _ in range(3)] == [200, 200, 429]
+    # Then the guest, from their own address, still gets the page
+    assert Client(REMOTE_ADDR="203.0.113.10").get(page_url(case)).status_code == 200
+
+
+def test_a_closed_cases_unanswered_link_says_the_case_is_closed(sha, clerk, dept):
+    case = case_for(sha, clerk, dept)
+    url = page_url(case)
+    assert "already closed" not in Client().get(url).content.decode()
+    # When staff record the verdict at the desk while the link is still out
+    act(services.complaint_verify, case, clerk, verdict=Verdict.VERY_SATISFIED)
+    # Then the guest's page says the case is closed (and still takes a comment for the team)
+    page = Client().get(url)
+    assert page.status_code == 200 and "This case is already closed" in page.content.decode()
+    chinese = Client().get(url + "?lang=zh-hans").content.decode()
+    assert "已经结案" in chinese

@@ -83,6 +83,52 @@ def test_in_house_list_shrugs_off_bad_parameters(sha, clerk, login, query):
     assert login(clerk).get("/guests/" + query).status_code == 200
 
 
+def test_in_house_filter_by_room_name_vip_and_not_yet_asked(sha, clerk, login):
+    # Given three guests in house: a VIP, a guest already asked how the stay is going, and one not yet
+    from complaints.services import courtesy_check_log
+
+    vip = _in_house(sha, factories.make_guest("王", "芳", vip_level=2), "2606", actor=clerk)
+    asked = _in_house(
+        sha, factories.make_guest(family_name_latin="Smith", given_name_latin="Anna"), "2101", actor=clerk
+    )
+    _in_house(sha, factories.make_guest("李", "雷"), "3105", actor=clerk)
+    courtesy_check_log(prop=sha, stay=asked, actor=clerk, outcome="all_good")
+    client = login(clerk)
+
+    def rooms(query: str) -> list[str]:
+        return sorted(s.room.number for s in client.get("/guests/" + query).context["page"].object_list)
+
+    # When the clerk types a room, a name (pinyin, Chinese, Latin), ticks VIP or "not yet asked"
+    assert rooms("?q=21") == ["2101"]
+    assert rooms("?q=wang") == ["2606"]
+    assert rooms("?q=李雷") == ["3105"]
+    assert rooms("?q=smith") == ["2101"]
+    assert rooms("?vip=1") == ["2606"]
+    assert rooms("?not_asked=1") == ["2606", "3105"]
+    assert rooms("?not_asked=1&vip=1") == ["2606"]
+    # Then the filter works on departures too and survives paging links
+    assert rooms("?show=departures&q=2606") == []
+    page = client.get("/guests/?q=wang&not_asked=1").content.decode()
+    assert 'name="not_asked" value="1" checked' in page and 'value="wang"' in page
+    assert vip.guest.vip_level == 2
+
+
+def test_in_house_filter_query_count_does_not_grow(sha, clerk, login):
+    client = login(clerk)
+    _in_house(sha, factories.make_guest(vip_level=1), "2001", actor=clerk)
+    url = "/guests/?q=20&vip=1&not_asked=1"
+    one = _count_queries(client, url)
+    for n in range(2, 31):
+        _in_house(sha, factories.make_guest(vip_level=1), f"20{n:02d}", actor=clerk)
+    assert len(client.get(url).context["page"].object_list) == 30
+    assert _count_queries(client, url) == one
+
+
+@pytest.mark.parametrize("query", ["?q=%00", "?q=" + "x" * 500, "?vip=<b>", "?not_asked=2", "?q=+%2B"])
+def test_in_house_filter_shrugs_off_bad_input(sha, clerk, login, query):
+    assert login(clerk).get("/guests/" + query).status_code == 200
+
+
 # --- Search -----------------------------------------------------------------------
 
 

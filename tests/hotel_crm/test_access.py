@@ -38,12 +38,14 @@ def test_the_guests_pages_are_public_and_a_bad_link_is_not_found():
     assert Client().post("/g/x/", {"answer": "very_satisfied"}).status_code == 404
 
 
-def test_demo_style_login_with_password_works_and_lands_on_the_room_board(sha):
+def test_demo_style_login_with_password_works_and_lands_on_my_shift(sha):
+    # The front desk starts on "my shift" (issue #19); the room board is one click away from it.
     factories.front_desk_at(sha, username="desk1")
     client = Client()
     response = client.post("/login/", {"username": "desk1", "password": factories.PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == "/rooms/"
+    assert response.redirect_chain[-1][0] == "/complaints/shift/"
     assert response.status_code == 200
+    assert 'href="/rooms/"' in response.content.decode()
 
 
 def test_wrong_password_gets_a_message_not_an_error(sha):

@@ -89,3 +89,40 @@ def test_database_and_broker_come_from_the_environment(tmp_path, overrides, expe
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "db.internal", expected_broker]
+
+
+# --- `check --deploy` (issue #18, class 9) ---------------------------------------------------------
+
+_DEPLOY_CHECK = (
+    "from django.core.management import call_command\n"
+    "call_command('check', '--deploy', '--fail-level', 'WARNING')\n"
+)
+_PRODUCTION = {
+    "ALLOWED_HOSTS": "crm.hotel.example",
+    "SECRET_KEY": "k" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP",
+    "GUEST_LINK_BASE_URL": "https://crm.hotel.example",
+    "SECURE_SSL_REDIRECT": "true",  # the test run's environment turns it off
+}
+
+
+def test_check_deploy_passes_with_a_long_key_and_the_guest_link_address(tmp_path):
+    result = _setup_django(_PRODUCTION, tmp_path, _DEPLOY_CHECK)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"GUEST_LINK_BASE_URL": ""}, "hotel_crm.E002"),
+        ({"GUEST_LINK_BASE_URL": "http://localhost:8000"}, "hotel_crm.E002"),
+        ({"SECRET_KEY": "short-but-set-0123456789"}, "hotel_crm.E001"),
+        ({"SECRET_KEY": "a" * 80}, "hotel_crm.E001"),
+    ],
+    ids=["no guest link address", "guest links to localhost", "short key", "key of one character"],
+)
+def test_check_deploy_refuses_unsafe_production_settings_as_errors(tmp_path, overrides, error):
+    # Errors, not warnings: the default fail level (ERROR) refuses them too
+    code = "from django.core.management import call_command\ncall_command('check', '--deploy')\n"
+    result = _setup_django({**_PRODUCTION, **overrides}, tmp_path, code)
+    assert result.returncode != 0
+    assert error in result.stderr

@@ -46,6 +46,9 @@ MATRIX = {
     ),
     "mfa_enrol": ("GET", "/account/mfa/enrol/", (302, 200, 200, 200, 200, 200)),
     "mfa_verify": ("GET", "/account/mfa/verify/", (302, 302, 302, 302, 302, 302)),
+    # Locked second factors: the GRMs and administrators of the hotel, and superusers (ADR 0015).
+    "mfa_locks": ("GET", "/account/mfa/locks/", (302, 403, 200, 403, 403, 200)),
+    "mfa_unlock": ("POST", "/account/mfa/locks/999999/unlock/", (302, 404, 404, 404, 404, 404)),
     # --- rooms
     "rooms:board": ("GET", "/rooms/", (302, 200, 200, 200, 200, 200)),
     "rooms:detail": ("GET", "/rooms/{room}/", (302, 200, 200, 200, 200, 200)),
@@ -99,6 +102,23 @@ MATRIX = {
     "complaints:notifications": ("GET", "/complaints/notifications/", (302, 200, 200, 200, 200, 200)),
     "complaints:dashboard": ("GET", "/complaints/dashboard/", (302, 403, 200, 200, 200, 200)),
     "complaints:review": ("GET", "/complaints/review/", (302, 403, 200, 200, 200, 200)),
+    # --- the shift: the desk's and the managers' start page, duty log, handovers, briefing
+    "complaints:my_shift": ("GET", "/complaints/shift/", (302, 200, 200, 200, 403, 200)),
+    "complaints:duty_log": ("GET", "/complaints/shift/log/", (302, 200, 200, 200, 403, 200)),
+    "complaints:duty_log[post]": ("POST", "/complaints/shift/log/", (302, 400, 400, 400, 403, 400)),
+    "complaints:handover_create": ("GET", "/complaints/shift/handover/", (302, 200, 200, 200, 403, 200)),
+    "complaints:handover": ("GET", "/complaints/shift/handovers/{handover}/", (302, 200, 200, 200, 403, 200)),
+    "complaints:handover_acknowledge": (
+        "POST",
+        "/complaints/shift/handovers/999999/acknowledge/",
+        (302, 404, 404, 404, 403, 404),
+    ),
+    "complaints:briefing": ("GET", "/complaints/shift/briefing/", (302, 200, 200, 200, 403, 200)),
+    "complaints:arrivals_briefing": (
+        "GET",
+        "/complaints/panels/arrivals-briefing/",
+        (302, 200, 200, 200, 403, 200),
+    ),
     # --- guests' own channels (issue #23): the intake queue is for those who log cases
     "complaints:intake": ("GET", "/complaints/intake/", (302, 200, 200, 200, 403, 200)),
     "complaints:intake_detail": ("GET", "/complaints/intake/{incoming}/", (302, 200, 200, 200, 403, 200)),
@@ -170,6 +190,14 @@ MATRIX = {
     "api:rooms": ("GET", "/api/v1/rooms/", (401, 200, 200, 200, 200, 200)),
     "api:room": ("GET", "/api/v1/rooms/{room_number}/", (401, 200, 200, 200, 200, 200)),
     "api:room_status": ("PUT", "/api/v1/rooms/{room_number}/status/", (401, 400, 400, 400, 403, 400)),
+    "api:duty_log": ("GET", "/api/v1/shift/log/", (401, 200, 200, 200, 403, 200)),
+    "api:handovers": ("GET", "/api/v1/shift/handovers/", (401, 200, 200, 200, 403, 200)),
+    "api:handover": ("GET", "/api/v1/shift/handovers/{handover}/", (401, 200, 200, 200, 403, 200)),
+    "api:handover_acknowledge": (
+        "POST",
+        "/api/v1/shift/handovers/999999/acknowledge/",
+        (401, 404, 404, 404, 403, 404),
+    ),
     "api:complaints": ("GET", "/api/v1/complaints/", (401, 200, 200, 200, 200, 200)),
     "api:complaint": ("GET", "/api/v1/complaints/{case}/", (401, 200, 200, 200, 200, 200)),
     "api:complaint[sensitive]": ("GET", "/api/v1/complaints/{sensitive}/", (401, 404, 200, 404, 404, 200)),
@@ -242,6 +270,8 @@ ADMIN_MODELS = {
     "complaints.approvalrequest": READ_ONLY,
     "complaints.servicelevelrule": EDITABLE,
     "complaints.digestsetting": EDITABLE,
+    "complaints.shift": EDITABLE,
+    "complaints.shiftsetting": EDITABLE,
     "complaints.reminder": READ_ONLY,
     "complaints.guestcheck": READ_ONLY,
     "api.apitoken": EDITABLE,
@@ -273,7 +303,7 @@ def _url_names(resolver=None, namespace: str = "") -> set[str]:
 
 
 def _ids() -> dict[str, int]:
-    from complaints.models import Complaint, Department, IncomingMessage
+    from complaints.models import Complaint, Department, Handover, IncomingMessage
     from guests.models import Stay, StayStatus
     from rooms.models import Room
 
@@ -291,6 +321,7 @@ def _ids() -> dict[str, int]:
         "sensitive": Complaint.objects.get(property__code="SHA", category__is_sensitive=True).pk,
         "dept": Department.objects.filter(property__code="SHA").order_by("pk").first().pk,
         "hgh_dept": Department.objects.filter(property__code="HGH").order_by("pk").first().pk,
+        "handover": Handover.objects.filter(property__code="SHA").order_by("pk").first().pk,
         "incoming": IncomingMessage.objects.filter(property__code="SHA", status="new")
         .order_by("pk")
         .first()

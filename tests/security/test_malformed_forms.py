@@ -162,3 +162,79 @@ def _sha_pk() -> int:
     from hotel_crm.models import Property
 
     return Property.objects.get(code="SHA").pk
+
+
+# --- the API's JSON bodies (issue #18) -------------------------------------------------------------
+
+JSON_POSTS = 240
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False),
+    text,
+    numbers,
+    dates,
+    plausible,
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from([*_form_field_names(), "preferences", "version"]), text),
+                        children, max_size=5),
+    ),
+    max_leaves=20,
+)  # fmt: skip
+JSON_EXTRA = [
+    b"[" * 20_000 + b"]" * 20_000,
+    b'{"note": "\\u0000"}',
+    b'{"version": 1e999}',
+    b'{"version": NaN}',
+    b"\xff\xfe{}",
+    b'{"preferences": [{"category": "pillow"}], "version": 1}',
+    b'{"guest": "abc", "room": 1, "arrival_date": "0001-01-01", "departure_date": "9999-12-31"}',
+    b'{"reported_at": "0001-01-01T00:00:00Z", "due_at": "9999-12-31T23:59:59+14:00"}',
+]
+
+
+def _api_writes() -> list[tuple[str, str]]:
+    from tests.security.test_access_matrix import MATRIX, _ids
+
+    ids = _ids()
+    return sorted(
+        {(m, t.format(**ids)) for k, (m, t, _s) in MATRIX.items() if k.startswith("api:") and m != "GET"}
+    )
+
+
+def test_malformed_json_bodies_never_crash_the_api_and_never_half_save(demo):
+    client = client_for("admin")
+    client.post("/property/switch/", {"property": _sha_pk()})
+    endpoints = _api_writes()
+    assert len(endpoints) >= 12, endpoints
+    seen = {"posts": 0, "refused": 0}
+
+    def send(method: str, path: str, body: bytes) -> None:
+        before = row_counts()
+        response = getattr(client, method.lower())(path, body, content_type="application/json")
+        seen["posts"] += 1
+        assert response.status_code < 500, (method, path, body[:300])
+        assert response["Content-Type"] == "application/json", (method, path)
+        if response.status_code >= 400:
+            seen["refused"] += 1
+            assert row_counts() == before, (method, path, body[:300])
+
+    @seed(20261218)
+    @settings(max_examples=JSON_POSTS, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(endpoint=st.sampled_from(endpoints), value=json_values)
+    def post_json(endpoint, value):
+        import json
+
+        body = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        send(*endpoint, body)
+
+    post_json()
+    for endpoint in endpoints:
+        for body in JSON_EXTRA:
+            send(*endpoint, body)
+    assert seen["refused"] >= seen["posts"] // 2, seen

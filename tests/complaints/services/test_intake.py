@@ -210,7 +210,7 @@ def test_the_nth_case_about_the_same_room_and_fault_within_m_days_is_flagged(sha
         and "30 days" in third.repeat_reason
     )
     assert timeline(third) == [(K.LOGGED, "", S.LISTENING), (K.REPEAT_FLAGGED, "", "")]
-    assert third.events.get(kind=K.REPEAT_FLAGGED).note == third.repeat_reason
+    assert third.events.get(kind=K.REPEAT_FLAGGED).text == third.repeat_reason
 
 
 @pytest.mark.parametrize("threshold", [2, 4])

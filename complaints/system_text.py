@@ -1,0 +1,46 @@
+"""The complaints app's system text keys (hotel_crm.system_text): stored as keys, rendered per reader.
+
+The msgids are the ones the catalogue already translated; changing one needs a new key (old rows keep
+theirs), never an edit in place.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Area
+from hotel_crm import system_text
+
+REPEAT = "complaints.repeat"
+WHERE_ROOM = "complaints.where_room"
+APPROVAL_LINE = "complaints.approval_line"
+OVER_CASE_LIMIT = "complaints.over_case_limit"
+OVER_DAY_LIMIT = "complaints.over_day_limit"
+LINK_EMAILED = "complaints.link_emailed"
+LINK_NO_EMAIL = "complaints.link_no_email"
+APPROVAL_NEEDED = "complaints.approval_needed"
+APPROVED = "complaints.approved"
+NOT_APPROVED = "complaints.not_approved"
+ACTION_DONE = "complaints.action_done"
+
+
+def area_key(area: str) -> str:
+    return f"complaints.area.{area}"
+
+
+system_text.register(REPEAT, _("%(count)d cases of “%(category)s” in %(where)s within %(days)d days."))
+system_text.register(WHERE_ROOM, _("room %(room)s"))
+for _value, _label in Area.choices:
+    system_text.register(area_key(_value), _label)
+# Only data and punctuation: the same in every language.
+system_text.register(APPROVAL_LINE, "%(description)s · %(value)s %(currency)s · %(why)s")
+system_text.register(OVER_CASE_LIMIT, _("over the limit on one case (%(total)s of %(limit)s)"))
+system_text.register(OVER_DAY_LIMIT, _("over today's limit (%(total)s of %(limit)s)"))
+system_text.register(LINK_EMAILED, _("Emailed to %(email)s."))
+system_text.register(LINK_NO_EMAIL, _("No email on file: show the QR code or print the link."))
+system_text.register(APPROVAL_NEEDED, _("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s)."))
+system_text.register(APPROVED, _("Approved on %(ref)s: %(what)s. You may now offer it to the guest."))
+system_text.register(NOT_APPROVED, _("Not approved on %(ref)s: %(what)s. Offer something else."))
+system_text.register(ACTION_DONE, _("Done on %(ref)s: %(what)s"))
+
+# Rows written before system text was stored as keys, whose wording matched no known message.
+LEGACY = "complaints.legacy"
+system_text.register(LEGACY, "%(text)s")

@@ -1,0 +1,231 @@
+"""The shift pages: the start page, the duty log, handing over and acknowledging, the briefing."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Complaint, DutyLogEntry, Handover
+from complaints.workflow import Verdict
+from hotel_crm import roles
+from tests import factories
+from tests.complaints.shift_setup import arrival, past_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def duty(sha):
+    return factories.make_staff("duty", roles_at={sha: roles.DUTY_MANAGER})
+
+
+@pytest.mark.parametrize("role", [roles.FRONT_DESK, roles.DUTY_MANAGER, roles.GUEST_RELATIONS_MANAGER])
+def test_my_shift_is_the_start_page_of_the_desk_and_the_managers(sha, login, role):
+    client = login(factories.make_staff(roles_at={sha: role}))
+    response = client.get("/")
+    assert response.status_code == 302 and response.url == "/complaints/shift/"
+    page = client.get("/complaints/shift/")
+    assert page.status_code == 200
+    assert 'href="/rooms/"' in page.text  # the room board stays one click away
+
+
+def test_a_group_director_still_starts_on_the_room_board(sha, login):
+    client = login(factories.make_staff(group_role=roles.GROUP_DIRECTOR))
+    assert client.get("/").url == "/rooms/"
+    assert client.get("/complaints/shift/").status_code == 403
+
+
+def test_every_item_on_my_shift_links_to_where_it_is_acted_on(sha, clerk, grm, login):
+    case = factories.log_case(sha, clerk)
+    Complaint.objects.filter(pk=case.pk).update(step_due_at=timezone.now() - dt.timedelta(minutes=5))
+    guest = factories.make_guest("罗", "回", vip_level=1)
+    past = past_case(sha, clerk, guest, verdict=Verdict.VERY_SATISFIED)
+    arrival(sha, clerk, guest)
+    handover = services.handover_create(prop=sha, actor=grm, notes="Fruit for 2305")
+    page = login(clerk).get("/complaints/shift/").text
+    assert f'href="/complaints/{case.pk}/"' in page  # overdue → the case
+    assert f'href="/complaints/{past.pk}/"' in page  # the briefing's earlier case
+    assert f'href="/complaints/shift/handovers/{handover.pk}/"' in page  # unread handover
+    assert "Recovered last time" in page
+    assert "Fruit for 2305" in page
+
+
+def _shift_rows(sha, clerk, n: int) -> None:
+    now = timezone.now()
+    for k in range(n):
+        guest = factories.make_guest("周", f"{k}号", vip_level=k % 2, preferences=[("diet", "Halal")])
+        past_case(sha, clerk, guest, verdict=Verdict.DISSATISFIED, compensation="20")
+        arrival(sha, clerk, guest)
+        case = factories.log_case(sha, clerk, guest=guest)
+        Complaint.objects.filter(pk=case.pk).update(step_due_at=now + dt.timedelta(minutes=k - 3))
+        services.duty_log_write(prop=sha, author=clerk, category="guest", text=f"note {k}", guest=guest)
+    services.handover_create(prop=sha, actor=factories.front_desk_at(sha))
+
+
+def _count(client, url) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url", ["/complaints/shift/", "/complaints/shift/log/", "/complaints/shift/briefing/"]
+)
+def test_the_shift_pages_query_count_does_not_grow_with_rows(sha, clerk, login, steady_session, url):
+    client = login(clerk)
+    _shift_rows(sha, clerk, 1)
+    one = _count(client, url)
+    _shift_rows(sha, clerk, 8)
+    assert _count(client, url) == one
+
+
+def test_the_handover_page_query_count_does_not_grow_with_rows(sha, clerk, login, steady_session):
+    night = factories.front_desk_at(sha)
+    client = login(night)
+    _shift_rows(sha, clerk, 1)
+    first = Handover.objects.get()
+    one = _count(client, f"/complaints/shift/handovers/{first.pk}/")
+    Handover.objects.all().delete()
+    _shift_rows(sha, clerk, 8)
+    assert _count(client, f"/complaints/shift/handovers/{Handover.objects.get().pk}/") == one
+
+
+def test_writing_a_log_entry_from_the_page(sha, clerk, login):
+    case = factories.log_case(sha, clerk)
+    room = factories.make_room(sha, "2305")
+    client = login(clerk)
+    response = client.post(
+        "/complaints/shift/log/",
+        {
+            "category": "room",
+            "text": "Promised 2305 a new kettle",
+            "case": case.reference.lower(),
+            "room": "2305",
+        },
+    )
+    assert response.status_code == 302
+    entry = DutyLogEntry.objects.get()
+    assert (entry.complaint, entry.room, entry.author) == (case, room, clerk)
+    page = client.get("/complaints/shift/log/?q=kettle").text
+    assert "Promised 2305 a new kettle" in page
+    assert "Promised" not in client.get("/complaints/shift/log/?q=towel").text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"category": "room", "text": ""}, "This field is required"),
+        ({"category": "room", "text": "x", "case": "SHA-1999-99999"}, "No such case in this hotel"),
+        ({"category": "room", "text": "x", "room": "9999"}, "No such room in this hotel"),
+        ({"category": "room", "text": "x", "stay": "NOPE"}, "No such stay in this hotel"),
+        ({"category": "party", "text": "x"}, "Select a valid choice"),
+        ({"category": "room", "text": "x", "corrects": "999999"}, "No such log entry"),
+    ],
+)
+def test_a_bad_log_entry_is_refused_with_a_message_and_nothing_saved(sha, clerk, login, data, message):
+    response = login(clerk).post("/complaints/shift/log/", data)
+    assert response.status_code == 400
+    assert message in response.text
+    assert not DutyLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query", ["day=0001-01-01", "day=9999-12-31", "day=2026-02-30", "shift=nope&day=2026-12-01", "page=x"]
+)
+def test_odd_log_filters_never_fail(sha, clerk, login, query):
+    assert login(clerk).get(f"/complaints/shift/log/?{query}").status_code == 200
+
+
+def test_the_log_filters_by_day_and_shift(sha, clerk, login):
+    today = sha.today()
+    at = dt.datetime.combine(today, dt.time(2, 0), tzinfo=sha.tzinfo)  # the night shift of yesterday evening
+    services.duty_log_write(prop=sha, author=clerk, category="security", text="Night patrol", now=at)
+    services.duty_log_write(
+        prop=sha, author=clerk, category="guest", text="Morning call", now=at + dt.timedelta(hours=6)
+    )
+    client = login(clerk)
+    night = client.get(f"/complaints/shift/log/?day={today - dt.timedelta(days=1)}&shift=night").text
+    assert "Night patrol" in night and "Morning call" not in night
+    morning = client.get(f"/complaints/shift/log/?day={today}&shift=morning").text
+    assert "Morning call" in morning and "Night patrol" not in morning
+    assert "Night patrol" not in client.get("/complaints/shift/log/?category=guest").text
+
+
+def test_a_sensitive_entry_is_not_on_the_clerks_log(sha, clerk, grm, login):
+    services.duty_log_write(
+        prop=sha, author=grm, category="incident", text="Complaint about a colleague", is_sensitive=True
+    )
+    assert "Complaint about a colleague" not in login(clerk).get("/complaints/shift/log/").text
+    assert "Complaint about a colleague" in login(grm).get("/complaints/shift/log/").text
+
+
+def test_handing_over_and_acknowledging_from_the_pages(sha, clerk, duty, login):
+    night = factories.front_desk_at(sha, first_name="Nick")
+    evening = login(clerk)
+    assert evening.get("/complaints/shift/handover/").status_code == 200
+    response = evening.post(
+        "/complaints/shift/handover/", {"notes": "2305 waits for a kettle", "to_user": night.pk}
+    )
+    handover = Handover.objects.get()
+    assert response.status_code == 302 and response.url == f"/complaints/shift/handovers/{handover.pk}/"
+    again = evening.post("/complaints/shift/handover/", {"notes": "again"})
+    assert again.status_code == 400 and "already handed over" in again.text
+    night_client = login(night)
+    assert "Handover waiting for you" in night_client.get("/complaints/shift/").text
+    stale = night_client.post(
+        f"/complaints/shift/handovers/{handover.pk}/acknowledge/", {"version": handover.version + 5}
+    )
+    assert stale.status_code == 302
+    handover.refresh_from_db()
+    assert handover.acknowledged_at is None
+    night_client.post(
+        f"/complaints/shift/handovers/{handover.pk}/acknowledge/", {"version": handover.version}
+    )
+    handover.refresh_from_db()
+    assert handover.acknowledged_by == night
+    assert "Handover waiting for you" not in night_client.get("/complaints/shift/").text
+
+
+def test_another_hotels_handover_is_not_found(sha, hgh, clerk, login):
+    other = services.handover_create(prop=hgh, actor=factories.front_desk_at(hgh))
+    assert login(clerk).get(f"/complaints/shift/handovers/{other.pk}/").status_code == 404
+
+
+def test_the_morning_briefing_prints_with_its_own_stylesheet(sha, clerk, login):
+    guest = factories.make_guest("韩", "梅", vip_level=2)
+    past_case(sha, clerk, guest, verdict=Verdict.DISSATISFIED, room_number="2511")
+    arrival(sha, clerk, guest)
+    page = login(clerk).get("/complaints/shift/briefing/").text
+    assert "/static/css/print.css" in page
+    assert "韩梅" in page and "VIP 2" in page and "2511" in page
+
+
+def test_the_arrivals_list_loads_the_flagged_arrivals_briefing(sha, clerk, login):
+    guest = factories.make_guest("冯", "晓")
+    past_case(sha, clerk, guest, verdict=Verdict.DISSATISFIED)
+    arrival(sha, clerk, guest)
+    arrival(sha, clerk, factories.make_guest("蒋", "平常"))
+    client = login(clerk)
+    assert 'hx-get="/complaints/panels/arrivals-briefing/"' in client.get("/guests/?show=arrivals").text
+    panel = client.get("/complaints/panels/arrivals-briefing/").text
+    assert "冯晓" in panel and "蒋平常" not in panel
+
+
+def test_the_profile_shows_the_briefing(sha, clerk, login):
+    guest = factories.make_guest("曹", "雪")
+    past_case(sha, clerk, guest, verdict=Verdict.VERY_SATISFIED)
+    panel = login(clerk).get(f"/complaints/panels/guest/{guest.pk}/").text
+    assert "Recovered last time" in panel
+
+
+def test_the_shift_pages_in_chinese(sha, clerk, login):
+    client = login(clerk)
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    page = client.get("/complaints/shift/").text
+    assert "我的班次" in page and "值班日志" in page
+    assert "值班日志" in client.get("/complaints/shift/log/").text

@@ -1,0 +1,46 @@
+"""System text stored as a key plus parameters, rendered in the reader's language (ADR 0018)."""
+
+import pytest
+from django.utils import translation
+
+from complaints import system_text as keys
+from hotel_crm import system_text
+
+
+def test_a_stored_message_renders_in_each_readers_language():
+    stored = system_text.message(
+        keys.REPEAT,
+        count=6,
+        category=system_text.bilingual("Noise", "噪音"),
+        where=system_text.message(keys.WHERE_ROOM, room="2909"),
+        days=30,
+    )
+    with translation.override("en"):
+        assert system_text.render(stored) == "6 cases of “Noise” in room 2909 within 30 days."
+    with translation.override("zh-hans"):
+        chinese = system_text.render(stored)
+    assert "噪音" in chinese and "2909" in chinese and "Noise" not in chinese and "room" not in chinese
+
+
+def test_nested_messages_and_areas_are_translated_too():
+    stored = system_text.message(
+        keys.APPROVAL_LINE,
+        description="退一晚房费",
+        value="1200",
+        currency="CNY",
+        why=system_text.message(keys.OVER_CASE_LIMIT, total="1200", limit="500"),
+    )
+    with translation.override("zh-hans"):
+        assert "over the limit" not in system_text.render(stored)
+    with translation.override("en"):
+        assert (
+            system_text.render(stored) == "退一晚房费 · 1200 CNY · over the limit on one case (1200 of 500)"
+        )
+        assert system_text.render(system_text.message(keys.area_key("lobby"))) == "Lobby"
+
+
+def test_unknown_or_empty_stored_text_never_breaks_a_page():
+    assert system_text.render({}) == "" and system_text.render(None) == ""
+    assert system_text.render({"key": "gone.key", "params": {}}) == "gone.key"
+    with pytest.raises(KeyError):
+        system_text.message("never.registered")
