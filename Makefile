@@ -107,13 +107,15 @@ BENCH_SMOKE_DATABASE_URL ?= postgres://hotel_crm@127.0.0.1:5432/hc_bench_smoke
 .PHONY: bench
 bench: install ## Benchmark the main pages at 1M guests/cases under gunicorn (PostgreSQL; docs/performance.md)
 	env -u DEBUG DATABASE_URL="$(BENCH_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
-	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_pages
+	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_pages --clients "$${BENCH_CLIENTS-1,2,4,8,16}" \
+	  --chart "$${BENCH_CHART:-var/bench/concurrency.svg}"
 
 .PHONY: bench-smoke
-bench-smoke: install ## The benchmark harness at 10k guests/cases for a few seconds (CI; recreates its database)
+bench-smoke: install ## The harness at 10k guests/cases for a few seconds; fails if a page's query count passes its budget (CI)
 	env -u DEBUG DATABASE_URL="$(BENCH_SMOKE_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
 	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_pages --recreate-database \
-	  --guests 10000 --complaints 10000 --seconds $${BENCH_SECONDS:-8} --warmup 2 --out var/bench-smoke.json
+	  --guests 10000 --complaints 10000 --seconds $${BENCH_SECONDS:-8} --warmup 2 --out var/bench-smoke.json \
+	  --budget docs/bench/query-budget.json $(BENCH_SMOKE_ARGS)
 
 .PHONY: shell
 shell: install ## Open a Django shell

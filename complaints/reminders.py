@@ -269,16 +269,20 @@ def claim_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
     return ids
 
 
+def _hotel_moment(prop: Property, value: dt.datetime) -> str:
+    """`value` in the hotel's zone, day-first or ISO as the hotel writes dates, 24-hour (hotel_crm.dates)."""
+    token = dates.activate(dates.DateSettings(style=prop.date_style))
+    try:
+        with timezone.override(prop.tzinfo):
+            return dates.format_moment(value)
+    finally:
+        dates.deactivate(token)
+
+
 def _text(reminder: Reminder) -> str:
     complaint = reminder.complaint
     assert complaint is not None  # a step's reminder; digests have their own text
-    # The hotel's zone, day-first or ISO as the hotel writes dates, 24-hour (hotel_crm.dates).
-    token = dates.activate(dates.DateSettings(style=complaint.property.date_style))
-    try:
-        with timezone.override(complaint.property.tzinfo):
-            when = dates.format_moment(reminder.due_at)
-    finally:
-        dates.deactivate(token)
+    when = _hotel_moment(complaint.property, reminder.due_at)
     who = complaint.complainant()
     what = {
         "apologise": _("apologise to the guest"),
@@ -309,9 +313,7 @@ def _text(reminder: Reminder) -> str:
 
 
 def handover_text(handover: Handover) -> str:
-    when = date_format(
-        timezone.localtime(handover.created_at, handover.property.tzinfo), "SHORT_DATETIME_FORMAT"
-    )
+    when = _hotel_moment(handover.property, handover.created_at)
     return _("Handover not acknowledged yet: %(shift)s shift, from %(who)s at %(when)s.") % {
         "shift": handover.shift_name(),
         "who": handover.from_user.get_full_name() or handover.from_user.get_username(),
@@ -435,7 +437,7 @@ def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email
 
 
 def _team_chat_handover(reminder: Reminder, handover: Handover, now: dt.datetime | None) -> None:
-    """An unacknowledged handover in the team chat, once per handover and reminder time (quiet hours apply)."""
+    """An unacknowledged handover in the team chat, once per handover and due time (quiet hours apply)."""
     with translation.override(settings.LANGUAGE_CODE):
         text = handover_text(handover)
     team_alert_send(

@@ -17,7 +17,12 @@ from guests.models import Guest, GuestEvent, GuestPhone, ProfileAccess, Stay, St
 from guests.phones import InvalidPhone, digits, normalise_phone
 from hotel_crm.models import Property
 
-SEARCH_LIMIT = 50
+# Matches shown by default; a staff member may choose 50 or 100 (hotel_crm.pagination).
+SEARCH_LIMIT = 25
+# The key queries fetch at least this many (then the page shows its `limit`): with LIMIT 26 instead
+# of 51, PostgreSQL walked the primary key backwards through a million guests for a phone tail or a
+# room number (2.8 s instead of 50 ms on the benchmark's data set; docs/performance.md).
+KEYS_FETCHED = 50
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
@@ -135,6 +140,7 @@ def guest_search(*, prop: Property | None, query: str, limit: int = SEARCH_LIMIT
     parsed = parse_query(query)
     if parsed.empty:
         return SearchResult(query=query, guests=[], parsed=parsed)
+    shown, limit = limit, max(limit, KEYS_FETCHED)
     matching = Guest.objects.active().filter(erased_at__isnull=True)
     if parsed.all_of:
         matching = _with_tokens(matching, parsed.all_of)
@@ -161,8 +167,8 @@ def guest_search(*, prop: Property | None, query: str, limit: int = SEARCH_LIMIT
         )
     ranked += list(matching.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
     ordered = list(dict.fromkeys(ranked))
-    truncated = len(ordered) > limit
-    ordered = ordered[:limit]
+    truncated = len(ordered) > shown
+    ordered = ordered[:shown]
     # Erased guests never appear, whatever matched (their stays keep room and confirmation numbers).
     guests = {g.pk: g for g in guest_rows(prop=prop).filter(pk__in=ordered, erased_at__isnull=True)}
     return SearchResult(

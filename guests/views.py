@@ -1,4 +1,5 @@
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from guests import list_filters, selectors, services
 from guests.forms import EraseForm, GuestForm, StayForm
 from guests.models import Guest, GuestEvent, Stay
+from hotel_crm.pagination import PAGE_SIZES, page_size_for
 from hotel_crm.permissions import property_permission_required
 
 IN_HOUSE_PAGE = 100
@@ -40,11 +42,23 @@ def _back(request, default: str) -> str:
 @property_permission_required("guests.view_guest")
 def guest_search(request):
     query = request.GET.get("q", "")
-    result = selectors.guest_search(prop=request.property, query=query)
+    limit = page_size_for(request, default=selectors.SEARCH_LIMIT)
+    result = selectors.guest_search(prop=request.property, query=query, limit=limit)
     template = (
         "guests/includes/search_results.html" if request.headers.get("HX-Request") else "guests/search.html"
     )
-    return render(request, template, {"result": result, "query": query})
+    return render(
+        request,
+        template,
+        {
+            "result": result,
+            "query": query,
+            "limit": limit,
+            "page_size": limit,
+            "page_sizes": PAGE_SIZES,
+            "page_size_next": f"{request.path}?{urlencode({'q': query})}",
+        },
+    )
 
 
 @property_permission_required("guests.view_stay")

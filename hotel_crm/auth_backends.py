@@ -12,6 +12,8 @@ property boundary.
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
+from hotel_crm.auth_context import user_with_access
+
 
 class PropertyRoleBackend(ModelBackend):
     def _get_user_permissions(self, user_obj):
@@ -20,3 +22,7 @@ class PropertyRoleBackend(ModelBackend):
     def _get_group_permissions(self, user_obj):
         role_ids = getattr(user_obj, "active_role_ids", ())
         return Permission.objects.filter(group__id__in=list(role_ids))
+
+    def get_user(self, user_id):
+        # The session's user, with where they may work, from the shared cache when it is fresh.
+        return user_with_access(user_id, super().get_user)

@@ -7,7 +7,7 @@ from django.db import connections
 from django.utils import timezone, translation
 
 from hotel_crm import dates
-from hotel_crm.selectors import property_access_for
+from hotel_crm.auth_context import access_of
 
 SESSION_KEY = "current_property_id"
 
@@ -28,7 +28,7 @@ class CurrentPropertyMiddleware:
         date_settings = dates.DateSettings()
         user = request.user
         if user.is_authenticated:
-            access = property_access_for(user)
+            access = access_of(user)
             request.property_access = access
             current = access.get(request.session.get(SESSION_KEY))
             if current is None and access.profile is not None:

@@ -142,6 +142,12 @@ class StaffProfile(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
+    page_size = models.PositiveSmallIntegerField(
+        _("rows per page"),
+        choices=[(25, "25"), (50, "50"), (100, "100")],
+        default=25,
+        help_text=_("Rows on a page of the case list and of guest search results."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")

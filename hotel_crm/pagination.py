@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.formats import number_format
 
 COUNT_CAP = 10_000
@@ -75,3 +76,21 @@ class CappedPaginator(Paginator):
         except EmptyPage:
             # Past the end: the last page when it is known, else the first.
             return self.page(1 if self.capped else self.num_pages)
+
+
+# Rows a page of the case list and of guest search results: 25 unless the staff member chose more
+# (StaffProfile.page_size, set from the list). `?per_page=` shows another size for one page only.
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
+
+
+def page_size_for(request: HttpRequest, default: int = DEFAULT_PAGE_SIZE) -> int:
+    """Rows per page: a valid `?per_page=`, else the staff member's choice, else `default`."""
+    asked = request.GET.get("per_page", "")
+    if asked.isdigit() and int(asked) in PAGE_SIZES:
+        return int(asked)
+    access = getattr(request, "property_access", None)
+    profile = access.profile if access is not None else None
+    if profile is not None and profile.page_size in PAGE_SIZES and profile.page_size != DEFAULT_PAGE_SIZE:
+        return profile.page_size
+    return default

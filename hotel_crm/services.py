@@ -22,3 +22,8 @@ def heartbeat_record(*, name: str) -> Heartbeat:
 def staff_set_language(*, user: User, language: str) -> None:
     """Keep the staff member's language on their profile, so every terminal they log in to uses it."""
     StaffProfile.objects.update_or_create(user=user, defaults={"language": language})
+
+
+def staff_set_page_size(*, user: User, page_size: int) -> None:
+    """Keep the staff member's choice of rows per page (one of pagination.PAGE_SIZES)."""
+    StaffProfile.objects.update_or_create(user=user, defaults={"page_size": page_size})

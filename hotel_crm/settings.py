@@ -82,6 +82,8 @@ MIDDLEWARE = [
 # Benchmark only (`make bench`): count each request's SQL queries in an X-Query-Count header.
 if env.bool("BENCH_QUERY_COUNT", default=False):
     MIDDLEWARE.insert(0, "hotel_crm.middleware.QueryCountMiddleware")
+# Benchmark only: serve H0 (/h0/, a plain view with no middleware and no session; hotel_crm.bench_floor).
+BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 
 ROOT_URLCONF = "hotel_crm.urls"
 WSGI_APPLICATION = "hotel_crm.wsgi.application"
@@ -265,6 +267,18 @@ ANYMAIL_INBOUND_SERVICES = env.list("ANYMAIL_INBOUND_SERVICES", default=["postma
 # cache, so with several web processes it only holds across them on Redis.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# With a cache every web process shares (Redis), a signed-in request reads its session and its user
+# with where they may work from the cache, not the database (ADR 0019): the session writes through
+# to the database and is deleted from both (revocation stays immediate); the user's context is
+# checked against generation tokens that every change renews. A per-process cache cannot see
+# another process's change, so both stay on the database without Redis.
+AUTH_CONTEXT_CACHE = bool(REDIS_URL) and env.bool("AUTH_CONTEXT_CACHE", default=True)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if AUTH_CONTEXT_CACHE
+    else "django.contrib.sessions.backends.db"
+)
+
 
 # --- REST API (api app): tokens or the browser session, JSON errors, cursor pages.
 REST_FRAMEWORK = {

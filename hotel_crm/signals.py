@@ -11,7 +11,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_init, post_s
 
 from hotel_crm import mfa, staff_sessions
 from hotel_crm.audit import Action, audit_record
-from hotel_crm.models import StaffMembership, TOTPDevice
+from hotel_crm.auth_context import auth_context_invalidate
+from hotel_crm.models import Property, StaffMembership, StaffProfile, TOTPDevice
 
 _WATCHED_USER_FLAGS = ("is_active", "is_staff", "is_superuser")
 
@@ -128,6 +129,20 @@ def on_device_deleted(sender, instance, **kwargs):
     )
 
 
+def on_access_changed(sender, instance, **kwargs):
+    """A user, profile or membership changed: that user's cached context is stale (ADR 0019)."""
+    if kwargs.get("update_fields") == frozenset({"last_login"}):
+        return  # each login writes it; no page reads it from the signed-in user (the admin reads the row)
+    user_id = instance.pk if isinstance(instance, get_user_model()) else instance.user_id
+    if user_id is not None:
+        auth_context_invalidate(user_id=user_id)
+
+
+def on_everyones_access_changed(sender, **kwargs):
+    """A property or role changed: every cached context is stale (ADR 0019)."""
+    auth_context_invalidate()
+
+
 def connect() -> None:
     user_model = get_user_model()
     user_logged_in.connect(on_logged_in, dispatch_uid="hotel_crm.audit.login")
@@ -148,3 +163,20 @@ def connect() -> None:
         m2m_changed.connect(
             on_m2m_changed, sender=through, dispatch_uid=f"hotel_crm.audit.m2m.{through.__name__}"
         )
+    for model in (user_model, StaffProfile, StaffMembership):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                on_access_changed, sender=model, dispatch_uid=f"hotel_crm.authctx.{model.__name__}"
+            )
+    for shared in (Property, Group):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                on_everyones_access_changed,
+                sender=shared,
+                dispatch_uid=f"hotel_crm.authctx.{shared.__name__}",
+            )
+    m2m_changed.connect(
+        on_everyones_access_changed,
+        sender=user_model.groups.through,
+        dispatch_uid="hotel_crm.authctx.user_groups",
+    )

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hotel_crm import security_views, views
+from hotel_crm import bench_floor, security_views, views
 
 handler500 = "hotel_crm.views.server_error"
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("account/mfa/locks/<int:user_id>/unlock/", security_views.mfa_unlock, name="mfa_unlock"),
     path("property/switch/", views.switch_property, name="switch_property"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    path("account/page-size/", views.set_page_size, name="set_page_size"),
     path("rooms/", include("rooms.urls")),
     path("guests/", include("guests.urls")),
     path("complaints/", include("complaints.urls")),
@@ -39,3 +41,6 @@ urlpatterns = [
     # Guests' own channels calling in: WeChat's callback, the mail services' inbound webhooks (ADR 0020).
     path("channels/", include("complaints.channel_urls")),
 ]
+if settings.BENCH_FLOOR:
+    # Benchmark only: H0, reached through hotel_crm.bench_floor's handler with no middleware.
+    urlpatterns.append(path(bench_floor.PATH.strip("/") + "/", bench_floor.h0, name="bench_h0"))

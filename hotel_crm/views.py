@@ -15,8 +15,9 @@ from django.views.i18n import set_language as django_set_language
 from hotel_crm import health
 from hotel_crm.api.errors import api_server_error
 from hotel_crm.middleware import SESSION_KEY
+from hotel_crm.pagination import PAGE_SIZES
 from hotel_crm.request_ids import request_id_of
-from hotel_crm.services import staff_set_current_property, staff_set_language
+from hotel_crm.services import staff_set_current_property, staff_set_language, staff_set_page_size
 
 log = logging.getLogger(__name__)
 _NUMERIC_ID = re.compile(r"/\d+(/|$)")
@@ -102,3 +103,17 @@ def server_error(request):
         return api_server_error(request)
     html = render_to_string("500.html", {"request_id": request_id})
     return HttpResponse(html, status=500)
+
+
+@require_POST
+def set_page_size(request):
+    """Remember how many rows a list page shows for this staff member (25, 50 or 100), then go back."""
+    value = request.POST.get("page_size", "")
+    if value.isdigit() and int(value) in PAGE_SIZES:
+        staff_set_page_size(user=request.user, page_size=int(value))
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    return HttpResponseRedirect(target)

@@ -9,10 +9,11 @@ from complaints import (
 )
 from hotel_crm.audit import Action as AuditAction
 from hotel_crm.audit import audit_record
-from hotel_crm.pagination import CappedPaginator
+from hotel_crm.pagination import PAGE_SIZES, CappedPaginator, page_size_for
 from hotel_crm.permissions import property_permission_required
 
-PAGE_SIZE = 50
+# The default rows per page; each staff member may choose 50 or 100 (hotel_crm.pagination).
+PAGE_SIZE = PAGE_SIZES[0]
 
 
 @property_permission_required("complaints.view_complaint")
@@ -53,13 +54,24 @@ def complaint_list(request, mine: bool = False):
         return csv_export.cases_csv(
             selectors.complaint_list(user=request.user, prop=request.property, filters=filters)
         )
+    page_size = page_size_for(request, default=PAGE_SIZE)
     page = CappedPaginator(
-        selectors.complaint_list(user=request.user, prop=request.property, filters=filters), PAGE_SIZE
+        selectors.complaint_list(user=request.user, prop=request.property, filters=filters), page_size
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    first_page = query.copy()
+    first_page.pop("per_page", None)
     return render(
         request,
         "complaints/complaint_list.html",
-        {"page": page, "form": form, "mine": mine, "query": query.urlencode()},
+        {
+            "page": page,
+            "form": form,
+            "mine": mine,
+            "query": query.urlencode(),
+            "page_size": page_size,
+            "page_sizes": PAGE_SIZES,
+            "page_size_next": f"{request.path}?{first_page.urlencode()}",
+        },
     )

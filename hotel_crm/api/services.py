@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotel_crm.api.models import ApiToken, Scope
+from hotel_crm.auth_context import auth_context_invalidate
 from hotel_crm.models import Property, StaffMembership
 
 TOKEN_PREFIX = "hcrm_"
@@ -70,6 +71,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         get_user_model().objects.filter(pk=token.user_id).update(is_active=False)
+        auth_context_invalidate(user_id=token.user_id)  # update() sends no signal
     return token
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hotel_crm', '0002_security'),
+        ('hotel_crm', '0003_second_factor_throttle'),
     ]
 
     operations = [

@@ -31,6 +31,8 @@ MATRIX = {
     # --- every logged-in member of staff
     "home": ("GET", "/", (302, 302, 302, 302, 302, 302)),
     "switch_property": ("POST", "/property/switch/", (302, 404, 404, 404, 404, 404)),  # no such hotel
+    # an empty form changes nothing and goes back to the home page; anonymous: the login page
+    "set_page_size": ("POST", "/account/page-size/", (302, 302, 302, 302, 302, 302)),
     "ping": ("GET", "/ping/", (302, 200, 200, 200, 200, 200)),
     # --- one's own sign-in security (second factor, sessions)
     "account_security": ("GET", "/account/security/", (302, 200, 200, 200, 200, 200)),
