@@ -161,3 +161,19 @@ def test_a_vip_with_past_complaints_checking_in_alerts_the_team(
     alert = TeamAlert.objects.get(kind=TeamAlertKind.VIP_ARRIVAL)
     assert "3201" in alert.text and "1 past complaint" in alert.text
     assert TeamAlert.objects.count() == 1  # the guest who is no VIP brings no alert
+
+
+def test_an_unacknowledged_handover_reaches_the_team_chat_once(sha, hook, clerk):
+    from complaints import services
+
+    night = factories.front_desk_at(sha, username="night-desk")
+    factories.make_staff("duty-mgr", roles_at={sha: roles.DUTY_MANAGER})
+    now = DAY
+    handover = services.handover_create(prop=sha, actor=clerk, to_user=night, now=now)
+    claimed = reminders.claim_due(now=now + dt.timedelta(hours=2))
+    assert len(claimed) >= 2  # the incoming clerk and the duty manager
+    for reminder_id in claimed:
+        reminders.deliver(reminder_id=reminder_id, now=now + dt.timedelta(hours=2))
+    alert = TeamAlert.objects.get()
+    assert alert.kind == TeamAlertKind.HANDOVER and str(handover.pk) in alert.key
+    assert "not acknowledged" in alert.text
