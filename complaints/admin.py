@@ -10,10 +10,13 @@ from complaints.models import (
     Category,
     Complaint,
     ComplaintEvent,
+    Compliment,
     Department,
     DigestSetting,
     GuestCheck,
     PreventionRule,
+    Problem,
+    ProblemTrigger,
     Remedy,
     Reminder,
     ServiceLevelRule,
@@ -45,9 +48,42 @@ class CategoryInline(admin.TabularInline):
 
 @admin.register(Department)
 class DepartmentAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name_en", "name_zh", "is_active"]
+    list_display = ["code", "name_en", "name_zh", "acknowledge_minutes", "is_active"]
     list_filter = ["is_active"]
     inlines = [CategoryInline]
+    filter_horizontal = ["supervisors"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "supervisors" and getattr(request, "property", None) is not None:
+            kwargs["queryset"] = staff_of_property(prop=request.property)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(ProblemTrigger)
+class ProblemTriggerAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin):
+    """When many cases make one problem: N cases (or rooms) in M days, per property (ADR 0017)."""
+
+    list_display = ["scope", "group_by", "threshold", "window_days", "verification_days", "is_active"]
+    list_filter = ["is_active", "scope"]
+
+
+@admin.register(Problem)
+class ProblemAdmin(
+    ReadOnlyAdminMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
+):
+    """Problems are worked on their own page; read-only here."""
+
+    list_display = ["pk", "department", "category", "scope", "floor", "state", "raised_at", "owner"]
+    list_filter = ["state", "scope"]
+    list_select_related = ["department", "category", "owner", "property"]
+
+
+@admin.register(Compliment)
+class ComplimentAdmin(
+    ReadOnlyAdminMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
+):
+    list_display = ["recorded_at", "praised", "guest", "recorded_by"]
+    list_select_related = ["praised", "guest", "recorded_by", "property"]
 
 
 @admin.register(PreventionRule)
@@ -111,7 +147,7 @@ class AuthorityLimitAdmin(SuperuserPropertyFilterMixin, PropertyScopedAdminMixin
 class ApprovalRequestAdmin(
     ReadOnlyAdminMixin, SuperuserPropertyFilterMixin, PropertyScopedAdminMixin, admin.ModelAdmin
 ):
-    list_display = ["offer", "requested_by", "requested_at", "state", "decided_by"]
+    list_display = ["offer", "problem", "question", "requested_by", "requested_at", "state", "decided_by"]
     list_filter = ["state"]
 
 

@@ -48,7 +48,7 @@ MOOD: dict[str, Promise] = {
 }
 
 GUEST_TYPE: dict[str, Promise] = {
-    GuestType.DEMANDING: _("Demanding guest: give enough facts — what, when, who."),
+    GuestType.DEMANDING: _("Information-seeking guest: give enough facts — what, when, who."),
     GuestType.CONFUSED: _("Confused guest: explain professionally and briefly; check they understood."),
     GuestType.AGITATED: _("Agitated guest: win them over with patience; acknowledge the feeling first."),
 }

@@ -83,3 +83,32 @@ def cases_csv(queryset) -> StreamingHttpResponse:
 
 def kpi_csv(table: list[tuple[str, object, object]], filename: str) -> StreamingHttpResponse:
     return _response([[_("Figure"), _("This period"), _("Previous period")], *table], filename)
+
+
+def compliments_csv(queryset, filename: str) -> StreamingHttpResponse:
+    """Every compliment of the period: when, who was praised, the guest, their words, who recorded it."""
+    hotel_time = timezone.get_current_timezone()
+    language = translation.get_language()
+    header = [
+        _("Recorded"),
+        _("Staff member praised"),
+        _("Guest"),
+        _("Room"),
+        _("What the guest said"),
+        _("Recorded by"),
+    ]
+
+    def rows():
+        yield header
+        with translation.override(language):
+            for item in queryset[:MAX_ROWS].iterator(chunk_size=2000):
+                yield [
+                    timezone.localtime(item.recorded_at, hotel_time).strftime("%Y-%m-%d %H:%M"),
+                    item.praised.get_full_name() or item.praised.get_username(),
+                    item.guest.display_name if item.guest_id else "",
+                    item.stay.room.number if item.stay_id and item.stay.room_id else "",
+                    item.words,
+                    item.recorded_by.get_full_name() or item.recorded_by.get_username(),
+                ]
+
+    return _response(rows(), filename)

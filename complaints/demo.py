@@ -19,10 +19,15 @@ from complaints.models import (
     AuthorityLimit,
     Category,
     Complaint,
+    CourtesyCheck,
+    CourtesyOutcome,
     Department,
     Handover,
     LogCategory,
     PreventionRule,
+    ProblemGrouping,
+    ProblemScope,
+    ProblemTrigger,
     Remedy,
     Shift,
 )
@@ -216,6 +221,7 @@ def load_demo_complaints() -> int:
         _recovered_case,
         _repeat_leak,
         _other_cases,
+        _prevention,
     ):
         cases(desk, stays)
     return Complaint.objects.for_property(sha).count()
@@ -497,6 +503,91 @@ def _other_cases(desk: _DemoDesk, stays: list[Stay]) -> None:
         actor=desk.grm,
         hours_ago=5,
     )
+
+
+def _prevention(desk: _DemoDesk, stays: list[Stay]) -> None:
+    """Issue #20: air conditioning failing across rooms raises a problem; unacknowledged engineering
+    work; some in-house guests asked how their stay is going (not all of them), and a compliment."""
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["engineer", "duty"])}
+    engineering = desk.departments["engineering"]
+    engineering.acknowledge_minutes = 15
+    engineering.save(update_fields=["acknowledge_minutes"])
+    if "engineer" in users:
+        engineering.supervisors.add(users["engineer"])
+        desk.departments["housekeeping"].supervisors.add(users["engineer"])
+    # 13 · Five rooms within two weeks complain of the air conditioning (case 4 is one): one problem.
+    ProblemTrigger.objects.get_or_create(
+        property=desk.sha,
+        scope=ProblemScope.ROOMS,
+        group_by=ProblemGrouping.CATEGORY,
+        defaults={"threshold": 5, "window_days": 14, "verification_days": 14},
+    )
+    for number, hours, words in (
+        ("2306", 220, "The room is too warm at night; the air conditioning barely cools."),
+        ("2411", 150, "Air conditioning blows warm air."),
+        ("2512", 90, "It is 27 degrees in the room whatever I set."),
+        ("2610", 20, "The air conditioning does not cool the room."),
+    ):
+        desk.log(
+            None,
+            "engineering",
+            "Air conditioning",
+            words,
+            area="room",
+            room=Room.objects.get(property=desk.sha, number=number),
+            name=f"Guest of room {number}",
+            mood="tired",
+            hours_ago=hours,
+        )
+    problem = desk.sha.problems.order_by("pk").first()
+    if problem is not None:
+        services.problem_set_owner(
+            problem=problem, actor=desk.grm, expected_version=problem.version, owner=desk.grm
+        )
+        problem.refresh_from_db()
+        services.problem_record_root_cause(
+            problem=problem,
+            actor=desk.grm,
+            expected_version=problem.version,
+            root_cause=(
+                "The chillers were switched to the autumn setting on 1 October while nights are still warm."
+            ),
+        )
+        services.problem_request_decision(
+            problem=problem,
+            actor=desk.grm,
+            question="Run the chillers on the summer setting two weeks longer",
+            reason="Five rooms in two weeks; the energy cost is about 6,000 CNY.",
+        )
+    # 14 · Courtesy checks ("how is your stay?") with some in-house guests, not all: coverage below 100%.
+    in_house = list(
+        Stay.objects.for_property(desk.sha)
+        .filter(status=StayStatus.IN_HOUSE)
+        .select_related("guest")
+        .order_by("pk")
+    )
+    for n, stay in enumerate(in_house[: max(1, len(in_house) * 2 // 3)]):
+        outcome = CourtesyOutcome.MINOR if n % 5 == 0 else CourtesyOutcome.ALL_GOOD
+        check = services.courtesy_check_log(
+            prop=desk.sha,
+            stay=stay,
+            actor=desk.grm if n % 2 else desk.clerk,
+            outcome=outcome,
+            note="Asked for extra pillows; sent up."
+            if outcome == CourtesyOutcome.MINOR
+            else "Very comfortable.",
+        )
+        day = max(stay.arrival_date, desk.sha.today(desk.now) - dt.timedelta(days=n % 3))
+        at = dt.datetime.combine(day, dt.time(15, 0), tzinfo=desk.sha.tzinfo)
+        CourtesyCheck.objects.filter(pk=check.pk).update(checked_at=min(at, desk.now))
+    if in_house:
+        services.compliment_record(
+            prop=desk.sha,
+            actor=desk.clerk,
+            praised=desk.clerk,
+            words="Li Na remembered my name and my pillow from last year.",
+            stay=in_house[0],
+        )
 
 
 # --- the shift (issue #19) ----------------------------------------------------------------------

@@ -425,9 +425,18 @@ class ListFilterForm(forms.Form):
         required=False, widget=forms.HiddenInput, choices=[("", ""), ("any", "any"), *Verdict.choices]
     )
     departing = forms.BooleanField(label=_("Departing today"), required=False)
+    # drill-down from the dashboard's breakdowns (issue #20)
+    kind = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), *ComplaintKind.choices]
+    )
+    mood = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[("", ""), *Mood.choices])
+    guest_type = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[("", ""), *GuestType.choices]
+    )
     channel = forms.ChoiceField(
         required=False, widget=forms.HiddenInput, choices=[("", ""), *Channel.choices]
     )
+    assignee = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     sort = forms.ChoiceField(
         widget=FastSelect,
         label=_("Sort"),

@@ -23,12 +23,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from complaints.action_workflow import ActionState
 from complaints.models import (
     Complaint,
     DigestSetting,
     FollowUpAction,
     Handover,
     Notification,
+    Problem,
+    ProblemState,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -160,10 +163,31 @@ def _second_level(prop: Property) -> list[User]:
 # --- scheduling (called by the services, inside their transaction) -------------------------
 
 
+ACK_PREFIX = "ack:"
+
+
+def _unacknowledged(complaint: Complaint) -> list[tuple[str, dt.datetime, FollowUpAction | None]]:
+    """Work handed to a department and not acknowledged: escalated when the department's time is up."""
+    actions = complaint.actions.filter(
+        done_at__isnull=True, department__isnull=False, state=ActionState.SENT
+    ).select_related("department")
+    return [
+        (f"{ACK_PREFIX}{a.pk}", a.created_at + dt.timedelta(minutes=a.department.acknowledge_minutes), a)
+        for a in actions
+        if a.department is not None  # filtered above; says so to the type checker
+    ]
+
+
 def _wanted(
     complaint: Complaint, now: dt.datetime, allowance: Allowance
 ) -> list[tuple[str, dt.datetime, FollowUpAction | None]]:
     """(subject, due time, follow-up action or None) for what the case is waiting on now."""
+    return _step_wanted(complaint, now, allowance) + _unacknowledged(complaint)
+
+
+def _step_wanted(
+    complaint: Complaint, now: dt.datetime, allowance: Allowance
+) -> list[tuple[str, dt.datetime, FollowUpAction | None]]:
     status = complaint.status
     if status in (Status.LISTENING, Status.APOLOGISING):
         return [("apologise", complaint.reported_at + allowance.apologise, None)]
@@ -206,8 +230,10 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
     managers: list[User] | None = None
     second: list[User] = []
     for subject, due, action in wanted:
-        due = _pull_before_departure(complaint, due, now)
-        step_due = min(step_due, due) if step_due else due
+        acknowledgement = subject.startswith(ACK_PREFIX)
+        if not acknowledgement:  # the department's acknowledgement is not the case's step
+            due = _pull_before_departure(complaint, due, now)
+            step_due = min(step_due, due) if step_due else due
         if subject in existing:
             continue
         if managers is None:
@@ -221,6 +247,12 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
             (ReminderKind.ESCALATION, due + allowance.escalate, managers),
             (ReminderKind.ESCALATION_2, due + allowance.escalate_again, second),
         ]
+        if acknowledgement:
+            # Not acknowledged within the department's time: straight to the managers, then higher.
+            plan = [
+                (ReminderKind.ESCALATION, due, managers),
+                (ReminderKind.ESCALATION_2, due + allowance.escalate_again, second),
+            ]
         # Microseconds, not seconds: a step cancelled and due again within one second (an offer
         # declined at once) needs new rows, and an equal key would be dropped as a conflict.
         stamp = now.strftime("%Y%m%d%H%M%S%f")
@@ -240,6 +272,79 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
                 )
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     Complaint.objects.filter(pk=complaint.pk).update(step_due_at=step_due)
+
+
+# --- problems across rooms (complaints.services.problems) ---------------------------------------
+
+PROBLEM_ROOT_CAUSE_DAYS = 2  # an owner has two days to find the root cause of a raised problem
+PROBLEM_ESCALATE = dt.timedelta(days=1)
+PROBLEM_ESCALATE_AGAIN = dt.timedelta(days=3)
+
+
+def reschedule_problem(problem: Problem, now: dt.datetime | None = None) -> None:
+    """Bring a problem's reminders in line with its state: the root cause, then the corrective action.
+
+    Call inside the transaction that changed the problem, holding its row lock.
+    """
+    now = now or timezone.now()
+    wanted: list[tuple[str, dt.datetime, User | None]] = []
+    if problem.state == ProblemState.RAISED and not problem.root_cause:
+        wanted.append(
+            (
+                "problem_root_cause",
+                problem.raised_at + dt.timedelta(days=PROBLEM_ROOT_CAUSE_DAYS),
+                problem.owner,
+            )
+        )
+    if problem.state == ProblemState.ACTING and problem.action_due_at is not None:
+        wanted.append(("problem_action", problem.action_due_at, problem.action_owner or problem.owner))
+    subjects = {subject for subject, _due, _who in wanted}
+    live = Reminder.objects.filter(
+        problem=problem, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
+    )
+    live.exclude(subject__in=subjects).update(status=ReminderStatus.CANCELLED)
+    existing = set(live.values_list("subject", flat=True))
+    rows = []
+    stamp = now.strftime("%Y%m%d%H%M%S%f")
+    for subject, due, who in wanted:
+        if subject in existing:
+            continue
+        plan: list[tuple[str, dt.datetime, list[User]]] = [
+            (ReminderKind.DUE, due, [who] if who is not None else []),
+            (ReminderKind.ESCALATION, due + PROBLEM_ESCALATE, _managers(problem.property)),
+            (ReminderKind.ESCALATION_2, due + PROBLEM_ESCALATE_AGAIN, _second_level(problem.property)),
+        ]
+        for kind, at, people in plan:
+            for person in people:
+                rows.append(
+                    Reminder(
+                        property=problem.property,
+                        problem=problem,
+                        kind=kind,
+                        subject=subject,
+                        recipient=person,
+                        due_at=at,
+                        idempotency_key=f"p{problem.pk}:{subject}:{kind}:{person.pk}:{stamp}",
+                    )
+                )
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _problem_text(reminder: Reminder) -> str:
+    problem = reminder.problem
+    assert problem is not None
+    what = (
+        _("find the root cause")
+        if reminder.subject == "problem_root_cause"
+        else _("carry out the corrective action: %(what)s") % {"what": problem.corrective_action[:120]}
+    )
+    subject = problem.category.name if problem.category is not None else problem.department.name
+    values = {"ref": problem.reference(), "subject": subject, "what": what}
+    if reminder.kind == ReminderKind.DUE:
+        return _("Problem %(ref)s (%(subject)s): %(what)s — due now.") % values
+    if reminder.kind == ReminderKind.ESCALATION:
+        return _("Overdue, escalated to you: problem %(ref)s (%(subject)s) — %(what)s.") % values
+    return _("Still overdue, second escalation: problem %(ref)s (%(subject)s) — %(what)s.") % values
 
 
 # --- dispatching ------------------------------------------------------------------------------
@@ -292,6 +397,12 @@ def _text(reminder: Reminder) -> str:
     }.get(reminder.subject) or (
         reminder.action.description if reminder.action is not None else reminder.subject
     )
+    if reminder.subject.startswith(ACK_PREFIX) and reminder.action is not None:
+        department = reminder.action.department
+        what = _("not acknowledged by %(department)s: %(what)s") % {
+            "department": department.name if department is not None else "",
+            "what": reminder.action.description,
+        }
     if reminder.kind == ReminderKind.DUE:
         return _("%(ref)s (%(who)s): %(what)s — due %(when)s") % {
             "ref": complaint.reference,
@@ -396,6 +507,13 @@ def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email
     with translation.override(_language(reminder.recipient)):
         if reminder.kind == ReminderKind.DIGEST:
             text, body, url = digest_text(reminder)
+        elif reminder.problem_id is not None:
+            problem = Problem.objects.select_related("property", "category", "department").get(
+                pk=reminder.problem_id
+            )
+            reminder.problem = problem
+            text, url = _problem_text(reminder), problem.get_absolute_url()
+            body = text
         elif handover is not None:
             text, url = handover_text(handover), reverse("complaints:handover", kwargs={"pk": handover.pk})
             body = text

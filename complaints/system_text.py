@@ -44,3 +44,36 @@ system_text.register(ACTION_DONE, _("Done on %(ref)s: %(what)s"))
 # Rows written before system text was stored as keys, whose wording matched no known message.
 LEGACY = "complaints.legacy"
 system_text.register(LEGACY, "%(text)s")
+
+# Issue #20 (ADR 0017): department work and problems across rooms.
+NEW_WORK = "complaints.new_work"
+HANDED_BACK = "complaints.handed_back"
+NEW_PROBLEM = "complaints.problem_new"
+PROBLEM_RAISED_WHAT = "complaints.problem_raised_what"
+UNIT_CASES = "complaints.unit_cases"
+UNIT_ROOMS = "complaints.unit_rooms"
+PROBLEM_REOPENED = "complaints.problem_reopened"
+REPEAT_AFTER_CLOSE = "complaints.problem_repeat_after_close"
+REPEAT_DURING_VERIFICATION = "complaints.problem_repeat_verifying"
+PROBLEM_OWNER = "complaints.problem_owner"
+DECISION_NEEDED = "complaints.decision_needed"
+DECIDED = "complaints.decided"
+DECIDED_YES = "complaints.decided_yes"
+DECIDED_NO = "complaints.decided_no"
+CORRECTIVE_ACTION = "complaints.corrective_action"
+
+system_text.register(NEW_WORK, _("New work for %(department)s on %(ref)s: %(what)s"))
+system_text.register(HANDED_BACK, _("%(department)s handed back on %(ref)s: %(what)s — %(why)s"))
+system_text.register(NEW_PROBLEM, _("New problem %(ref)s: %(what)s"))
+system_text.register(PROBLEM_RAISED_WHAT, _("%(count)d %(unit)s within %(days)d days (threshold %(n)d)."))
+system_text.register(UNIT_CASES, _("cases"))
+system_text.register(UNIT_ROOMS, _("rooms"))
+system_text.register(PROBLEM_REOPENED, _("Problem %(ref)s reopened by a repeat: %(note)s"))
+system_text.register(REPEAT_AFTER_CLOSE, _("%(ref)s happened after the problem was closed."))
+system_text.register(REPEAT_DURING_VERIFICATION, _("%(ref)s happened during the verification period."))
+system_text.register(PROBLEM_OWNER, _("You own problem %(ref)s now."))
+system_text.register(DECISION_NEEDED, _("Decision needed on problem %(ref)s: %(question)s"))
+system_text.register(DECIDED, _("%(verdict)s on problem %(ref)s: %(question)s"))
+system_text.register(DECIDED_YES, _("Decided yes"))
+system_text.register(DECIDED_NO, _("Decided no"))
+system_text.register(CORRECTIVE_ACTION, _("Corrective action for problem %(ref)s, due %(when)s: %(what)s"))

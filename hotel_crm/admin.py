@@ -40,7 +40,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(CheckedChoicesMixin, GroupAdmin):
+class RoleAdmin(CheckedChoicesMixin, GroupAdmin):  # type: ignore[misc]  # the mixin is untyped
     """Django's group admin (roles are groups), with ids checked before they reach the database."""
 
 
@@ -97,7 +97,7 @@ class TOTPDeviceAdmin(admin.ModelAdmin):
     list_display = ["user", "confirmed_at", "failure_count", "locked_at"]
     search_fields = ["user__username"]
     fields = ["user", "confirmed_at", "failure_count", "last_failure_at", "locked_at"]
-    readonly_fields = fields
+    readonly_fields = ["user", "confirmed_at", "failure_count", "last_failure_at", "locked_at"]
 
     def has_add_permission(self, request):
         return False

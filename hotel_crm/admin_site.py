@@ -81,6 +81,7 @@ class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """
 
     def _check_values(self, value):
+        assert self.queryset is not None  # a model choice field always has one
         meta = self.queryset.model._meta
         key = meta.pk if not self.to_field_name else meta.get_field(self.to_field_name)
         for candidate in value:
@@ -88,7 +89,7 @@ class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": candidate}
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # Django's, untyped in the stubs
 
 
 class CheckedChoicesMixin:

@@ -52,6 +52,13 @@ DEMO_USERS = [
     ),
     DemoUser("westlake", "Chen", "Jie", "front desk at HGH", (("HGH", roles.FRONT_DESK),)),
     DemoUser(
+        "engineer",
+        "Zhou",
+        "Qiang",
+        "engineering supervisor at SHA: acknowledges the department's work on a phone",
+        (("SHA", roles.FRONT_DESK),),
+    ),
+    DemoUser(
         "duty", "Sun", "Hao", "duty manager at SHA (approves up to 2,000)", (("SHA", roles.DUTY_MANAGER),)
     ),
     DemoUser(

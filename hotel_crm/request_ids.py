@@ -23,7 +23,7 @@ def current_request_id() -> str:
     return _current.get()
 
 
-def request_id_of(request: HttpRequest) -> str:
+def request_id_of(request: HttpRequest | None) -> str:
     return getattr(request, "request_id", None) or current_request_id()
 
 

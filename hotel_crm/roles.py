@@ -39,11 +39,24 @@ _FRONT_DESK_PERMS = [
     "complaints.add_dutylogentry",
     "complaints.view_handover",
     "complaints.add_handover",
+    "complaints.add_compliment",
+]
+# Problems across rooms and what the hotel learns from its guests (ADR 0017).
+_PREVENTION_PERMS = [
+    "complaints.view_problem",
+    "complaints.change_problem",
+    "complaints.decide_problem",
+    "complaints.view_compliment",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     FRONT_DESK: _FRONT_DESK_PERMS,
-    DUTY_MANAGER: [*_FRONT_DESK_PERMS, "complaints.view_all_complaints", "complaints.view_approvalrequest"],
+    DUTY_MANAGER: [
+        *_FRONT_DESK_PERMS,
+        *_PREVENTION_PERMS,
+        "complaints.view_all_complaints",
+        "complaints.view_approvalrequest",
+    ],
     GUEST_RELATIONS_MANAGER: [
         *_FRONT_DESK_PERMS,
         "guests.export_guest",
@@ -54,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_all_complaints",
         "complaints.view_sensitive_complaints",
         "complaints.view_approvalrequest",
+        *_PREVENTION_PERMS,
     ],
     PROPERTY_ADMINISTRATOR: [
         *_FRONT_DESK_PERMS,
@@ -95,6 +109,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.add_preventionrule",
         "complaints.change_preventionrule",
         "complaints.view_preventionrule",
+        "complaints.add_problemtrigger",
+        "complaints.change_problemtrigger",
+        "complaints.delete_problemtrigger",
+        "complaints.view_problemtrigger",
         "complaints.add_shift",
         "complaints.change_shift",
         "complaints.delete_shift",
@@ -114,6 +132,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "guests.view_stay",
         "complaints.view_complaint",
         "complaints.view_all_complaints",
+        "complaints.view_problem",
+        "complaints.view_compliment",
     ],
 }
 

@@ -46,8 +46,9 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _ids():
-    from complaints.models import Complaint, Handover
+    from complaints.models import Complaint, FollowUpAction, Handover, Problem
     from guests.models import Guest, Stay
+    from hotel_crm.models import TOTPDevice
     from rooms.models import Room
 
     sha_rooms = list(Room.objects.filter(property__code="SHA").values_list("pk", flat=True)[:3])
@@ -60,17 +61,30 @@ def _ids():
         "/guests/": list(Guest.objects.values_list("pk", flat=True)[:4]),
         "/complaints/panels/guest/": list(Guest.objects.values_list("pk", flat=True)[:2]),
         "/complaints/courtesy/": stays,
+        # issue #20: the demo's problem, and department work (not acknowledged, and done)
+        "/complaints/problems/": list(Problem.objects.values_list("pk", flat=True)[:2]),
+        "/complaints/departments/actions/": list(
+            {a.state: a.pk for a in FollowUpAction.objects.order_by("pk")}.values()
+        ),
         "/complaints/shift/handovers/": list(Handover.objects.values_list("pk", flat=True)[:2]),
         # one case in each step
         "/complaints/": list({c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()),
         "/api/v1/guests/": list(Guest.objects.values_list("pk", flat=True)[:2]),
         "/api/v1/complaints/": list({c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()),
         "/api/v1/shift/handovers/": list(Handover.objects.values_list("pk", flat=True)[:2]),
+        # staff with an authenticator (the demo's grm, roomsadmin, admin): unlocking their second factor
+        "/account/mfa/locks/": list(
+            TOTPDevice.objects.order_by("user_id").values_list("user_id", flat=True)[:2]
+        ),
     }
 
 
 def _paths():
+    from complaints.action_workflow import ActionMove
     from complaints.views import FORMS
+    from complaints.views.problems import STEPS
+
+    slugs = {"/complaints/problems/": list(STEPS), "/complaints/departments/actions/": list(ActionMove)}
 
     ids = _ids()
     paths = []
@@ -83,8 +97,8 @@ def _paths():
         prefix = next(p for p in ids if path.startswith(p))
         for pk in ids[prefix]:
             real = path.replace("/1/", f"/{pk}/", 1)
-            if real.endswith("/x/"):  # the complaint action slug: every action there is
-                paths += [real[: -len("x/")] + f"{action}/" for action in FORMS]
+            if real.endswith("/x/"):  # the action slug: every action there is
+                paths += [real[: -len("x/")] + f"{action}/" for action in slugs.get(prefix, FORMS)]
             else:
                 paths.append(real)
     return paths

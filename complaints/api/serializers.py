@@ -173,7 +173,8 @@ class ComplaintListQuerySerializer(serializers.Serializer):
     def to_internal_value(self, data):
         # A query string's empty value (`?reported_to=`) would be skipped as if absent (DRF's HTML-form
         # rule); the schema says a date, a number or a choice, so an empty one is refused.
-        blank = [name for name in self.fields if name in data and data.get(name) == ""]
+        names: list[str] = list(self.fields)
+        blank = [name for name in names if name in data and data.get(name) == ""]
         if blank:
             raise serializers.ValidationError({name: [_("This field may not be blank.")] for name in blank})
         return super().to_internal_value(data)

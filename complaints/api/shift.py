@@ -205,7 +205,7 @@ def _handover_document(handover: Handover, user) -> dict:
         "closed": [c.reference for c in view.closed],
         "steps_due": [c.reference for c in view.steps_due],
         "actions_due": [f"{a.complaint.reference}: {a.description}" for a in view.actions_due],
-        "approvals": [r.offer.complaint.reference for r in view.approvals],
+        "approvals": [r.offer.complaint.reference for r in view.approvals if r.offer is not None],
         "arrivals": [b.stay.confirmation_number for b in view.arrivals if b.stay],
         "departures": [b.stay.confirmation_number for b in view.departures if b.stay],
         "entries": [str(e.pk) for e in view.entries],

@@ -12,6 +12,8 @@ from complaints.dashboard.breakdowns import (
     weekly_trend,
 )
 from complaints.dashboard.channels import channel_intake_times
+from complaints.dashboard.cohorts import BENCHMARK, cohort_guests, return_cohorts
+from complaints.dashboard.departments import department_times
 from complaints.dashboard.kpis import kpi_table, kpis
 from complaints.dashboard.periods import Period, cases_in, rolling_period
 from complaints.dashboard.snapshots import (
@@ -22,16 +24,20 @@ from complaints.dashboard.snapshots import (
 )
 
 __all__ = [
+    "BENCHMARK",
     "Period",
     "breakdowns",
     "cases_in",
     "channel_intake_times",
+    "cohort_guests",
+    "department_times",
     "guest_unhappy_answers",
     "kpi_table",
     "kpis",
     "now_tiles",
     "period_figures",
     "recurring_problems",
+    "return_cohorts",
     "rolling_period",
     "snapshot_figures",
     "snapshot_refresh",

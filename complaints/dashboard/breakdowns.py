@@ -15,8 +15,11 @@ from complaints.models import (
     ApprovalRequest,
     Channel,
     Complaint,
+    ComplaintKind,
     FollowUpAction,
     GuestCheck,
+    GuestType,
+    Mood,
     Severity,
 )
 from complaints.selectors import complaints_visible_to
@@ -58,13 +61,17 @@ def localize_labels(labels: dict[str, str]) -> str:
 
 
 def breakdowns(prop: Property, period: Period) -> dict:
-    """Cases by department, category, room, floor and severity, each row with its drill-down."""
+    """Cases by department, category, room, floor, severity, kind, mood, guest type, channel and staff
+    member (the case's assignee), each row with its drill-down: the case list with the same filters."""
     cases = cases_in(prop, period)
     base = {**period.query(), "status": "all"}
 
-    def rows(group_by: list[str], key: str, label):
+    def rows(group_by: list[str], key: str, label, *, blank_too: bool = False):
         out = []
-        grouped = cases.exclude(**{f"{group_by[0]}__isnull": True}).values(*group_by)
+        grouped = cases.exclude(**{f"{group_by[0]}__isnull": True})
+        if blank_too:  # a choice left empty ("not noted") is not a group of its own
+            grouped = grouped.exclude(**{group_by[0]: ""})
+        grouped = grouped.values(*group_by)
         for row in grouped.annotate(n=Count("pk")).order_by("-n")[:20]:
             if row[group_by[0]] is None:
                 continue
@@ -97,9 +104,21 @@ def breakdowns(prop: Property, period: Period) -> dict:
             "severity",
             lambda r: dict(Severity.choices)[r["severity"]],
         ),
-        # Where the guest spoke: review-site, email and WeChat cases are channels like the desk (ADR 0020).
+        # Issue #20: what kind of complaint, the guest's mood and type, the channel, who handled it.
+        "kind": rows(["kind"], "kind", lambda r: dict(ComplaintKind.choices)[r["kind"]], blank_too=True),
+        "mood": rows(["mood"], "mood", lambda r: dict(Mood.choices)[r["mood"]], blank_too=True),
+        "guest_type": rows(
+            ["guest_type"], "guest_type", lambda r: dict(GuestType.choices)[r["guest_type"]], blank_too=True
+        ),
         "channel": rows(
-            ["channel"], "channel", lambda r: dict(Channel.choices).get(r["channel"], r["channel"])
+            ["channel"], "channel", lambda r: dict(Channel.choices)[r["channel"]], blank_too=True
+        ),
+        "assignee": rows(
+            ["assignee", "assignee__username", "assignee__first_name", "assignee__last_name"],
+            "assignee",
+            lambda r: (
+                f"{r['assignee__first_name']} {r['assignee__last_name']}".strip() or r["assignee__username"]
+            ),
         ),
     }
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints.dashboard.breakdowns import breakdowns, localize_labels, recurring_problems, weekly_trend
+from complaints.dashboard.cohorts import return_cohorts
 from complaints.dashboard.kpis import kpis
 from complaints.dashboard.periods import Period, rolling_period
 from complaints.models import (
@@ -25,6 +26,7 @@ def period_figures(prop: Property, period: Period) -> dict:
         "breakdowns": breakdowns(prop, period),
         "recurring": recurring_problems(prop, period),
         "trend": weekly_trend(prop),
+        "cohorts": return_cohorts(prop, period),
     }
 
 

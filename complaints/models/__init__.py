@@ -36,6 +36,16 @@ from complaints.models.channels import (
 from complaints.models.dashboard import DashboardSnapshot, FiguresDecoder, FiguresEncoder
 from complaints.models.guest_checks import GuestCheck, GuestCheckKind
 from complaints.models.notifications import Notification
+from complaints.models.problem import (
+    OPEN_PROBLEM_STATES,
+    Problem,
+    ProblemEvent,
+    ProblemEventKind,
+    ProblemGrouping,
+    ProblemScope,
+    ProblemState,
+    ProblemTrigger,
+)
 from complaints.models.rate_limit import RateLimitBucket
 from complaints.models.reminders import (
     DigestSetting,
@@ -63,11 +73,19 @@ from complaints.models.shift import (
     Shift,
     ShiftSetting,
 )
-from complaints.models.timeline import ComplaintEvent, CourtesyCheck, CourtesyOutcome, EventKind, Review
+from complaints.models.timeline import (
+    ComplaintEvent,
+    Compliment,
+    CourtesyCheck,
+    CourtesyOutcome,
+    EventKind,
+    Review,
+)
 
 __all__ = [
     "COMMITTED_OFFER_STATUSES",
     "OPEN_CONDITION",
+    "OPEN_PROBLEM_STATES",
     "SEVERITY_RANK",
     "ApologyMethod",
     "AppendOnly",
@@ -80,6 +98,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintKind",
+    "Compliment",
     "CourtesyCheck",
     "CourtesyOutcome",
     "DashboardSnapshot",
@@ -107,6 +126,13 @@ __all__ = [
     "OutgoingReply",
     "OutgoingReplyStatus",
     "PreventionRule",
+    "Problem",
+    "ProblemEvent",
+    "ProblemEventKind",
+    "ProblemGrouping",
+    "ProblemScope",
+    "ProblemState",
+    "ProblemTrigger",
     "RateLimitBucket",
     "Remedy",
     "RemedyType",

@@ -45,7 +45,8 @@ class Mood(models.TextChoices):
 
 
 class GuestType(models.TextChoices):
-    DEMANDING = "demanding", _("Demanding: wants facts")
+    # Stored as "demanding" since the first release; 要求型 is the guest who asks for information.
+    DEMANDING = "demanding", _("Information-seeking: wants facts")
     CONFUSED = "confused", _("Confused: unclear or mistaken")
     AGITATED = "agitated", _("Agitated: upset and dissatisfied")
 

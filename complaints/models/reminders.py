@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models.case import Complaint, Severity
+from complaints.models.problem import Problem
 from complaints.models.resolution import FollowUpAction
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
@@ -94,6 +95,9 @@ class Reminder(models.Model):
     )
     action = models.ForeignKey(
         FollowUpAction, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    problem = models.ForeignKey(
+        Problem, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
     handover = models.ForeignKey(
         "complaints.Handover", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"

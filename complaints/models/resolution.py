@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from complaints.action_workflow import ActionState
 from complaints.models.case import Complaint
+from complaints.models.problem import Problem
 from complaints.models.setup import Department
 from hotel_crm.i18n import BilingualName
 from hotel_crm.models import Property
@@ -206,6 +208,20 @@ class FollowUpAction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     done_note = models.CharField(_("how it was done"), max_length=300, blank=True)
+    # The department's side (written by complaints.services.department_work only).
+    state = models.CharField(
+        _("state"), max_length=12, choices=ActionState.choices, default=ActionState.SENT, editable=False
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handed_back_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handed_back_reason = models.CharField(_("why it is handed back"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("follow-up action")
@@ -220,6 +236,8 @@ class FollowUpAction(models.Model):
                 name="action_overdue_idx",
                 condition=Q(done_at__isnull=True),
             ),
+            # the department queue and its acknowledgement times on the dashboard.
+            models.Index(fields=["department", "state", "due_at"], name="action_department_idx"),
         ]
 
     def __str__(self) -> str:
@@ -227,7 +245,8 @@ class FollowUpAction(models.Model):
 
 
 class ApprovalRequest(models.Model):
-    """An offer beyond the clerk's authority, waiting for a manager (权限, gained by application)."""
+    """A request to a superior (权限, gained by application): an offer beyond the clerk's authority,
+    or a decision about a problem that is not money (run the cooling longer, replace a boiler)."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -235,7 +254,13 @@ class ApprovalRequest(models.Model):
         DECLINED = "declined", _("Declined")
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="approval_requests")
-    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="approval")
+    offer = models.OneToOneField(
+        Offer, on_delete=models.CASCADE, null=True, blank=True, related_name="approval"
+    )
+    problem = models.ForeignKey(
+        Problem, on_delete=models.CASCADE, null=True, blank=True, related_name="decision_requests"
+    )
+    question = models.CharField(_("decision asked for"), max_length=300, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(_("why it is needed"), max_length=300, blank=True)
@@ -256,6 +281,13 @@ class ApprovalRequest(models.Model):
         verbose_name_plural = _("approval requests")
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["property", "state"], name="approval_pending_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(offer__isnull=False) & Q(problem__isnull=True))
+                | (Q(offer__isnull=True) & Q(problem__isnull=False) & ~Q(question="")),
+                name="approval_for_an_offer_or_a_decision",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.offer} ({self.get_state_display()})"
+        return f"{self.offer or self.question} ({self.get_state_display()})"

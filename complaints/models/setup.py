@@ -1,5 +1,6 @@
 """Departments, categories and the repeat rule: what a hotel sets up before logging cases."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,19 @@ class Department(BilingualName, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=80)
     name_zh = models.CharField(_("name (Chinese)"), max_length=80, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    acknowledge_minutes = models.PositiveIntegerField(
+        _("minutes to acknowledge new work"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text=_("Work not acknowledged within this time is escalated to the managers."),
+    )
+    supervisors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="supervised_departments",
+        verbose_name=_("supervisors"),
+        help_text=_("Told at once (the bell) when work is handed to the department."),
+    )
 
     objects = PropertyScopedQuerySet.as_manager()
 

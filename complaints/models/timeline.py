@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models.case import Complaint
 from complaints.workflow import Status
-from guests.models import Stay
+from guests.models import Guest, Stay
 from hotel_crm import system_text
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
@@ -25,6 +25,9 @@ class EventKind(models.TextChoices):
     OFFER_DECLINED = "offer_declined", _("Offer declined")
     ACTION_ADDED = "action_added", _("Follow-up action added")
     ACTION_DONE = "action_done", _("Follow-up action done")
+    ACTION_ACKNOWLEDGED = "action_ack", _("Department acknowledged the action")
+    ACTION_STARTED = "action_started", _("Department started the action")
+    ACTION_HANDED_BACK = "action_back", _("Department handed the action back")
     VERIFICATION_REQUESTED = "verification", _("Ready to verify")
     VERIFIED = "verified", _("Guest's verdict")
     DELIGHT = "delight", _("Delight gesture")
@@ -98,9 +101,58 @@ class CourtesyCheck(models.Model):
         verbose_name = _("courtesy check")
         verbose_name_plural = _("courtesy checks")
         ordering = ["-checked_at"]
+        # courtesy coverage: the checks of a period, by day and by staff member (ADR 0017).
+        indexes = [
+            models.Index(
+                fields=["property", "checked_at"], include=["stay", "checked_by"], name="courtesy_period_idx"
+            ),
+            models.Index(fields=["stay", "checked_at"], name="courtesy_stay_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stay_id} {self.outcome}"
+
+
+class Compliment(models.Model):
+    """A guest's praise for a staff member, recorded like a courtesy check: who was praised and what for."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="compliments")
+    stay = models.ForeignKey(
+        Stay,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="compliments",
+        verbose_name=_("stay"),
+    )
+    guest = models.ForeignKey(
+        Guest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="compliments",
+        verbose_name=_("guest"),
+    )
+    praised = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="compliments",
+        verbose_name=_("praised"),
+    )
+    words = models.CharField(_("what the guest said"), max_length=500)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PropertyScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("compliment")
+        verbose_name_plural = _("compliments")
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["property", "recorded_at"], name="compliment_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.praised_id}: {self.words[:40]}"
 
 
 class Review(models.Model):

@@ -17,6 +17,7 @@ from complaints.selectors.approvals import (
     approvers_for,
     pending_approval_count,
     pending_approvals,
+    requests_visible_to,
     spend_ledger,
 )
 from complaints.selectors.case_page import (
@@ -30,10 +31,28 @@ from complaints.selectors.case_page import (
     guest_cases,
     similar_cases,
 )
-from complaints.selectors.courtesy import stays_not_yet_asked
+from complaints.selectors.courtesy import (
+    compliments_in,
+    compliments_per_staff,
+    courtesy_coverage,
+    latest_checks,
+    stays_not_yet_asked,
+)
 from complaints.selectors.lists import SORTS, ComplaintFilters, complaint_list, latest_guest_answer
 from complaints.selectors.notifications import notifications, unread_notifications
-from complaints.selectors.queues import department_open_counts, department_queue, review_queue
+from complaints.selectors.problems import (
+    ProblemPage,
+    open_problems_oldest,
+    problem_list,
+    problem_page,
+    problems_visible_to,
+)
+from complaints.selectors.queues import (
+    department_open_counts,
+    department_queue,
+    department_unacknowledged_counts,
+    review_queue,
+)
 from complaints.selectors.repeats import DEFAULT_RULE, prevention_rule, repeat_notice
 from complaints.selectors.shift import (
     Briefing,
@@ -68,6 +87,7 @@ __all__ = [
     "HandoverView",
     "LogFilters",
     "MyShift",
+    "ProblemPage",
     "ShiftNow",
     "approvers_for",
     "arrival_briefings",
@@ -79,8 +99,12 @@ __all__ = [
     "complaint_list",
     "complaint_visible",
     "complaints_visible_to",
+    "compliments_in",
+    "compliments_per_staff",
+    "courtesy_coverage",
     "department_open_counts",
     "department_queue",
+    "department_unacknowledged_counts",
     "duty_log",
     "granted_on_case",
     "granted_to_guest",
@@ -91,14 +115,20 @@ __all__ = [
     "handover_view",
     "handovers",
     "has_perm_at",
+    "latest_checks",
     "latest_guest_answer",
     "log_entries_visible_to",
     "my_shift",
     "notifications",
+    "open_problems_oldest",
     "pending_approval_count",
     "pending_approvals",
     "prevention_rule",
+    "problem_list",
+    "problem_page",
+    "problems_visible_to",
     "repeat_notice",
+    "requests_visible_to",
     "review_queue",
     "sensitive_rule",
     "shift_now",

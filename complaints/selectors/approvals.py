@@ -14,22 +14,34 @@ from complaints.models import (
     Offer,
     OfferStatus,
 )
-from complaints.selectors.access import complaints_visible_to, staff_of_property
+from complaints.selectors.access import complaints_visible_to, has_perm_at, staff_of_property
 from hotel_crm.models import Property
 
 
+def requests_visible_to(*, prop: Property, user: User) -> QuerySet[ApprovalRequest]:
+    """Requests `user` may see: offers on cases they may see, decisions on problems if they see problems."""
+    visible = Q(offer__complaint__in=complaints_visible_to(user=user, property=prop))
+    if has_perm_at(user, prop, "complaints.view_problem"):
+        visible |= Q(problem__isnull=False)
+    return ApprovalRequest.objects.for_property(prop).filter(visible)
+
+
 def pending_approvals(*, prop: Property, user: User) -> list[ApprovalRequest]:
-    """Pending approval requests at this property, each marked whether `user` may decide it."""
+    """Pending requests at this property (offers and decisions), each marked whether `user` may decide it."""
     requests = list(
-        ApprovalRequest.objects.for_property(prop)
+        requests_visible_to(prop=prop, user=user)
         .filter(state=ApprovalRequest.State.PENDING)
-        .filter(offer__complaint__in=complaints_visible_to(user=user, property=prop))
-        .select_related("offer__complaint__guest", "requested_by")
+        .select_related("offer__complaint__guest", "problem__category", "problem__department", "requested_by")
         .order_by("requested_at")[:200]
     )
     limits = authority.limits_for(user, prop)
+    decides = has_perm_at(user, prop, "complaints.decide_problem")
     for request in requests:
-        request.can_decide = request.requested_by_id != user.pk and limits.per_case >= request.offer.value
+        mine = request.requested_by_id == user.pk
+        if request.offer is not None:
+            request.can_decide = not mine and limits.per_case >= request.offer.value
+        else:
+            request.can_decide = not mine and decides
     return requests
 
 

@@ -56,7 +56,10 @@ class ComplaintFilters:
     departing: bool = False  # the guest checks out today
     verdict_source: str | None = None  # "staff" (recorded by staff) or "guest" (the guest's own link)
     guest_answer: str | None = None  # the guest's latest own answer: a Verdict value, or "any"
-    channel: str | None = None  # a Channel value: the dashboard's "by channel" drill-down
+    kind: str | None = None
+    mood: str | None = None
+    guest_type: str | None = None
+    channel: str | None = None
 
 
 SORTS = {
@@ -145,6 +148,9 @@ def _filtered(queryset: QuerySet, *, prop: Property, filters: ComplaintFilters, 
         queryset = queryset.filter(reported_at__lt=prop.day_bounds(filters.reported_to)[1])
     if filters.category:
         queryset = queryset.filter(category_id=filters.category)
+    for field in ("kind", "mood", "guest_type", "channel"):
+        if getattr(filters, field):
+            queryset = queryset.filter(**{field: getattr(filters, field)})
     if filters.room:
         queryset = queryset.filter(room_id=filters.room)
     if filters.floor is not None:

@@ -3,9 +3,10 @@
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Prefetch, When
 from django.utils import timezone
 
+from complaints.action_workflow import IN_DEPARTMENT, ActionState
 from complaints.models import (
     ApprovalRequest,
     Complaint,
@@ -29,7 +30,15 @@ def department_queue(
     base = FollowUpAction.objects.filter(
         complaint__in=complaints_visible_to(user=user, property=prop), department_id=department_id
     ).select_related("complaint__guest", "complaint__room", "created_by", "done_by")
-    open_actions = list(base.filter(done_at__isnull=True).order_by("due_at")[:200])
+    # Unacknowledged work first (it escalates), then by due time; handed-back work left the queue.
+    open_actions: list[FollowUpAction] = list(
+        base.filter(done_at__isnull=True, state__in=IN_DEPARTMENT)
+        .select_related("acknowledged_by")
+        .annotate(
+            unacknowledged=Case(When(state=ActionState.SENT, then=0), default=1, output_field=IntegerField())
+        )
+        .order_by("unacknowledged", "due_at", "pk")[:200]
+    )
     done = list(base.filter(done_at__isnull=False).order_by("-done_at")[:20])
     return open_actions, done
 
@@ -37,7 +46,19 @@ def department_queue(
 def department_open_counts(*, prop: Property) -> dict[int, int]:
     return dict(
         FollowUpAction.objects.filter(
-            complaint__property=prop, done_at__isnull=True, department__isnull=False
+            complaint__property=prop, done_at__isnull=True, department__isnull=False, state__in=IN_DEPARTMENT
+        )
+        .values_list("department")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def department_unacknowledged_counts(*, prop: Property) -> dict[int, int]:
+    """Work sent to each department and not yet acknowledged."""
+    return dict(
+        FollowUpAction.objects.filter(
+            complaint__property=prop, done_at__isnull=True, department__isnull=False, state=ActionState.SENT
         )
         .values_list("department")
         .annotate(n=Count("pk"))

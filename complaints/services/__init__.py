@@ -15,6 +15,8 @@ from complaints.services.case_changes import (
     complaint_update_details,
     complaint_withdraw,
 )
+from complaints.services.compliments import compliment_record
+from complaints.services.department_work import action_move
 from complaints.services.follow_up import (
     action_add,
     action_complete,
@@ -28,6 +30,18 @@ from complaints.services.intake import (
     courtesy_check_log,
 )
 from complaints.services.notifications import notifications_mark_read, notify
+from complaints.services.problems import (
+    ProblemError,
+    StaleProblem,
+    decision_makers,
+    problem_close,
+    problem_complete_action,
+    problem_plan_action,
+    problem_record_root_cause,
+    problem_request_decision,
+    problem_set_owner,
+    problems_detect,
+)
 from complaints.services.resolution import (
     approval_decide,
     complaint_apologise,
@@ -47,10 +61,13 @@ __all__ = [
     "FUTURE_SKEW",
     "ComplaintError",
     "ComplaintInput",
+    "ProblemError",
     "ShiftError",
     "StaleComplaint",
+    "StaleProblem",
     "action_add",
     "action_complete",
+    "action_move",
     "approval_decide",
     "arrival_checked_in_notify",
     "complaint_add_note",
@@ -65,7 +82,9 @@ __all__ = [
     "complaint_update_details",
     "complaint_verify",
     "complaint_withdraw",
+    "compliment_record",
     "courtesy_check_log",
+    "decision_makers",
     "duty_log_write",
     "handover_acknowledge",
     "handover_create",
@@ -73,4 +92,11 @@ __all__ = [
     "notify",
     "offer_answer",
     "offer_make",
+    "problem_close",
+    "problem_complete_action",
+    "problem_plan_action",
+    "problem_record_root_cause",
+    "problem_request_decision",
+    "problem_set_owner",
+    "problems_detect",
 ]

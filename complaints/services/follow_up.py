@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import guest_voice, reminders, workflow
+from complaints import guest_voice, reminders, selectors, workflow
 from complaints import system_text as keys
+from complaints.action_workflow import ActionState
 from complaints.case_primitives import (
     ComplaintError,
     case_check,
@@ -70,6 +71,22 @@ def action_add(
         },
     )
     reminders.reschedule(complaint)
+    if department is not None:
+        # New work shows in the supervisors' bell at once (the bell polls; no reload needed).
+        supervisors = selectors.staff_who_may_see(
+            complaint=complaint, candidates=department.supervisors.filter(is_active=True).exclude(pk=actor.pk)
+        )
+        notify(
+            supervisors,
+            prop=complaint.property,
+            url=f"/complaints/departments/{department.pk}/",
+            text=system_text.message(
+                keys.NEW_WORK,
+                department=system_text.bilingual(department.name_en, department.name_zh),
+                ref=complaint.reference,
+                what=action.description,
+            ),
+        )
     return action
 
 
@@ -86,7 +103,8 @@ def action_complete(
     action.done_at = timezone.now()
     action.done_by = actor
     action.done_note = note.strip()
-    action.save(update_fields=["done_at", "done_by", "done_note"])
+    action.state = ActionState.DONE
+    action.save(update_fields=["done_at", "done_by", "done_note", "state"])
     case_save(complaint)
     case_event(
         complaint,

@@ -26,6 +26,7 @@ from complaints.models import (
     Department,
     EventKind,
 )
+from complaints.services.problems import problems_detect
 from complaints.workflow import Action, Status
 from guests.models import Guest, Stay, StayStatus
 from hotel_crm import system_text
@@ -209,6 +210,7 @@ def complaint_log(
         restated_confirmed=data.restated_confirmed,
         now=now,
     )
+    problems_detect(complaint=complaint, actor=actor, now=now)
     return complaint
 
 

@@ -15,12 +15,19 @@ from hotel_crm import system_text
 from hotel_crm.models import Property, StaffProfile
 
 
-def notify(recipients: Iterable[User], *, prop: Property, text: system_text.Message, url: str = "") -> None:
-    """In-app notifications (the bell): system text, shown in each reader's language."""
-    with translation.override("en"):
-        english = system_text.render(text)[:300]
+def notify(
+    recipients: Iterable[User], *, prop: Property, text: str | system_text.Message, url: str = ""
+) -> None:
+    """In-app notifications (the bell). System text (a message) is shown in each reader's language;
+    a plain string is shown as written (someone's words)."""
+    if isinstance(text, dict):
+        message = text
+        with translation.override("en"):
+            english = system_text.render(text)
+    else:
+        message, english = {}, text
     Notification.objects.bulk_create(
-        Notification(recipient=user, property=prop, text=english, message=text, url=url)
+        Notification(recipient=user, property=prop, text=english[:300], message=message, url=url)
         for user in recipients
     )
 
@@ -32,7 +39,9 @@ def notifications_mark_read(*, user: User, prop: Property, ids: list[int] | None
     return unread.update(read_at=timezone.now())
 
 
-def second_factor_lock_notify(sender, *, user: User, managers: list[tuple[User, Property]], **kwargs) -> None:
+def second_factor_lock_notify(
+    sender: object, *, user: User, managers: list[tuple[User, Property]], **kwargs: object
+) -> None:
     """Ring the bell of each manager who may unlock a staff member's locked second factor (ADR 0015)."""
     url = reverse("mfa_locks")
     languages = dict(

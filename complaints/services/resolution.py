@@ -29,6 +29,7 @@ from complaints.models import (
     Remedy,
     RemedyType,
 )
+from complaints.services import problems
 from complaints.services.notifications import notify
 from complaints.workflow import Action, Status
 from hotel_crm import system_text
@@ -189,12 +190,22 @@ def offer_make(
 def approval_decide(
     *, approval: ApprovalRequest, approver: User, approve: bool, note: str = ""
 ) -> ApprovalRequest:
-    """Approve or decline an offer beyond the requester's authority; the requester is told either way."""
+    """Approve or decline a request to a superior; the requester is told either way.
+
+    An offer beyond the requester's authority, or a decision asked about a problem (both 权限 gained
+    by application): one request, one route (the approvals page), one decision.
+    """
+    if approval.problem_id is not None:
+        return problems.problem_decide(approval=approval, approver=approver, approve=approve, note=note)
+    assert approval.offer is not None  # an offer's request, by the table's constraint
     complaint = case_lock(approval.offer.complaint, None)
-    approval = ApprovalRequest.objects.select_for_update().select_related("offer").get(pk=approval.pk)
+    approval = (
+        ApprovalRequest.objects.select_for_update(of=("self",)).select_related("offer").get(pk=approval.pk)
+    )
     if approval.state != ApprovalRequest.State.PENDING:
         raise ComplaintError(_("This request was already decided."))
     offer = approval.offer
+    assert offer is not None
     prop = complaint.property
     if approver.pk == approval.requested_by_id:
         raise ComplaintError(_("You cannot approve your own request."))

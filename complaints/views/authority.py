@@ -12,7 +12,7 @@ from complaints import (
     selectors,
     services,
 )
-from complaints.models import ApprovalRequest, Department
+from complaints.models import Department
 from hotel_crm.permissions import property_permission_required
 
 
@@ -27,11 +27,8 @@ def approvals(request):
 @property_permission_required("complaints.change_complaint")
 def approval_decide(request, pk: int):
     approval = (
-        ApprovalRequest.objects.for_property(request.property)
-        .select_related("offer__complaint")
-        .filter(
-            offer__complaint__in=selectors.complaints_visible_to(user=request.user, property=request.property)
-        )
+        selectors.requests_visible_to(prop=request.property, user=request.user)
+        .select_related("offer__complaint", "problem", "requested_by")
         .filter(pk=pk)
         .first()
     )
@@ -62,7 +59,11 @@ def approval_decide(request, pk: int):
 @property_permission_required("complaints.view_complaint")
 def department_queues(request):
     counts = selectors.department_open_counts(prop=request.property)
-    departments = [(d, counts.get(d.pk, 0)) for d in Department.objects.for_property(request.property)]
+    unacknowledged = selectors.department_unacknowledged_counts(prop=request.property)
+    departments = [
+        (d, counts.get(d.pk, 0), unacknowledged.get(d.pk, 0))
+        for d in Department.objects.for_property(request.property)
+    ]
     return render(request, "complaints/departments.html", {"departments": departments})
 
 

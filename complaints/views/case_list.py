@@ -40,7 +40,11 @@ def complaint_list(request, mine: bool = False):
             verdict_source=d["verdict_source"] or None,
             guest_answer=d["guest_answer"] or None,
             departing=d["departing"],
+            kind=d["kind"] or None,
+            mood=d["mood"] or None,
+            guest_type=d["guest_type"] or None,
             channel=d["channel"] or None,
+            assignee=d["assignee"],
         )
     if mine:
         filters = selectors.ComplaintFilters(**{**filters.__dict__, "assignee": request.user.pk})

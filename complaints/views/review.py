@@ -19,7 +19,7 @@ from hotel_crm.audit import audit_record
 from hotel_crm.permissions import property_permission_required
 
 
-def _period(request) -> tuple["dashboard.Period", int | None]:
+def period_from(request) -> tuple["dashboard.Period", int | None]:
     """The period asked for, and its length in days when it is a standard "last N days" one."""
     form = forms.PeriodForm(request.GET or None)
     if form.is_bound and form.is_valid() and form.cleaned_data.get("start") and form.cleaned_data.get("end"):
@@ -46,7 +46,7 @@ def review_dashboard(request):
         days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
         dashboard.snapshot_refresh(prop=prop, days=days)
         return redirect(f"{reverse('complaints:dashboard')}?days={days}")
-    period, days = _period(request)
+    period, days = period_from(request)
     if days is None:
         figures, computed_at = dashboard.period_figures(prop, period), None
     else:
@@ -80,6 +80,13 @@ def review_dashboard(request):
             "trend": trend,
             "peak": peak,
             "table": dashboard.kpi_table(kpis),
+            # Issue #20: who comes back, department work, asking guests, problems.
+            "cohorts": figures.get("cohorts") or dashboard.return_cohorts(prop, period),
+            "department_times": dashboard.department_times(prop, period),
+            "coverage": selectors.courtesy_coverage(
+                prop=prop, start=period.start, end=min(period.end, prop.today())
+            ),
+            "problems": selectors.open_problems_oldest(prop=prop),
             "channel_intake": dashboard.channel_intake_times(prop, period),
         },
     )

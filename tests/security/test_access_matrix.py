@@ -101,6 +101,37 @@ MATRIX = {
         (302, 404, 404, 404, 404, 404),
     ),
     "complaints:ledger": ("GET", "/complaints/ledger/", (302, 403, 200, 200, 200, 200)),
+    # --- prevention (issue #20): problems are for managers; department work for every clerk
+    "complaints:problems": ("GET", "/complaints/problems/", (302, 403, 200, 200, 200, 200)),
+    "complaints:problem": ("GET", "/complaints/problems/{problem}/", (302, 403, 200, 200, 200, 200)),
+    "complaints:problem[missing]": ("GET", "/complaints/problems/999999/", (302, 403, 404, 404, 404, 404)),
+    "complaints:problem_act": (
+        "POST",
+        "/complaints/problems/{problem}/owner/",
+        (302, 403, 400, 400, 403, 400),
+    ),
+    "complaints:action_move": (
+        "POST",
+        "/complaints/departments/actions/999999/acknowledge/",
+        (302, 302, 302, 302, 403, 302),
+    ),
+    "complaints:courtesy_column": (
+        "GET",
+        "/complaints/panels/courtesy/?stay={stay}",
+        (302, 200, 200, 200, 403, 200),
+    ),
+    "complaints:compliments": ("GET", "/complaints/compliments/", (302, 403, 200, 200, 200, 200)),
+    "complaints:compliments[csv]": (
+        "GET",
+        "/complaints/compliments/?format=csv",
+        (302, 403, 200, 200, 200, 200),
+    ),
+    "complaints:compliment_create": (
+        "GET",
+        "/complaints/compliments/new/?stay={stay}",
+        (302, 200, 200, 200, 403, 200),
+    ),
+    "complaints:bell": ("GET", "/complaints/notifications/bell/", (302, 200, 200, 200, 403, 200)),
     "complaints:notifications": ("GET", "/complaints/notifications/", (302, 200, 200, 200, 200, 200)),
     "complaints:dashboard": ("GET", "/complaints/dashboard/", (302, 403, 200, 200, 200, 200)),
     "complaints:review": ("GET", "/complaints/review/", (302, 403, 200, 200, 200, 200)),
@@ -270,6 +301,9 @@ ADMIN_MODELS = {
     "complaints.remedy": EDITABLE,
     "complaints.authoritylimit": EDITABLE,
     "complaints.approvalrequest": READ_ONLY,
+    "complaints.problemtrigger": EDITABLE,
+    "complaints.problem": READ_ONLY,
+    "complaints.compliment": READ_ONLY,
     "complaints.servicelevelrule": EDITABLE,
     "complaints.digestsetting": EDITABLE,
     "complaints.shift": EDITABLE,
@@ -305,7 +339,7 @@ def _url_names(resolver=None, namespace: str = "") -> set[str]:
 
 
 def _ids() -> dict[str, int]:
-    from complaints.models import Complaint, Department, Handover, IncomingMessage
+    from complaints.models import Complaint, Department, Handover, IncomingMessage, Problem
     from guests.models import Stay, StayStatus
     from rooms.models import Room
 
@@ -323,6 +357,7 @@ def _ids() -> dict[str, int]:
         "sensitive": Complaint.objects.get(property__code="SHA", category__is_sensitive=True).pk,
         "dept": Department.objects.filter(property__code="SHA").order_by("pk").first().pk,
         "hgh_dept": Department.objects.filter(property__code="HGH").order_by("pk").first().pk,
+        "problem": Problem.objects.filter(property__code="SHA").order_by("pk").first().pk,
         "handover": Handover.objects.filter(property__code="SHA").order_by("pk").first().pk,
         "incoming": IncomingMessage.objects.filter(property__code="SHA", status="new")
         .order_by("pk")

@@ -30,11 +30,12 @@ NOT_FUZZED = {"/logout/", "/login/"}
 
 def _form_field_names() -> list[str]:
     from complaints import forms as complaint_forms
+    from complaints import prevention_forms
     from guests import forms as guest_forms
     from rooms import forms as room_forms
 
     names = set()
-    for module in (complaint_forms, guest_forms, room_forms):
+    for module in (complaint_forms, prevention_forms, guest_forms, room_forms):
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, django_forms.BaseForm) and cls.__module__ == module.__name__:
                 names |= set(cls.base_fields)

@@ -50,6 +50,8 @@ TARGETS = {
     "log_case": 0.20,
     # The shift start page (issue #19).
     "shift": 0.20,
+    # The problems list (issue #20).
+    "problems": 0.20,
 }
 BENCH_USER = "grm"
 HOST = "127.0.0.1"
@@ -381,6 +383,7 @@ class Command(BaseCommand):
             ),
             Page("open cases, first page", "/complaints/?status=open", "cases"),
             Page("open cases, deep page", f"/complaints/?status=open&page={s['deep_open_page']}", "cases"),
+            Page("problems, open, oldest first", "/complaints/problems/", "problems"),
             Page("open cases, 100 rows a page", "/complaints/?status=open&per_page=100", None),
             Page("case page", "/complaints/{case}/", "case"),
             Page("guest profile", "/guests/{guest}/", "profile"),

@@ -1,0 +1,289 @@
+"""Problems across rooms (issue #20): raised by the trigger, decided, corrected, verified, reopened."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from complaints import reminders, services
+from complaints.models import (
+    ApprovalRequest,
+    Notification,
+    Problem,
+    ProblemEventKind,
+    ProblemGrouping,
+    ProblemScope,
+    ProblemState,
+    ProblemTrigger,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+)
+from hotel_crm import roles
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def engineering(sha):
+    return factories.make_department(sha, "engineering", categories=["Air conditioning", "Plumbing"])
+
+
+@pytest.fixture
+def aircon(engineering):
+    return engineering.categories.get(name_en="Air conditioning")
+
+
+@pytest.fixture
+def trigger(sha):
+    # Three different rooms within 14 days, the same category: one problem.
+    return ProblemTrigger.objects.create(
+        property=sha, scope=ProblemScope.ROOMS, group_by=ProblemGrouping.CATEGORY, threshold=3, window_days=14
+    )
+
+
+@pytest.fixture
+def duty(sha):
+    return factories.make_staff("duty_mgr", roles_at={sha: roles.DUTY_MANAGER})
+
+
+def _case(sha, clerk, department, category, room, *, when=None):
+    return factories.log_case(
+        sha, clerk, department=department, category=category, room=room, reported_at=when, now=when
+    )
+
+
+def _rooms(sha, *numbers):
+    return [factories.make_room(sha, n) for n in numbers]
+
+
+def test_the_same_fault_in_three_rooms_raises_one_problem_with_its_cases(
+    sha, clerk, grm, engineering, aircon, trigger
+):
+    # Given the trigger "3 rooms in 14 days, same category" and the air conditioning failing in two rooms
+    r1, r2, r3 = _rooms(sha, "2101", "2205", "2310")
+    now = timezone.now()
+    first = _case(sha, clerk, engineering, aircon, r1, when=now - 10 * DAY)
+    second = _case(sha, clerk, engineering, aircon, r2, when=now - 5 * DAY)
+    # Then below the trigger there is no problem
+    assert not Problem.objects.exists()
+    # When a third room complains of it
+    third = _case(sha, clerk, engineering, aircon, r3, when=now)
+    # Then one problem is raised, holding the three cases, and the managers are told
+    problem = Problem.objects.get()
+    assert problem.state == ProblemState.RAISED and problem.category == aircon
+    assert set(problem.cases.all()) == {first, second, third}
+    assert problem.events.filter(kind=ProblemEventKind.RAISED).exists()
+    assert Notification.objects.filter(recipient=grm, url=problem.get_absolute_url()).exists()
+
+
+def test_below_the_trigger_no_problem_is_raised(sha, clerk, engineering, aircon, trigger):
+    # Given three cases, but two in the same room and one outside the 14-day window
+    r1, r2, r3 = _rooms(sha, "2101", "2205", "2310")
+    now = timezone.now()
+    _case(sha, clerk, engineering, aircon, r1, when=now - 20 * DAY)  # too long ago
+    _case(sha, clerk, engineering, aircon, r2, when=now - 2 * DAY)
+    _case(sha, clerk, engineering, aircon, r2, when=now - DAY)  # the same room again
+    _case(
+        sha, clerk, engineering, engineering.categories.get(name_en="Plumbing"), r3, when=now
+    )  # another fault
+    # Then nothing is raised: two rooms of air conditioning within the window, not three
+    assert not Problem.objects.exists()
+
+
+def test_a_floor_trigger_counts_rooms_of_one_floor_only(sha, clerk, engineering, aircon):
+    # Given "2 rooms on one floor, by department"
+    ProblemTrigger.objects.create(
+        property=sha,
+        scope=ProblemScope.FLOOR,
+        group_by=ProblemGrouping.DEPARTMENT,
+        threshold=2,
+        window_days=7,
+    )
+    a, b, c = _rooms(sha, "2101", "2202", "2203")
+    _case(sha, clerk, engineering, aircon, a)
+    _case(sha, clerk, engineering, aircon, b)
+    assert not Problem.objects.exists()  # floors 21 and 22: one room each
+    _case(sha, clerk, engineering, engineering.categories.get(name_en="Plumbing"), c)
+    problem = Problem.objects.get()
+    assert problem.floor == 22 and problem.category is None and problem.cases.count() == 2
+
+
+def test_a_later_case_joins_the_open_problem(sha, clerk, engineering, aircon, trigger):
+    rooms = _rooms(sha, "2101", "2205", "2310", "2402")
+    for room in rooms[:3]:
+        _case(sha, clerk, engineering, aircon, room)
+    fourth = _case(sha, clerk, engineering, aircon, rooms[3])
+    problem = Problem.objects.get()
+    assert fourth in problem.cases.all() and problem.cases.count() == 4
+
+
+@pytest.fixture
+def problem(sha, clerk, engineering, aircon, trigger):
+    for room in _rooms(sha, "2101", "2205", "2310"):
+        _case(sha, clerk, engineering, aircon, room)
+    return Problem.objects.get()
+
+
+def test_a_decision_request_is_routed_to_those_who_decide_and_decided(problem, grm, duty, clerk):
+    # Given the owner asks a superior to decide something that is not money
+    request = services.problem_request_decision(
+        problem=problem, actor=grm, question="Run the cooling season two weeks longer", reason="17 rooms"
+    )
+    # Then it is an approval request like an offer's, routed to the duty manager (who decides problems)
+    assert request.state == ApprovalRequest.State.PENDING and request.offer is None
+    assert Notification.objects.filter(recipient=duty, text__contains="Run the cooling").exists()
+    assert not Notification.objects.filter(recipient=clerk, text__contains="Run the cooling").exists()
+    # And a front-desk clerk cannot decide it, nor the requester
+    with pytest.raises(services.ComplaintError):
+        services.approval_decide(approval=request, approver=clerk, approve=True)
+    with pytest.raises(services.ComplaintError):
+        services.approval_decide(approval=request, approver=grm, approve=True)
+    # When the duty manager decides through the same service as offers
+    services.approval_decide(approval=request, approver=duty, approve=True, note="Agreed")
+    request.refresh_from_db()
+    assert request.state == ApprovalRequest.State.APPROVED and request.decided_by == duty
+    assert problem.events.filter(kind=ProblemEventKind.DECIDED, actor=duty).exists()
+    assert Notification.objects.filter(recipient=grm, text__contains="Decided yes").exists()
+
+
+def test_declining_a_decision_needs_a_reason(problem, grm, duty):
+    request = services.problem_request_decision(problem=problem, actor=grm, question="Replace the boiler")
+    with pytest.raises(services.ComplaintError):
+        services.approval_decide(approval=request, approver=duty, approve=False, note="")
+    request.refresh_from_db()
+    assert request.state == ApprovalRequest.State.PENDING
+
+
+def _to_verifying(problem, grm, engineer):
+    services.problem_set_owner(problem=problem, actor=grm, expected_version=problem.version, owner=grm)
+    problem.refresh_from_db()
+    services.problem_record_root_cause(
+        problem=problem, actor=grm, expected_version=problem.version, root_cause="Chiller set too warm"
+    )
+    problem.refresh_from_db()
+    services.problem_plan_action(
+        problem=problem,
+        actor=grm,
+        expected_version=problem.version,
+        corrective_action="Reset the chiller to 7 °C",
+        action_owner=engineer,
+        due_at=timezone.now() + DAY,
+    )
+    problem.refresh_from_db()
+    services.problem_complete_action(problem=problem, actor=engineer, expected_version=problem.version)
+    problem.refresh_from_db()
+    return problem
+
+
+def test_a_problem_cannot_close_before_the_verification_period(problem, grm, clerk):
+    # Given the corrective action is done: verification (14 days without a repeat) starts
+    problem = _to_verifying(problem, grm, clerk)
+    assert problem.state == ProblemState.VERIFYING
+    # When the manager tries to close it the next day
+    with pytest.raises(services.ProblemError, match="verification period"):
+        services.problem_close(
+            problem=problem, actor=grm, expected_version=problem.version, now=timezone.now() + DAY
+        )
+    # Then it stays open; after the period it closes
+    problem.refresh_from_db()
+    assert problem.state == ProblemState.VERIFYING
+    services.problem_close(
+        problem=problem, actor=grm, expected_version=problem.version, now=timezone.now() + 15 * DAY
+    )
+    problem.refresh_from_db()
+    assert problem.state == ProblemState.CLOSED
+
+
+def test_a_repeat_during_verification_reopens_the_problem(sha, problem, grm, clerk, engineering, aircon):
+    problem = _to_verifying(problem, grm, clerk)
+    # When the fault comes back in another room
+    repeat = _case(sha, clerk, engineering, aircon, factories.make_room(sha, "2501"))
+    # Then the problem is back to corrective action, verification cleared, the owner told
+    problem.refresh_from_db()
+    assert problem.state == ProblemState.ACTING and problem.verification_ends_at is None
+    assert problem.reopened_count == 1 and repeat in problem.cases.all()
+    assert problem.events.filter(kind=ProblemEventKind.REOPENED, complaint=repeat).exists()
+    assert Notification.objects.filter(recipient=grm, text__contains="reopened").exists()
+    # And it cannot be closed now
+    with pytest.raises(services.ProblemError):
+        services.problem_close(
+            problem=problem, actor=grm, expected_version=problem.version, now=timezone.now() + 30 * DAY
+        )
+
+
+def test_a_repeat_soon_after_closing_reopens_it(sha, problem, grm, clerk, engineering, aircon):
+    problem = _to_verifying(problem, grm, clerk)
+    Problem.objects.filter(pk=problem.pk).update(verification_ends_at=timezone.now() - DAY)
+    problem.refresh_from_db()
+    services.problem_close(problem=problem, actor=grm, expected_version=problem.version)
+    _case(sha, clerk, engineering, aircon, factories.make_room(sha, "2501"))
+    problem.refresh_from_db()
+    assert problem.state == ProblemState.ACTING and Problem.objects.count() == 1
+
+
+def test_the_corrective_action_needs_the_root_cause_first(problem, grm):
+    with pytest.raises(services.ProblemError, match="root cause"):
+        services.problem_plan_action(
+            problem=problem,
+            actor=grm,
+            expected_version=problem.version,
+            corrective_action="Reset",
+            action_owner=grm,
+            due_at=timezone.now() + DAY,
+        )
+
+
+def test_a_stale_page_cannot_overwrite_the_problem(problem, grm):
+    services.problem_record_root_cause(
+        problem=problem, actor=grm, expected_version=problem.version, root_cause="First"
+    )
+    with pytest.raises(services.StaleProblem):
+        services.problem_record_root_cause(
+            problem=problem, actor=grm, expected_version=problem.version, root_cause="Second"
+        )
+
+
+def test_an_overdue_corrective_action_is_reminded_and_escalated(problem, grm, clerk, duty):
+    # Given a corrective action due tomorrow
+    services.problem_record_root_cause(
+        problem=problem, actor=grm, expected_version=problem.version, root_cause="x"
+    )
+    problem.refresh_from_db()
+    due = timezone.now() + DAY
+    services.problem_plan_action(
+        problem=problem,
+        actor=grm,
+        expected_version=problem.version,
+        corrective_action="Reset",
+        action_owner=clerk,
+        due_at=due,
+    )
+    # Then the owner is reminded when due and the managers a day later, through the reminder outbox
+    planned = Reminder.objects.filter(
+        problem=problem, subject="problem_action", status=ReminderStatus.PENDING
+    )
+    assert planned.filter(kind=ReminderKind.DUE, recipient=clerk, due_at=due).exists()
+    assert planned.filter(kind=ReminderKind.ESCALATION, recipient=duty).exists()
+    escalation = planned.filter(kind=ReminderKind.ESCALATION, recipient=duty).get()
+    assert reminders.deliver(reminder_id=escalation.pk)
+    assert Notification.objects.filter(recipient=duty, url=problem.get_absolute_url()).exists()
+    # And once done, the action's reminders are cancelled
+    problem.refresh_from_db()
+    services.problem_complete_action(problem=problem, actor=clerk, expected_version=problem.version)
+    assert not Reminder.objects.filter(
+        problem=problem, subject="problem_action", status=ReminderStatus.PENDING
+    ).exists()
+
+
+def test_sensitive_cases_are_not_pooled_into_problems(sha, clerk, trigger):
+    security = factories.make_department(sha, "security", categories=["Harassment"])
+    harassment = security.categories.get()
+    harassment.is_sensitive = True
+    harassment.save()
+    for room in _rooms(sha, "2101", "2205", "2310"):
+        _case(sha, clerk, security, harassment, room)
+    assert not Problem.objects.exists()
