@@ -216,3 +216,6 @@ class GuestCheckAdmin(
     list_filter = ["kind", "answer"]
     list_select_related = ["complaint", "property"]
     exclude = ["nonce"]
+
+
+from complaints import channel_admin  # noqa: E402, F401 (the channels' admin pages, ADR 0020)

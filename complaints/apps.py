@@ -21,3 +21,6 @@ class ComplaintsConfig(AppConfig):
 
         register_stay_filters()
         from complaints import system_text  # noqa: F401 (registers the app's system text keys)
+        from complaints.channels import receivers as channel_receivers
+
+        channel_receivers.connect()

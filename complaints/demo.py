@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints import services
+from complaints.channels.demo import load_demo_channels
 from complaints.models import (
     AuthorityLimit,
     Category,
@@ -187,6 +188,7 @@ def load_demo() -> dict[str, int]:
     added["guests"] = load_demo_guests()
     added["complaints"] = load_demo_complaints()
     load_demo_shift()
+    load_demo_channels()  # the intake queue's demo messages (ADR 0020)
     return added
 
 

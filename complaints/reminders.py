@@ -37,8 +37,10 @@ from complaints.models import (
     ReminderStatus,
     ServiceLevelRule,
     Severity,
+    TeamAlertKind,
 )
 from complaints.selectors import complaints_visible_to, staff_who_may_see
+from complaints.team_chat import team_alert_send
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import StayStatus
 from hotel_crm import dates, roles
@@ -533,6 +535,11 @@ def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email
         reminder.status = ReminderStatus.SENT
         reminder.sent_at = now or timezone.now()
         reminder.save(update_fields=["status", "sent_at"])
+        # The hotel's team chat too (ADR 0020): an outbox row in this transaction, posted after it.
+        if reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2):
+            _team_chat_escalation(reminder, now)
+        elif handover is not None:
+            _team_chat_handover(reminder, handover, now)
         # Last, still inside the transaction: a worker killed while sending leaves the row to be sent
         # again; only a failing commit after a sent email is left, and deliver() records that one.
         if email and reminder.recipient.email:
@@ -545,6 +552,41 @@ def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email
             )
             progress["emailed"] = True
     return True
+
+
+def _team_chat_handover(reminder: Reminder, handover: Handover, now: dt.datetime | None) -> None:
+    """An unacknowledged handover in the team chat, once per handover and due time (quiet hours apply)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = handover_text(handover)
+    team_alert_send(
+        prop=reminder.property,
+        kind=TeamAlertKind.HANDOVER,
+        text=text,
+        key=f"handover:{handover.pk}:{int(reminder.due_at.timestamp())}",
+        now=now,
+    )
+
+
+def _team_chat_escalation(reminder: Reminder, now: dt.datetime | None) -> None:
+    """The escalation in the hotel's team chat too (once per case, step and level, however many managers).
+
+    The chat is read on phones by the whole group: the text names the case and the step, not the guest.
+    """
+    complaint = reminder.complaint
+    assert complaint is not None
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Escalation: case %(ref)s (%(severity)s) is overdue at the step “%(step)s”.") % {
+            "ref": complaint.reference,
+            "severity": complaint.get_severity_display(),
+            "step": complaint.get_status_display(),
+        }
+    team_alert_send(
+        prop=reminder.property,
+        kind=TeamAlertKind.ESCALATION,
+        text=text,
+        key=f"escalation:{complaint.pk}:{reminder.kind}:{reminder.subject}:{int(reminder.due_at.timestamp())}",
+        now=now,
+    )
 
 
 def lateness_percentiles(prop: Property, *, since: dt.datetime | None = None) -> dict:

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from kombu.exceptions import OperationalError
 
-from complaints import dashboard, guest_voice, rate_limit, reminders
+from complaints import channels, dashboard, guest_voice, rate_limit, reminders, team_chat
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +70,44 @@ def rate_limit_prune() -> int:
 def dashboard_snapshots_refresh() -> int:
     """Recompute the dashboard's standard periods for every hotel; safe to run twice (ADR 0013)."""
     return dashboard.snapshots_refresh()
+
+
+# --- Guests' own channels and team-chat alerts (ADR 0020) ---------------------------------------
+
+
+@shared_task(name="complaints.mailboxes_poll", ignore_result=True)
+def mailboxes_poll() -> int:
+    """Beat: fetch new mail of every hotel mailbox that has IMAP; duplicates are ignored."""
+    return channels.mailboxes_poll()
+
+
+@shared_task(name="complaints.wechat_message_process", ignore_result=True, acks_late=True)
+def wechat_message_process(account_id: int, xml: str) -> None:
+    """Store a verified WeChat message (the callback answered within WeChat's five seconds already)."""
+    channels.wechat_message_process(account_id=account_id, xml=xml.encode())
+
+
+@shared_task(name="complaints.outgoing_reply_deliver", ignore_result=True, acks_late=True)
+def outgoing_reply_deliver(reply_id: int) -> None:
+    channels.reply_deliver(reply_id=reply_id)
+
+
+@shared_task(name="complaints.team_alert_deliver", ignore_result=True, acks_late=True)
+def team_alert_deliver(alert_id: int) -> None:
+    team_chat.team_alert_deliver(alert_id=alert_id)
+
+
+@shared_task(name="complaints.channels_dispatch", ignore_result=True)
+def channels_dispatch() -> int:
+    """Beat: team-chat alerts and replies whose time has come (retries, quiet hours over, lost messages)."""
+    sent = 0
+    try:
+        for alert_id in team_chat.team_alerts_due():
+            team_alert_deliver.apply_async((alert_id,), retry=False)
+            sent += 1
+        for reply_id in channels.replies_due():
+            outgoing_reply_deliver.apply_async((reply_id,), retry=False)
+            sent += 1
+    except OperationalError:
+        log.warning("Broker unavailable: due alerts and replies wait for the next run")
+    return sent

@@ -5,6 +5,7 @@ Celery broker under var/. Production differs only by environment variables;
 without DEBUG it refuses to start unless SECRET_KEY and ALLOWED_HOSTS are set.
 """
 
+import secrets
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hotel_crm.api",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +237,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.guest_checks_dispatch",
         "schedule": env.float("GUEST_CHECK_DISPATCH_SECONDS", default=60),
     },
+    # Guests' own channels (ADR 0020): the hotel mailboxes over IMAP; team-chat alerts and replies due.
+    "mailboxes-poll": {
+        "task": "complaints.mailboxes_poll",
+        "schedule": env.float("MAILBOX_POLL_SECONDS", default=60),
+    },
+    "channels-dispatch": {"task": "complaints.channels_dispatch", "schedule": 30.0},
     # The guest pages' rate-limit windows long past: the table grows with every hit otherwise.
     "rate-limit-prune": {
         "task": "complaints.rate_limit_prune",
@@ -245,6 +253,15 @@ CELERY_BEAT_SCHEDULE = {
 # recomputes a snapshot itself (beat stopped): ADR 0013.
 DASHBOARD_SNAPSHOT_DAYS = env.list("DASHBOARD_SNAPSHOT_DAYS", cast=int, default=[7, 30, 90])
 DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
+
+# --- Inbound email webhooks of the mail services (django-anymail, ADR 0020): they must authenticate
+# with HTTP basic auth "user:password". Unset, a random secret is made, so no webhook is accepted.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default="") or f"unset:{secrets.token_urlsafe(24)}",
+}
+# The services whose inbound webhook is served. These three need only the secret above; others (mailgun,
+# brevo, postal, resend …) need their own signing key in ANYMAIL as well, then can be added here.
+ANYMAIL_INBOUND_SERVICES = env.list("ANYMAIL_INBOUND_SERVICES", default=["postmark", "mailjet", "sparkpost"])
 
 # --- Cache: per process unless REDIS_URL is set. The API's per-token rate limit counts in the
 # cache, so with several web processes it only holds across them on Redis.

@@ -38,6 +38,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The guest's own answer: public, short enough for a QR code.
     path("g/", include("complaints.guest_urls")),
+    # Guests' own channels calling in: WeChat's callback, the mail services' inbound webhooks (ADR 0020).
+    path("channels/", include("complaints.channel_urls")),
 ]
 if settings.BENCH_FLOOR:
     # Benchmark only: H0, reached through hotel_crm.bench_floor's handler with no middleware.

@@ -16,6 +16,7 @@ XDIST_GROUPS = {
     "tests/complaints/test_reminder_reliability.py::": "celery_worker",
     "tests/complaints/test_reminder_db_faults.py::": "celery_worker",
     "tests/hotel_crm/test_tasks.py::test_heartbeat_task_travels_through_the_broker": "celery_worker",
+    "tests/complaints/channels/test_celery_paths.py::": "celery_worker",
     "tests/e2e/": "browser",
     "tests/test_query_plans.py::": "query_plans",
 }

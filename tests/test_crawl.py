@@ -46,7 +46,7 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _ids():
-    from complaints.models import Complaint, FollowUpAction, Handover, Problem
+    from complaints.models import Complaint, FollowUpAction, Handover, IncomingMessage, Problem
     from guests.models import Guest, Stay
     from hotel_crm.models import TOTPDevice
     from rooms.models import Room
@@ -67,6 +67,11 @@ def _ids():
             {a.state: a.pk for a in FollowUpAction.objects.order_by("pk")}.values()
         ),
         "/complaints/shift/handovers/": list(Handover.objects.values_list("pk", flat=True)[:2]),
+        # issue #23: the intake queue's demo messages, and a case's messages panel
+        "/complaints/intake/cases/": list(
+            {c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()
+        ),
+        "/complaints/intake/": list(IncomingMessage.objects.values_list("pk", flat=True)[:3]),
         # one case in each step
         "/complaints/": list({c.status: c.pk for c in Complaint.objects.order_by("pk")}.values()),
         "/api/v1/guests/": list(Guest.objects.values_list("pk", flat=True)[:2]),

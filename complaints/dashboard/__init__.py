@@ -11,6 +11,7 @@ from complaints.dashboard.breakdowns import (
     recurring_problems,
     weekly_trend,
 )
+from complaints.dashboard.channels import channel_intake_times
 from complaints.dashboard.cohorts import BENCHMARK, cohort_guests, return_cohorts
 from complaints.dashboard.departments import department_times
 from complaints.dashboard.kpis import kpi_table, kpis
@@ -27,6 +28,7 @@ __all__ = [
     "Period",
     "breakdowns",
     "cases_in",
+    "channel_intake_times",
     "cohort_guests",
     "department_times",
     "guest_unhappy_answers",

@@ -55,6 +55,7 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PHONE = "phone", _("Phone")
     EMAIL = "email", _("Email")
+    WECHAT = "wechat", _("WeChat")
     REVIEW_SITE = "review_site", _("Review site")
     SURVEY = "survey", _("Survey")
     COURTESY_CHECK = "courtesy_check", _("Courtesy check")

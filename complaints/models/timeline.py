@@ -40,6 +40,9 @@ class EventKind(models.TextChoices):
     REVIEWED = "reviewed", _("Reviewed by a manager")
     GUEST_LINK = "guest_link", _("Link for the guest's answer")
     GUEST_VERDICT = "guest_verdict", _("The guest's own answer")
+    MESSAGE_IN = "message_in", _("Guest's message")
+    MESSAGE_OUT = "message_out", _("Reply to the guest")
+    PUBLIC_REPLY = "public_reply", _("Public reply to the review")
 
 
 class ComplaintEvent(models.Model):

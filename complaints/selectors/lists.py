@@ -132,6 +132,8 @@ def _filtered(queryset: QuerySet, *, prop: Property, filters: ComplaintFilters, 
         queryset = queryset.filter(department_id=filters.department)
     if filters.severity:
         queryset = queryset.filter(severity=filters.severity)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
     if filters.overdue:
         queryset = queryset.filter(overdue=True)
     if filters.repeat:

@@ -87,6 +87,7 @@ def review_dashboard(request):
                 prop=prop, start=period.start, end=min(period.end, prop.today())
             ),
             "problems": selectors.open_problems_oldest(prop=prop),
+            "channel_intake": dashboard.channel_intake_times(prop, period),
         },
     )
 

@@ -152,6 +152,61 @@ MATRIX = {
         "/complaints/panels/arrivals-briefing/",
         (302, 200, 200, 200, 403, 200),
     ),
+    # --- guests' own channels (issue #23): the intake queue is for those who log cases
+    "complaints:intake": ("GET", "/complaints/intake/", (302, 200, 200, 200, 403, 200)),
+    "complaints:intake_detail": ("GET", "/complaints/intake/{incoming}/", (302, 200, 200, 200, 403, 200)),
+    "complaints:intake_to_case": (
+        "POST",
+        "/complaints/intake/{incoming}/case/",
+        (302, 400, 400, 400, 403, 400),
+    ),
+    "complaints:intake_attach": (
+        "POST",
+        "/complaints/intake/{incoming}/attach/",
+        (302, 400, 400, 400, 403, 400),
+    ),
+    "complaints:intake_dismiss": (
+        "POST",
+        "/complaints/intake/{incoming}/dismiss/",
+        (302, 400, 400, 400, 403, 400),
+    ),
+    "complaints:intake_attachment": (
+        "GET",
+        "/complaints/intake/attachments/999999/",
+        (302, 404, 404, 404, 403, 404),
+    ),
+    "complaints:case_messages": (
+        "GET",
+        "/complaints/intake/cases/{case}/messages/",
+        (302, 200, 200, 200, 200, 200),
+    ),
+    "complaints:case_messages[sensitive]": (
+        "GET",
+        "/complaints/intake/cases/{sensitive}/messages/",
+        (302, 404, 200, 404, 404, 200),
+    ),
+    "complaints:case_reply": (
+        "POST",
+        "/complaints/intake/cases/{case}/reply/",
+        (302, 302, 302, 302, 403, 302),
+    ),
+    "complaints:case_reply[sensitive]": (
+        "POST",
+        "/complaints/intake/cases/{sensitive}/reply/",
+        (302, 404, 302, 404, 403, 302),
+    ),
+    "complaints:reviews": ("GET", "/complaints/intake/reviews/", (302, 403, 200, 200, 403, 200)),
+    "complaints:review_reply": (
+        "POST",
+        "/complaints/intake/reviews/999999/reply/",
+        (302, 404, 404, 404, 403, 404),
+    ),
+    # --- the channels calling in: signed (WeChat) or with the webhook secret (mail services); no login
+    "channels:wechat": ("GET", "/channels/wechat/no-such-account/", (404, 404, 404, 404, 404, 404)),
+    "channels:wechat[bad signature]": ("GET", "/channels/wechat/sha-demo/", (403, 403, 403, 403, 403, 403)),
+    "channels:anymail_postmark_inbound_webhook": ("POST", "/channels/postmark/inbound/", (400,) * 6),
+    "channels:anymail_mailjet_inbound_webhook": ("POST", "/channels/mailjet/inbound/", (400,) * 6),
+    "channels:anymail_sparkpost_inbound_webhook": ("POST", "/channels/sparkpost/inbound/", (400,) * 6),
     # --- the guest's own page (a signed link; no login)
     "guest_check": ("GET", "/g/not-a-real-token/", (404, 404, 404, 404, 404, 404)),
     "guest_thanks": ("GET", "/g/thanks/", (200, 200, 200, 200, 200, 200)),
@@ -258,6 +313,13 @@ ADMIN_MODELS = {
     "api.apitoken": EDITABLE,
     "api.webhooksubscription": EDITABLE,
     "api.webhookdelivery": READ_ONLY,
+    # Guests' own channels: set up by superusers; what arrived and what was sent is the record.
+    "complaints.mailbox": EDITABLE,
+    "complaints.wechataccount": EDITABLE,
+    "complaints.reviewsource": EDITABLE,
+    "complaints.teamchathook": EDITABLE,
+    "complaints.teamalert": READ_ONLY,
+    "complaints.incomingmessage": READ_ONLY,
     # The audit trail cannot be edited by anyone; a login lock can be lifted (deleted) early;
     # a lost authenticator is deleted so its owner enrols again.
     "hotel_crm.auditevent": {"add": 403, "change": 200, "delete": 403},
@@ -277,7 +339,7 @@ def _url_names(resolver=None, namespace: str = "") -> set[str]:
 
 
 def _ids() -> dict[str, int]:
-    from complaints.models import Complaint, Department, Handover, Problem
+    from complaints.models import Complaint, Department, Handover, IncomingMessage, Problem
     from guests.models import Stay, StayStatus
     from rooms.models import Room
 
@@ -297,6 +359,10 @@ def _ids() -> dict[str, int]:
         "hgh_dept": Department.objects.filter(property__code="HGH").order_by("pk").first().pk,
         "problem": Problem.objects.filter(property__code="SHA").order_by("pk").first().pk,
         "handover": Handover.objects.filter(property__code="SHA").order_by("pk").first().pk,
+        "incoming": IncomingMessage.objects.filter(property__code="SHA", status="new")
+        .order_by("pk")
+        .first()
+        .pk,
     }
 
 

@@ -1,0 +1,224 @@
+"""Email in and out: MIME parsed defensively, the hotel mailbox polled over IMAP, replies threaded.
+
+A staff reply carries its own Message-ID and In-Reply-To/References of the guest's message; the guest's
+answer names ours in In-Reply-To, so `incoming_receive` puts it on the same case.
+"""
+
+import datetime as dt
+import email
+import email.policy
+import email.utils
+import logging
+import re
+from email.message import Message
+from html.parser import HTMLParser
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.channels import content
+from complaints.channels.intake import Attachment, IncomingInput, incoming_receive
+from complaints.models import Channel, Mailbox, OutgoingReply
+
+log = logging.getLogger(__name__)
+
+MAX_PARTS = 60
+_MSGID = re.compile(r"<[^<>\s]{1,250}>")
+FETCH_BATCH = 50
+
+
+class _Text(HTMLParser):
+    """An HTML body as plain text (scripts and styles dropped): we store and show text only."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in ("br", "p", "div", "li", "tr"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _Text()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):  # very broken markup: keep what was read
+        pass
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts))
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = message.get(name)
+        return str(value) if value is not None else ""
+    except (ValueError, TypeError, LookupError, IndexError, AttributeError):  # a malformed header
+        raw = message.get_all(name, failobj=[""]) if hasattr(message, "get_all") else [""]
+        return str(raw[0]) if raw else ""
+
+
+def _payload_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    text = content.decode_bytes(payload, part.get_content_charset())
+    return html_to_text(text) if part.get_content_type() == "text/html" else text
+
+
+def _parts(message: Message) -> tuple[str, list[Attachment]]:
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[Attachment] = []
+    for n, part in enumerate(message.walk()):
+        if n >= MAX_PARTS:
+            break
+        if part.is_multipart():
+            continue
+        disposition = (part.get_content_disposition() or "").lower()
+        kind = part.get_content_type()
+        if disposition == "attachment" or not kind.startswith("text/"):
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes):
+                attachments.append(Attachment(part.get_filename() or "attachment", kind, data))
+        elif kind == "text/plain":
+            plain.append(_payload_text(part))
+        elif kind == "text/html":
+            html.append(_payload_text(part))
+    return "\n\n".join(plain or html), attachments
+
+
+def email_parse(raw: bytes, *, received_at: dt.datetime | None = None) -> IncomingInput:
+    """A raw RFC 5322 message as an intake input; whatever is malformed is read as far as it goes."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    name, address = email.utils.parseaddr(_header(message, "From"))
+    body, attachments = _parts(message)
+    sent = None
+    try:
+        sent = email.utils.parsedate_to_datetime(_header(message, "Date"))
+    except (TypeError, ValueError, IndexError):
+        sent = None
+    if sent is not None and timezone.is_naive(sent):
+        sent = None
+    threading = f"{_header(message, 'In-Reply-To')} {_header(message, 'References')}"
+    message_id = _MSGID.search(_header(message, "Message-ID"))
+    return IncomingInput(
+        channel=Channel.EMAIL,
+        external_id=message_id.group(0) if message_id else "",
+        sender=address.lower() or name or "?",
+        sender_name=name,
+        subject=_header(message, "Subject"),
+        body=body,
+        raw=raw,
+        received_at=received_at or sent,
+        reply_to_ids=list(dict.fromkeys(_MSGID.findall(threading)))[-20:],
+        attachments=attachments,
+    )
+
+
+def mailbox_poll(*, mailbox_id: int, now: dt.datetime | None = None) -> int:
+    """Fetch the mailbox's messages not seen yet (by UID) into the intake queue; returns how many were new."""
+    from imapclient import IMAPClient
+
+    mailbox = Mailbox.objects.select_related("property").get(pk=mailbox_id)
+    if not (mailbox.is_active and mailbox.imap_host):
+        return 0
+    new = 0
+    with IMAPClient(mailbox.imap_host, port=mailbox.imap_port, ssl=mailbox.imap_ssl, timeout=30) as client:
+        client.login(mailbox.imap_username, mailbox.imap_password)
+        info = client.select_folder(mailbox.imap_folder, readonly=True)
+        validity = int(info.get(b"UIDVALIDITY", 0))
+        last_uid = mailbox.last_uid if mailbox.uid_validity == validity else 0
+        uids = sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
+        for start in range(0, len(uids), FETCH_BATCH):
+            chunk = uids[start : start + FETCH_BATCH]
+            fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
+            for uid in chunk:
+                item = fetched.get(uid, {})
+                raw = item.get(b"BODY[]") or b""
+                arrived = item.get(b"INTERNALDATE")
+                if isinstance(arrived, dt.datetime) and timezone.is_naive(arrived):
+                    arrived = timezone.make_aware(arrived)
+                with transaction.atomic():
+                    _message, created = incoming_receive(
+                        prop=mailbox.property,
+                        data=email_parse(
+                            raw, received_at=arrived if isinstance(arrived, dt.datetime) else None
+                        ),
+                        now=now,
+                    )
+                    new += created
+                    Mailbox.objects.filter(pk=mailbox.pk).update(uid_validity=validity, last_uid=uid)
+    Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=now or timezone.now(), last_error="")
+    return new
+
+
+def mailboxes_poll(now: dt.datetime | None = None) -> int:
+    """Beat: poll every active mailbox that has IMAP; one failing server does not stop the others."""
+    new = 0
+    for mailbox_id in (
+        Mailbox.objects.filter(is_active=True).exclude(imap_host="").values_list("pk", flat=True)
+    ):
+        try:
+            new += mailbox_poll(mailbox_id=mailbox_id, now=now)
+        except Exception as error:  # network, login, protocol: recorded on the mailbox, retried next beat
+            log.warning("Polling mailbox %s failed: %s", mailbox_id, error)
+            Mailbox.objects.filter(pk=mailbox_id).update(last_error=str(error)[:300])
+    return new
+
+
+def mailbox_for_recipients(addresses: list[str]) -> Mailbox | None:
+    wanted = [a.strip().lower() for a in addresses if a and "@" in a][:50]
+    return Mailbox.objects.select_related("property").filter(address__in=wanted, is_active=True).first()
+
+
+def anymail_inbound_received(sender: object, event: object, esp_name: str = "", **kwargs: object) -> None:
+    """django-anymail's normalised inbound signal: the message joins the queue of the hotel it was sent to."""
+    message = getattr(event, "message", None)
+    if message is None:
+        return
+    recipients = [a.addr_spec for a in [*(message.to or []), *(message.cc or [])]]
+    mailbox = mailbox_for_recipients(recipients)
+    if mailbox is None:
+        log.info("Inbound email via %s to %s: no hotel mailbox has that address", esp_name, recipients[:3])
+        return
+    try:
+        raw = message.as_bytes()
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        raw = message.as_string().encode("utf-8", errors="replace")
+    data = email_parse(raw)
+    event_id = getattr(event, "event_id", None)
+    if not data.external_id and event_id:  # no Message-ID header: the service's own id keeps it idempotent
+        data.external_id = f"{esp_name}:{event_id}"
+    incoming_receive(prop=mailbox.property, data=data)
+
+
+def reply_message(reply: OutgoingReply, mailbox: Mailbox | None) -> EmailMessage:
+    """The email of a staff reply, threaded on the guest's message."""
+    source = reply.incoming
+    references = " ".join(
+        [*(source.reply_to_ids.split() if source else []), *([source.external_id] if source else [])]
+    )
+    headers = {"Message-ID": reply.message_id}
+    if source and source.external_id.startswith("<"):
+        headers["In-Reply-To"] = source.external_id
+        headers["References"] = references[-900:]
+    return EmailMessage(
+        subject=reply.subject,
+        body=reply.body,
+        from_email=mailbox.address if mailbox else None,
+        to=[reply.recipient],
+        headers=headers,
+    )

@@ -1,0 +1,218 @@
+"""Email: a real IMAP server (Debian's dovecot, started by the tests), threaded replies, anymail."""
+
+import base64
+import json
+from email.message import EmailMessage
+
+import pytest
+from django.core import mail
+from imapclient import IMAPClient
+
+from complaints import channels, services
+from complaints.models import (
+    Channel,
+    ComplaintEvent,
+    EventKind,
+    IncomingMessage,
+    IncomingStatus,
+    Mailbox,
+    OutgoingReply,
+    OutgoingReplyStatus,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _guest_email(
+    message_id: str, body: str, *, subject="Air conditioning broken", in_reply_to: str = ""
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Li Na <li.na@guest.example>"
+    message["To"] = "frontoffice@sha.example"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message["Date"] = "Mon, 07 Dec 2026 01:05:00 +0800"
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message.set_content(body)
+    return message.as_bytes()
+
+
+@pytest.fixture
+def imap_mailbox(sha, dovecot):
+    """The hotel mailbox, on the real IMAP server, emptied for this test."""
+    with IMAPClient(dovecot.host, port=dovecot.port, ssl=False) as client:
+        client.login(dovecot.user, dovecot.password)
+        client.select_folder("INBOX")
+        if uids := client.search(["ALL"]):
+            client.delete_messages(uids)
+            client.expunge()
+    return Mailbox.objects.create(
+        property=sha,
+        address="frontoffice@sha.example",
+        imap_host=dovecot.host,
+        imap_port=dovecot.port,
+        imap_ssl=False,
+        imap_username=dovecot.user,
+        imap_password=dovecot.password,
+    )
+
+
+def _deliver(dovecot, raw: bytes) -> None:
+    """Put a message in the hotel mailbox as the mail server would (IMAP APPEND)."""
+    with IMAPClient(dovecot.host, port=dovecot.port, ssl=False) as client:
+        client.login(dovecot.user, dovecot.password)
+        client.append("INBOX", raw)
+
+
+def test_an_email_in_the_hotel_mailbox_becomes_an_intake_item_once(dovecot, imap_mailbox):
+    # Given a guest's email in the hotel mailbox on a real IMAP server
+    raw = _guest_email("<guest-1@guest.example>", "The air conditioning in 2101 is broken. It is 1 a.m.")
+    _deliver(dovecot, raw)
+    # When beat polls the mailbox
+    assert channels.mailboxes_poll() == 1
+    # Then one intake item holds the email, its raw bytes unchanged
+    message = IncomingMessage.objects.get()
+    assert (message.channel, message.sender, message.sender_name) == (
+        Channel.EMAIL,
+        "li.na@guest.example",
+        "Li Na",
+    )
+    assert message.subject == "Air conditioning broken"
+    assert "2101 is broken" in message.body
+    assert bytes(message.raw).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
+    assert message.status == IncomingStatus.NEW
+    # And polling again (or after the UID watermark is lost) adds nothing
+    assert channels.mailboxes_poll() == 0
+    Mailbox.objects.filter(pk=imap_mailbox.pk).update(last_uid=0)
+    assert channels.mailboxes_poll() == 0
+    assert IncomingMessage.objects.count() == 1
+
+
+def test_a_staff_reply_threads_and_the_guest_answer_joins_the_same_case(dovecot, imap_mailbox, clerk):
+    # Given a case logged from a guest's email that came in over IMAP
+    _deliver(dovecot, _guest_email("<guest-2@guest.example>", "No hot water in room 1808."))
+    channels.mailboxes_poll()
+    message = IncomingMessage.objects.get()
+    department = factories.make_department(imap_mailbox.property, "engineering")
+    case = channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(
+            guest_words=message.body, department=department, complainant_name="Li Na"
+        ),
+    )
+    # When staff reply from the case
+    reply = channels.reply_send(
+        complaint=case, actor=clerk, body="We are so sorry. An engineer is on the way."
+    )
+    channels.reply_deliver(reply_id=reply.pk)
+    # Then the email goes out threaded on the guest's message
+    reply.refresh_from_db()
+    assert reply.status == OutgoingReplyStatus.SENT
+    sent = mail.outbox[-1]
+    assert sent.to == ["li.na@guest.example"]
+    assert sent.from_email == "frontoffice@sha.example"
+    assert sent.subject == "Re: Air conditioning broken"
+    headers = sent.message()
+    assert headers["Message-ID"] == reply.message_id
+    assert headers["In-Reply-To"] == "<guest-2@guest.example>"
+    assert "<guest-2@guest.example>" in headers["References"]
+    # When the guest answers that email (their mail program sets In-Reply-To to our Message-ID)
+    _deliver(
+        dovecot,
+        _guest_email(
+            "<guest-3@guest.example>",
+            "Thank you, it works now.",
+            subject="Re: Air",
+            in_reply_to=reply.message_id,
+        ),
+    )
+    assert channels.mailboxes_poll() == 1
+    # Then the answer is attached to the same case at once, not left in the queue
+    answer = IncomingMessage.objects.get(external_id="<guest-3@guest.example>")
+    assert answer.status == IncomingStatus.ATTACHED and answer.complaint == case
+    notes = list(
+        ComplaintEvent.objects.filter(complaint=case, kind=EventKind.MESSAGE_IN).values_list(
+            "note", flat=True
+        )
+    )
+    assert any("it works now" in note for note in notes)
+    assert ComplaintEvent.objects.filter(complaint=case, kind=EventKind.MESSAGE_OUT).count() == 1
+
+
+def test_a_mailbox_that_cannot_be_reached_records_the_error_and_others_still_poll(sha, dovecot, imap_mailbox):
+    Mailbox.objects.create(
+        property=sha, address="closed@sha.example", imap_host="127.0.0.1", imap_port=1, imap_ssl=False
+    )
+    _deliver(dovecot, _guest_email("<guest-4@guest.example>", "Hello"))
+    assert channels.mailboxes_poll() == 1
+    assert Mailbox.objects.get(address="closed@sha.example").last_error
+
+
+def test_a_reply_needs_a_case_that_came_from_a_channel(sha, clerk):
+    case = factories.log_case(sha, clerk)
+    with pytest.raises(channels.IntakeError):
+        channels.reply_send(complaint=case, actor=clerk, body="Hello")
+    assert not OutgoingReply.objects.exists()
+
+
+# --- django-anymail's inbound webhooks (Postmark's format here; every service gives the same signal) ---
+
+
+def _postmark(raw: bytes | None = None, **fields):
+    payload = {
+        "FromFull": {"Email": "wang@guest.example", "Name": "Wang Wei"},
+        "ToFull": [{"Email": "frontoffice@sha.example", "Name": ""}],
+        "Subject": "Breakfast was cold",
+        "TextBody": "The breakfast buffet was cold this morning.",
+        "MessageID": "0f1e2d3c-postmark",
+        "Headers": [{"Name": "Message-ID", "Value": "<pm-1@guest.example>"}],
+        "Attachments": [],
+        **fields,
+    }
+    if raw is not None:
+        payload["RawEmail"] = raw.decode()
+    return json.dumps(payload)
+
+
+def _auth(user="mailsvc", password="inbound-secret"):
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture
+def webhook_secret(settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "mailsvc:inbound-secret"}
+
+
+def test_an_anymail_inbound_webhook_creates_an_intake_item(client, mailbox, webhook_secret):
+    # When the mail service posts an inbound email addressed to the hotel's mailbox
+    response = client.post(
+        "/channels/postmark/inbound/", _postmark(), content_type="application/json", **_auth()
+    )
+    # Then it is accepted and waits in that hotel's intake queue
+    assert response.status_code == 200
+    message = IncomingMessage.objects.get()
+    assert message.property == mailbox.property
+    assert (message.sender, message.subject) == ("wang@guest.example", "Breakfast was cold")
+    assert "buffet was cold" in message.body
+    # And the service retrying the same delivery adds nothing
+    client.post("/channels/postmark/inbound/", _postmark(), content_type="application/json", **_auth())
+    assert IncomingMessage.objects.count() == 1
+
+
+def test_an_inbound_webhook_without_the_secret_is_refused(client, mailbox, webhook_secret):
+    response = client.post(
+        "/channels/postmark/inbound/", _postmark(), content_type="application/json", **_auth(password="wrong")
+    )
+    assert response.status_code in (400, 401, 403)
+    assert not IncomingMessage.objects.exists()
+
+
+def test_an_inbound_email_to_an_unknown_address_is_dropped(client, mailbox, webhook_secret):
+    payload = _postmark(ToFull=[{"Email": "someone@else.example", "Name": ""}])
+    response = client.post("/channels/postmark/inbound/", payload, content_type="application/json", **_auth())
+    assert response.status_code == 200
+    assert not IncomingMessage.objects.exists()

@@ -1,0 +1,130 @@
+"""Online reviews: an export read with the source's saved mapping, previewed, deduped; the low-rating rule."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from complaints import channels, services
+from complaints.models import (
+    Channel,
+    ComplaintEvent,
+    EventKind,
+    ImportedReview,
+    IncomingMessage,
+    ReviewSource,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "Review ID,Score,Reviewer,Headline,Comments,Date\n"
+    "r-1,5,Alice,Lovely,Great stay and friendly staff,2026-11-30\n"
+    "r-2,2,Bob,Meh,The lobby was fine,2026-12-01\n"
+    "r-3,4,Chen,,房间很脏，地毯有污渍,2026-12-02\n"
+    "r-4,3,Dana,OK,Average,2026-12-03\n"
+    "r-5,4.5,Eve,Nice,Good breakfast,2026-12-03\n"
+).encode()
+
+
+@pytest.fixture
+def source(sha):
+    return ReviewSource.objects.create(
+        property=sha,
+        name="TripSite",
+        rating_scale=5,
+        low_rating=Decimal("3"),
+        mapping={
+            "external_id": "Review ID",
+            "rating": "Score",
+            "author": "Reviewer",
+            "title": "Headline",
+            "text": "Comments",
+            "posted_at": "Date",
+        },
+    )
+
+
+def test_the_preview_reads_the_export_with_the_saved_mapping_and_marks_what_happens(source):
+    rows = channels.reviews_read(source=source, data=CSV, filename="export.csv")
+    by_id = {r.external_id: r for r in rows}
+    assert by_id["r-1"].author == "Alice" and not by_id["r-1"].to_intake
+    assert by_id["r-2"].to_intake and by_id["r-2"].reason == "low rating"  # 2 of 5
+    assert by_id["r-4"].to_intake and by_id["r-4"].reason == "low rating"  # 3 of 5: at the threshold
+    assert by_id["r-3"].to_intake and by_id["r-3"].reason == "complaint wording"  # 4 of 5, but "脏"
+    assert not by_id["r-5"].to_intake
+    # A preview saves nothing
+    assert not ImportedReview.objects.exists() and not IncomingMessage.objects.exists()
+
+
+def test_import_saves_reviews_once_and_low_or_complaining_ones_join_the_intake_queue(source):
+    rows = channels.reviews_read(source=source, data=CSV, filename="export.csv")
+    assert channels.reviews_import(source=source, rows=rows) == (5, 3)
+    intake = IncomingMessage.objects.filter(channel=Channel.REVIEW_SITE)
+    assert sorted(intake.values_list("external_id", flat=True)) == [
+        f"{source.pk}:r-2",
+        f"{source.pk}:r-3",
+        f"{source.pk}:r-4",
+    ]
+    # The same export again: the preview marks every row a duplicate, the import adds nothing
+    again = channels.reviews_read(source=source, data=CSV, filename="export.csv")
+    assert all(r.duplicate for r in again)
+    assert channels.reviews_import(source=source, rows=again) == (0, 0)
+    assert ImportedReview.objects.count() == 5 and intake.count() == 3
+
+
+def test_json_exports_and_rows_repeated_inside_one_file(source):
+    source.mapping = {"external_id": "id", "rating": "stars", "text": "body"}
+    source.save()
+    data = json.dumps(
+        {"reviews": [{"id": "j1", "stars": 1, "body": "Rude staff"}, {"id": "j1", "stars": 1, "body": "dup"}]}
+    )
+    rows = channels.reviews_read(source=source, data=data.encode(), filename="export.json")
+    assert [r.duplicate for r in rows] == [False, True]
+    assert channels.reviews_import(source=source, rows=rows) == (1, 1)
+
+
+def test_bad_rows_and_bad_files_are_reported_not_imported(source):
+    bad = (
+        b"Review ID,Score,Comments,Date\n,4,no id,2026-12-01\n"
+        b"x1,eleven,bad rating,2026-12-01\nx2,4,bad date,yesterday\n"
+    )
+    rows = channels.reviews_read(source=source, data=bad, filename="e.csv")
+    assert all(r.error for r in rows)
+    assert channels.reviews_import(source=source, rows=rows) == (0, 0)
+    with pytest.raises(channels.IntakeError):
+        channels.reviews_read(source=source, data=b"[not json", filename="e.json")
+    source.mapping = {}
+    with pytest.raises(channels.IntakeError):
+        channels.reviews_read(source=source, data=CSV, filename="e.csv")
+
+
+def test_the_recovery_is_recorded_as_the_public_reply_on_the_case(source, clerk):
+    channels.reviews_import(
+        source=source, rows=channels.reviews_read(source=source, data=CSV, filename="e.csv")
+    )
+    message = IncomingMessage.objects.get(external_id=f"{source.pk}:r-2")
+    case = channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(
+            guest_words=message.body,
+            department=factories.make_department(source.property),
+            complainant_name="Bob",
+        ),
+    )
+    assert case.channel == Channel.REVIEW_SITE
+    review = ImportedReview.objects.get(external_id="r-2")
+    channels.review_public_reply(review=review, actor=clerk, text="Dear Bob, we have renovated the lobby.")
+    review.refresh_from_db()
+    assert review.public_reply.startswith("Dear Bob") and review.public_reply_by == clerk
+    assert ComplaintEvent.objects.filter(complaint=case, kind=EventKind.PUBLIC_REPLY).exists()
+
+
+def test_the_mapping_is_saved_per_source(source):
+    channels.review_source_save_mapping(
+        source=source, mapping={"external_id": "ID", "text": "Body", "bogus": "x"}
+    )
+    source.refresh_from_db()
+    assert source.mapping == {"external_id": "ID", "text": "Body"}
