@@ -1,6 +1,7 @@
 """The shift pages: the start page, the duty log, handing over and acknowledging, the briefing."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -51,6 +52,19 @@ def test_every_item_on_my_shift_links_to_where_it_is_acted_on(sha, clerk, grm, l
     assert f'href="/complaints/shift/handovers/{handover.pk}/"' in page  # unread handover
     assert "Recovered last time" in page
     assert "Fruit for 2305" in page
+
+
+def test_my_shift_counts_what_it_lists(sha, clerk, login):
+    # Given one case overdue and one falling due before the shift ends
+    overdue = factories.log_case(sha, clerk)
+    due = factories.log_case(sha, clerk)
+    Complaint.objects.filter(pk=overdue.pk).update(step_due_at=timezone.now() - dt.timedelta(minutes=5))
+    Complaint.objects.filter(pk=due.pk).update(step_due_at=timezone.now() + dt.timedelta(minutes=5))
+    # When the clerk opens my shift
+    page = login(clerk).get("/complaints/shift/").text
+    # Then each heading counts its items (the sum of two lengths once rendered as 0)
+    assert re.search(r"Due before the shift ends\s*<span class=\"muted\">\(1\)", page)
+    assert re.search(r"Overdue\s*<span class=\"muted\">\(1\)", page)
 
 
 def _shift_rows(sha, clerk, n: int) -> None:
