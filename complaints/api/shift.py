@@ -127,7 +127,7 @@ class DutyLogList(generics.ListAPIView, ApiView):
         cast(Cursor, self.paginator).ordering = ("-at", "-pk")  # type: ignore[assignment]
         return super().paginate_queryset(queryset)
 
-    @extend_schema(responses={200: LogEntrySerializer(many=True), **error_responses(401, 403, 429)})
+    @extend_schema(responses={200: LogEntrySerializer(many=True), **error_responses(400, 401, 403, 429)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -226,7 +226,7 @@ class HandoverList(generics.ListAPIView, ApiView):
         cast(Cursor, self.paginator).ordering = ("-created_at", "-pk")  # type: ignore[assignment]
         return super().paginate_queryset(queryset)
 
-    @extend_schema(responses={200: HandoverSerializer(many=True), **error_responses(401, 403, 429)})
+    @extend_schema(responses={200: HandoverSerializer(many=True), **error_responses(400, 401, 403, 429)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
