@@ -536,7 +536,8 @@ def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email
         reminder.sent_at = now or timezone.now()
         reminder.save(update_fields=["status", "sent_at"])
         # The hotel's team chat too (ADR 0020): an outbox row in this transaction, posted after it.
-        if reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2):
+        # (A problem's escalation has no case: it stays on the managers' bell and email.)
+        if reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2) and reminder.complaint_id:
             _team_chat_escalation(reminder, now)
         elif handover is not None:
             _team_chat_handover(reminder, handover, now)
