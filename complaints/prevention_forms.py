@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.forms import DATETIME, StaffChoiceField, VersionedForm
+from hotel_crm.date_window import WindowedDateTimeField
 from hotel_crm.widgets import FastSelect
 
 
@@ -51,7 +52,7 @@ class CorrectiveActionForm(_WithStaff):
         label=_("Corrective action"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     action_owner = StaffChoiceField(widget=FastSelect, label=_("Who does it"), queryset=User.objects.none())
-    due_at = forms.DateTimeField(label=_("Due"), widget=DATETIME)
+    due_at = WindowedDateTimeField(label=_("Due"), widget=DATETIME)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

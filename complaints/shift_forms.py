@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import LogCategory
+from hotel_crm.date_window import WindowedDateField
 from hotel_crm.models import Property
 from hotel_crm.widgets import FastSelect
 
@@ -31,7 +32,7 @@ class LogFilterForm(forms.Form):
     category = forms.ChoiceField(
         widget=FastSelect, label=_("Category"), required=False, choices=[("", _("Any")), *LogCategory.choices]
     )
-    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = WindowedDateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     shift = forms.ChoiceField(widget=FastSelect, label=_("Shift"), required=False)
     mine = forms.BooleanField(label=_("Mine"), required=False)
 
