@@ -2,7 +2,7 @@ from complaints import selectors
 
 
 def bell(request):
-    """The unread count for the header bell and, for approvers, how many approvals wait (2 small queries)."""
+    """The unread count for the header bell and, for approvers, how many approvals wait (one small query)."""
     prop = getattr(request, "property", None)
     user = getattr(request, "user", None)
     if (
@@ -12,9 +12,7 @@ def bell(request):
         or not user.has_perm("complaints.view_complaint")
     ):
         return {}
-    return {
-        "unread_notifications": selectors.unread_notifications(user=user, prop=prop),
-        "pending_approvals": selectors.pending_approval_count(prop=prop)
-        if user.has_perm("complaints.view_approvalrequest")
-        else 0,
-    }
+    unread, pending = selectors.header_counts(
+        user=user, prop=prop, approvals=user.has_perm("complaints.view_approvalrequest")
+    )
+    return {"unread_notifications": unread, "pending_approvals": pending}

@@ -9,6 +9,17 @@ from complaints.models import Channel, IncomingMessage, IncomingStatus
 from hotel_crm.models import Property
 
 
+def _label(channel: str) -> str:
+    return str(dict(Channel.choices).get(channel, channel))
+
+
+def localize_channels(rows: list[dict]) -> list[dict]:
+    """Each row's channel name in the active language (rows read back from a snapshot)."""
+    for row in rows:
+        row["label"] = _label(row["channel"])
+    return rows
+
+
 def channel_intake_times(prop: Property, period: Period) -> list[dict]:
     """Per channel, for messages received in the period: how many, how many became cases, and the minutes
     from message received to case logged (median, mean). Two queries whatever the number of rows."""
@@ -29,7 +40,7 @@ def channel_intake_times(prop: Property, period: Period) -> list[dict]:
         rows.append(
             {
                 "channel": channel,
-                "label": str(dict(Channel.choices).get(channel, channel)),
+                "label": _label(channel),
                 "received": received.get(channel, 0),
                 "cases": len(minutes),
                 "median_minutes": round(statistics.median(minutes), 1) if minutes else None,

@@ -45,6 +45,9 @@ def department_times(prop: Property, period: Period) -> list[dict]:
         {
             "department": row["department"],
             "name": localized(row["department__name_en"], row["department__name_zh"]),
+            # Both names, so a stored snapshot shows the reader's language (`localize_departments`).
+            "name_en": row["department__name_en"],
+            "name_zh": row["department__name_zh"],
             "actions": row["actions"],
             "unacknowledged": row["unacknowledged"],
             "handed_back": row["handed_back"],
@@ -55,3 +58,10 @@ def department_times(prop: Property, period: Period) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def localize_departments(rows: list[dict]) -> list[dict]:
+    """Each row's name in the active language (rows read back from a snapshot)."""
+    for row in rows:
+        row["name"] = localized(row["name_en"], row["name_zh"])
+    return rows

@@ -2,13 +2,16 @@
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from complaints.dashboard.breakdowns import breakdowns, localize_labels, recurring_problems, weekly_trend
+from complaints.dashboard.channels import channel_intake_times, localize_channels
 from complaints.dashboard.cohorts import return_cohorts
+from complaints.dashboard.departments import department_times, localize_departments
 from complaints.dashboard.kpis import kpis
 from complaints.dashboard.periods import Period, rolling_period
 from complaints.models import (
@@ -16,18 +19,31 @@ from complaints.models import (
     FiguresDecoder,
     FiguresEncoder,
 )
+from complaints.selectors.courtesy import courtesy_coverage
 from hotel_crm.models import Property
+
+
+def _coverage(prop: Property, period: Period) -> dict:
+    return courtesy_coverage(prop=prop, start=period.start, end=min(period.end, prop.today()))
+
+
+# Everything on the dashboard that depends on the period, each a fixed number of queries. Issues #20 and
+# #23 added who comes back, department work, asking guests and minutes from a guest's message to a case.
+PERIOD_FIGURES: dict[str, Callable[[Property, Period], object]] = {
+    "kpis": kpis,
+    "breakdowns": breakdowns,
+    "recurring": recurring_problems,
+    "trend": lambda prop, _period: weekly_trend(prop),
+    "cohorts": return_cohorts,
+    "department_times": department_times,
+    "coverage": _coverage,
+    "channel_intake": channel_intake_times,
+}
 
 
 def period_figures(prop: Property, period: Period) -> dict:
     """Everything on the dashboard that depends on the period (a fixed number of queries)."""
-    return {
-        "kpis": kpis(prop, period),
-        "breakdowns": breakdowns(prop, period),
-        "recurring": recurring_problems(prop, period),
-        "trend": weekly_trend(prop),
-        "cohorts": return_cohorts(prop, period),
-    }
+    return {key: compute(prop, period) for key, compute in PERIOD_FIGURES.items()}
 
 
 @transaction.atomic
@@ -72,7 +88,8 @@ def snapshot_figures(prop: Property, days: int) -> tuple[dict, dt.datetime]:
         period_end=period.end,
         computed_at__gt=now - dt.timedelta(seconds=settings.DASHBOARD_SNAPSHOT_MAX_AGE),
     ).first()
-    if snapshot is None:
+    if snapshot is None or not PERIOD_FIGURES.keys() <= snapshot.figures.keys():
+        # None fresh enough, or one stored before a figure existed (after an upgrade): compute it now.
         snapshot = snapshot_refresh(prop=prop, days=days, now=now)
         # Read back as a stored one would be (lists for tuples, labels by language): one code path.
         snapshot.figures = json.loads(json.dumps(snapshot.figures, cls=FiguresEncoder), cls=FiguresDecoder)
@@ -82,4 +99,6 @@ def snapshot_figures(prop: Property, days: int) -> tuple[dict, dt.datetime]:
             row["label"] = localize_labels(row["labels"])
     for row in figures["recurring"]:
         row["category"] = localize_labels(row["categories"])
+    localize_departments(figures["department_times"])
+    localize_channels(figures["channel_intake"])
     return figures, snapshot.computed_at

@@ -39,7 +39,7 @@ from complaints.selectors.courtesy import (
     stays_not_yet_asked,
 )
 from complaints.selectors.lists import SORTS, ComplaintFilters, complaint_list, latest_guest_answer
-from complaints.selectors.notifications import notifications, unread_notifications
+from complaints.selectors.notifications import header_counts, notifications, unread_notifications
 from complaints.selectors.problems import (
     ProblemPage,
     open_problems_oldest,
@@ -115,6 +115,7 @@ __all__ = [
     "handover_view",
     "handovers",
     "has_perm_at",
+    "header_counts",
     "latest_checks",
     "latest_guest_answer",
     "log_entries_visible_to",

@@ -81,13 +81,13 @@ def review_dashboard(request):
             "peak": peak,
             "table": dashboard.kpi_table(kpis),
             # Issue #20: who comes back, department work, asking guests, problems.
-            "cohorts": figures.get("cohorts") or dashboard.return_cohorts(prop, period),
-            "department_times": dashboard.department_times(prop, period),
-            "coverage": selectors.courtesy_coverage(
-                prop=prop, start=period.start, end=min(period.end, prop.today())
-            ),
+            # Issues #20 and #23 (in the snapshot with the rest): who comes back, department work,
+            # asking guests, minutes from a guest's message to a case; open problems are live.
+            "cohorts": figures["cohorts"],
+            "department_times": figures["department_times"],
+            "coverage": figures["coverage"],
             "problems": selectors.open_problems_oldest(prop=prop),
-            "channel_intake": dashboard.channel_intake_times(prop, period),
+            "channel_intake": figures["channel_intake"],
         },
     )
 

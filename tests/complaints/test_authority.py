@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from complaints import selectors, services
 from complaints.models import ApprovalRequest, AuthorityLimit, Notification, Offer, OfferStatus
@@ -243,6 +244,17 @@ def test_bell_counts_unread_and_marks_read(sha, clerk, grm, login, limits):
     assert client.get("/rooms/").context["unread_notifications"] == 1
     client.post("/complaints/notifications/")
     assert client.get("/rooms/").context["unread_notifications"] == 0
+
+
+def test_header_counts_unread_and_waiting_approvals_in_one_query(sha, clerk, grm, limits):
+    """Every signed-in page shows both counts: one round trip, and the approvals only to approvers."""
+    _offer(_resolving_case(sha, clerk), clerk, "1200")
+    _offer(_resolving_case(sha, clerk), clerk, "1300")
+    with CaptureQueriesContext(connection) as captured:
+        grm_counts = selectors.header_counts(user=grm, prop=sha, approvals=True)
+    assert grm_counts == (2, 2)  # told of both requests; both wait
+    assert len(captured.captured_queries) == 1
+    assert selectors.header_counts(user=clerk, prop=sha, approvals=False) == (0, 0)
 
 
 def test_ledger_sums_accepted_compensation_by_month_and_department(sha, clerk, grm, login):

@@ -185,6 +185,8 @@ def test_department_times_on_the_dashboard(sha, clerk):
         {
             "department": engineering.pk,
             "name": "Engineering",
+            "name_en": "Engineering",
+            "name_zh": "",
             "actions": 2,
             "unacknowledged": 1,
             "handed_back": 0,

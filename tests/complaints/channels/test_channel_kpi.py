@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import channels, dashboard, services
-from complaints.models import Channel
+from complaints.models import Channel, Complaint, FollowUpAction
 from hotel_crm import roles
 from tests import factories
 
@@ -89,3 +89,30 @@ def test_the_dashboard_shows_the_kpi_and_review_cases_as_a_channel_in_fixed_quer
         _log(_message(sha, n, Channel.EMAIL if n % 2 else Channel.WECHAT, base), clerk, department, n)
     many, _page = queries()
     assert few == many
+
+
+def test_a_stored_snapshot_carries_the_department_and_channel_figures_in_the_readers_language(sha, clerk):
+    """The dashboard's period figures of issues #20 and #23 come from the snapshot (no query of their own
+    on the page), and a snapshot computed in English reads back in Chinese for a Chinese reader."""
+    department = factories.make_department(sha, "engineering", name_zh="工程部")
+    _log(_message(sha, 1, Channel.WECHAT, timezone.now() - dt.timedelta(hours=3)), clerk, department, 5)
+    FollowUpAction.objects.create(
+        complaint=Complaint.objects.get(property=sha),
+        description="Fix the fan",
+        department=department,
+        due_at=timezone.now() + dt.timedelta(days=1),
+        created_by=clerk,
+    )
+    with translation.override("en"):
+        dashboard.snapshot_refresh(prop=sha, days=30)
+
+    with translation.override("zh-hans"), CaptureQueriesContext(connection) as captured:
+        figures, _computed_at = dashboard.snapshot_figures(sha, 30)
+
+    assert [row["name"] for row in figures["department_times"]] == ["工程部"]
+    assert [(row["label"], row["cases"]) for row in figures["channel_intake"]] == [("微信", 1)]
+    assert figures["coverage"]["share"] is None  # nobody in house: asked of no guest-nights
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert len(captured.captured_queries) == 1, tables  # the snapshot row, nothing else
+    for table in ("complaints_followupaction", "complaints_incomingmessage", "complaints_courtesycheck"):
+        assert table not in tables
