@@ -14,8 +14,14 @@ they are read in one round trip instead, and never served stale:
 
 Without a shared cache (a per-process cache cannot see another process's change)
 this is off and every request reads the database, as before.
+
+When the cache cannot be reached (Redis down or partitioned), every request reads
+the database and a token that could not be renewed is logged: signing in and
+working go on. So that a renewal lost in an outage cannot leave a stale entry for
+long once the cache is back, an entry lives at most AUTH_CONTEXT_MAX_AGE seconds.
 """
 
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -23,8 +29,14 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from hotel_crm.selectors import PropertyAccess, property_access_for
+
+logger = logging.getLogger(__name__)
+
+# What a shared cache that cannot be reached raises (redis-py's errors; sockets for the rest).
+CACHE_ERRORS = (RedisError, OSError)
 
 
 def _scope() -> str:
@@ -53,6 +65,19 @@ def user_with_access(user_id: int | str, load_user: Callable[[int | str], User |
     """The user (via `load_user` on a miss) with `property_access` attached, from the cache when fresh."""
     if not auth_context_enabled():
         return load_user(user_id)
+    try:
+        return _cached_user_with_access(user_id, load_user)
+    except CACHE_ERRORS:
+        logger.warning("Shared cache unreachable: signed-in user read from the database", exc_info=True)
+    user = load_user(user_id)
+    if user is not None:
+        user.property_access = property_access_for(user)  # type: ignore[attr-defined]
+    return user
+
+
+def _cached_user_with_access(
+    user_id: int | str, load_user: Callable[[int | str], User | None]
+) -> User | None:
     found = cache.get_many([_everyone_key(), _gen_key(user_id), _entry_key(user_id)])
     tokens = (found.get(_everyone_key()), found.get(_gen_key(user_id)))
     entry = found.get(_entry_key(user_id))
@@ -72,7 +97,7 @@ def user_with_access(user_id: int | str, load_user: Callable[[int | str], User |
         return None
     access = property_access_for(user)
     if None not in tokens:
-        cache.set(_entry_key(user_id), (tokens, user, access), timeout=settings.SESSION_IDLE_SECONDS)
+        cache.set(_entry_key(user_id), (tokens, user, access), timeout=settings.AUTH_CONTEXT_MAX_AGE)
     user.property_access = access  # type: ignore[attr-defined]
     return user
 
@@ -84,7 +109,15 @@ def access_of(user: User) -> PropertyAccess:
 
 
 def _new_tokens(user_id: int | None) -> None:
-    cache.set(_everyone_key() if user_id is None else _gen_key(user_id), uuid.uuid4().hex, timeout=None)
+    try:
+        cache.set(_everyone_key() if user_id is None else _gen_key(user_id), uuid.uuid4().hex, timeout=None)
+    except CACHE_ERRORS:
+        # The change itself is saved; a cached entry computed before it expires within AUTH_CONTEXT_MAX_AGE.
+        logger.error(
+            "Shared cache unreachable: cached sign-in context of %s not renewed",
+            "everyone" if user_id is None else f"user {user_id}",
+            exc_info=True,
+        )
 
 
 def auth_context_invalidate(*, user_id: int | None = None) -> None:

@@ -266,20 +266,25 @@ ANYMAIL_INBOUND_SERVICES = env.list("ANYMAIL_INBOUND_SERVICES", default=["postma
 # --- Cache: per process unless REDIS_URL is set. The API's per-token rate limit counts in the
 # cache, so with several web processes it only holds across them on Redis.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis costs a request at most this long, then the database answers.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 # With a cache every web process shares (Redis), a signed-in request reads its session and its user
 # with where they may work from the cache, not the database (ADR 0019): the session writes through
 # to the database and is deleted from both (revocation stays immediate); the user's context is
 # checked against generation tokens that every change renews. A per-process cache cannot see
-# another process's change, so both stay on the database without Redis. Off unless asked for
-# (AUTH_CONTEXT_CACHE=1; `make bench` asks): Django's cached_db sessions and this context do not yet
-# survive a Redis outage, and signing in must.
-AUTH_CONTEXT_CACHE = bool(REDIS_URL) and env.bool("AUTH_CONTEXT_CACHE", default=False)
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if AUTH_CONTEXT_CACHE
-    else "django.contrib.sessions.backends.db"
-)
+# another process's change, so both stay on the database without Redis. On with Redis unless
+# AUTH_CONTEXT_CACHE=0. When Redis cannot be reached both fall back to the database (signing in and
+# working go on), and a cached copy lives at most AUTH_CONTEXT_MAX_AGE seconds, so a renewal or a
+# sign-out that an outage kept from the cache cannot leave a stale copy for longer.
+AUTH_CONTEXT_CACHE = bool(REDIS_URL) and env.bool("AUTH_CONTEXT_CACHE", default=True)
+AUTH_CONTEXT_MAX_AGE = env.int("AUTH_CONTEXT_MAX_AGE", default=120)
+SESSION_ENGINE = "hotel_crm.sessions" if AUTH_CONTEXT_CACHE else "django.contrib.sessions.backends.db"
 
 
 # --- REST API (api app): tokens or the browser session, JSON errors, cursor pages.

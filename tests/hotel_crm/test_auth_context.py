@@ -4,10 +4,12 @@ The cache is a per-test local memory cache here (one process, so it is "shared" 
 request of the test); CI runs the whole suite with Redis, where it is on for every test.
 """
 
+import time
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -28,7 +30,7 @@ def shared_cache(settings):
         }
     }
     settings.AUTH_CONTEXT_CACHE = True
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "hotel_crm.sessions"
 
 
 def _password_login(username: str, ip: str = "10.1.1.20") -> Client:
@@ -138,3 +140,40 @@ def test_an_entry_computed_before_a_change_is_never_served(clerk, sha, hgh):
     StaffMembership.objects.create(user=clerk, property=hgh, role=clerk.memberships.get().role)
     # Then the next read sees it
     assert [p.code for p in backend.get_user(clerk.pk).property_access.properties] == ["HGH", "SHA"]
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    """Redis where nothing listens (port 1 refuses at once): what the app sees in a Redis outage."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+def test_with_the_cache_unreachable_signing_in_working_and_signing_out_go_on(clerk, unreachable_cache):
+    # Given Redis down, when a clerk signs in and works
+    client = _password_login("clerk")
+    assert client.get("/rooms/").status_code == 200
+    assert client.get("/rooms/").status_code == 200
+    # Then signing out still ends the session (in the database, which is the record)
+    assert client.post("/logout/").status_code == 302
+    assert client.get("/rooms/").status_code == 302
+
+
+def test_a_renewal_lost_in_an_outage_leaves_a_stale_entry_no_longer_than_the_max_age(clerk, settings):
+    # Given a clerk whose context is cached with a short maximum age
+    settings.AUTH_CONTEXT_MAX_AGE = 2
+    nothing = Group.objects.create(name="No permissions")
+    client = _password_login("clerk")
+    assert client.get("/rooms/").status_code == 200
+    # When their role is taken away without any renewal reaching the cache (update() sends no
+    # signal, as an outage would swallow it)
+    StaffMembership.objects.filter(user=clerk).update(role=nothing)
+    assert client.get("/rooms/").status_code == 200  # the cached entry, stale: what the bound is for
+    # Then once it expires the database answers
+    time.sleep(2.2)
+    assert client.get("/rooms/").status_code == 403
