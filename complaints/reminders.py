@@ -404,7 +404,7 @@ RETURNING id, due_at
 def _claim_due_postgresql(now: dt.datetime, batch: int) -> list[int]:
     connection = connections[Reminder.objects.db]
     sql = _CLAIM_SQL.format(table=connection.ops.quote_name(Reminder._meta.db_table))
-    params = {
+    params: dict[str, str | int | dt.datetime] = {
         "claimed": ReminderStatus.CLAIMED.value,
         "pending": ReminderStatus.PENDING.value,
         "now": now,
@@ -537,18 +537,18 @@ def retry_backoff(attempts: int) -> dt.timedelta:
     return min(RETRY_BACKOFF * 2 ** max(0, min(attempts - 1, 10)), LEASE)
 
 
-def _release(rows: list[tuple[int, int]], *, error: str) -> None:
-    """Give (id, attempts) rows back for a retry after their backoff: claimed, not sent."""
+def _release(rows: list[tuple[int, int, str]]) -> None:
+    """Give (id, attempts, error) rows back for a retry after their backoff: claimed, not sent."""
     now = timezone.now()
-    by_attempts: dict[int, list[int]] = {}
-    for pk, attempts in rows:
-        by_attempts.setdefault(attempts, []).append(pk)
-    for attempts, pks in by_attempts.items():
+    groups: dict[tuple[int, str], list[int]] = {}
+    for pk, attempts, error in rows:
+        groups.setdefault((attempts, error[:300]), []).append(pk)
+    for (attempts, error), pks in groups.items():
         Reminder.objects.filter(pk__in=pks).update(
             status=ReminderStatus.CLAIMED,
             sent_at=None,
             lease_until=now + retry_backoff(attempts),
-            last_error=error[:300],
+            last_error=error,
         )
 
 
@@ -571,7 +571,7 @@ def _after_database_error(*, reminder_ids: list[int], emailed: set[int]) -> None
         claimed = list(
             Reminder.objects.filter(pk__in=rest, status=ReminderStatus.CLAIMED).values_list("pk", "attempts")
         )
-        _release(claimed, error="database error")
+        _release([(pk, attempts, "database error") for pk, attempts in claimed])
         for pk, attempts in claimed:
             log.warning(
                 "Reminder %s: database error; released for a retry in %s", pk, retry_backoff(attempts)
@@ -666,14 +666,14 @@ def _deliver_batch(
         if email:
             failed += _send_emails([out for out in outgoing if out.reminder.recipient.email], progress)
     if failed:
-        for reminder, error in failed:
+        for reminder, why in failed:
             log.warning(
                 "Reminder %s: released for a retry in %s (%s)",
                 reminder.pk,
                 retry_backoff(reminder.attempts),
-                error,
+                why,
             )
-        _release([(reminder.pk, reminder.attempts) for reminder, _error in failed], error=failed[0][1])
+        _release([(reminder.pk, reminder.attempts, why) for reminder, why in failed])
     delivered = {out.reminder.pk for out in outgoing} - {reminder.pk for reminder, _error in failed}
     return len(delivered), skipped
 
