@@ -8,15 +8,16 @@ idempotent: a row is marked sent once and makes one notification, however
 often its message arrives.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import statistics
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
+from django.core import mail
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -349,10 +350,22 @@ def _problem_text(reminder: Reminder) -> str:
 
 # --- dispatching ------------------------------------------------------------------------------
 
+# Rows claimed for the first time are delivered this many to a transaction (ADR 0021); a row claimed
+# again (its delivery failed, or its worker was lost) is delivered alone, so a row that keeps failing
+# cannot hold up the others.
+DELIVERY_BATCH = 50
+
 
 def claim_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
-    """Claim reminders that are due (or whose lease ran out) for delivery; safe with several dispatchers."""
+    """Claim reminders that are due (or whose lease ran out) for delivery; safe with several dispatchers.
+
+    PostgreSQL: one statement, UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, so
+    two dispatchers take disjoint rows without waiting. SQLite has one writer at a time: the claim's
+    transaction (IMMEDIATE, see settings) is the lock.
+    """
     now = now or timezone.now()
+    if connections[Reminder.objects.db].vendor == "postgresql":
+        return _claim_due_postgresql(now, batch)
     with transaction.atomic():
         due = (
             Reminder.objects.select_for_update(skip_locked=True)
@@ -372,6 +385,44 @@ def claim_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
                 attempts=F("attempts") + 1,
             )
     return ids
+
+
+_CLAIM_SQL = """
+UPDATE {table} SET status = %(claimed)s, claimed_at = %(now)s, lease_until = %(lease)s,
+    attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM {table}
+    WHERE (status = %(pending)s AND due_at <= %(now)s) OR (status = %(claimed)s AND lease_until < %(now)s)
+    ORDER BY due_at
+    LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id, due_at
+"""
+
+
+def _claim_due_postgresql(now: dt.datetime, batch: int) -> list[int]:
+    connection = connections[Reminder.objects.db]
+    sql = _CLAIM_SQL.format(table=connection.ops.quote_name(Reminder._meta.db_table))
+    params: dict[str, str | int | dt.datetime] = {
+        "claimed": ReminderStatus.CLAIMED.value,
+        "pending": ReminderStatus.PENDING.value,
+        "now": now,
+        "lease": now + LEASE,
+        "batch": batch,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [pk for pk, _due in sorted(rows, key=lambda row: (row[1], row[0]))]
+
+
+def delivery_batches(reminder_ids: list[int], *, size: int = DELIVERY_BATCH) -> list[list[int]]:
+    """Split claimed rows into deliveries: first attempts `size` at a time, each retried row on its own."""
+    retried = set(Reminder.objects.filter(pk__in=reminder_ids, attempts__gt=1).values_list("pk", flat=True))
+    first = [pk for pk in reminder_ids if pk not in retried]
+    batches = [first[n : n + size] for n in range(0, len(first), size)]
+    return batches + [[pk] for pk in reminder_ids if pk in retried]
 
 
 def _hotel_moment(prop: Property, value: dt.datetime) -> str:
@@ -432,23 +483,53 @@ def handover_text(handover: Handover) -> str:
     }
 
 
-def _language(user) -> str:
-    profile = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
-    return profile or settings.LANGUAGE_CODE
+@dataclass
+class _Progress:
+    """What a delivery did that cannot be undone by a rollback: the emails that went."""
+
+    emailed: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Outgoing:
+    reminder: Reminder
+    text: str
+    body: str
+    url: str
 
 
 def deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
     """Send one reminder (in-app notification + email) and mark it sent; a second call does nothing.
 
-    On a database error the row is released at once for a retry after a short backoff (not after its
-    whole lease); if the email had already gone, the retry only records the delivery (no second email).
+    Waits for the row if another transaction holds it. On a database error the row is released at once
+    for a retry after a short backoff (not after its whole lease); if the email had already gone, the
+    retry only records the delivery (no second email).
     """
-    progress = {"emailed": False}
+    return deliver_batch(reminder_ids=[reminder_id], now=now, wait=True) == 1
+
+
+def deliver_batch(*, reminder_ids: list[int], now: dt.datetime | None = None, wait: bool = False) -> int:
+    """Send claimed reminders in one transaction; returns how many were sent now. Safe to run twice.
+
+    Exactly once: each row is locked, delivered only if not sent (or cancelled) yet, its notification
+    has the row's key, and the row is marked sent in the same transaction. Rows another transaction
+    holds are skipped (`wait=False`) and then delivered one at a time, waiting for each, so a batch
+    never waits while holding locks. A row whose text or email fails is released with a backoff and
+    the others go; a database error releases the whole batch with a backoff (the emails that already
+    went are recorded, not sent again), and each row is then retried alone.
+    """
+    progress = _Progress()
     try:
-        return _deliver(reminder_id=reminder_id, now=now, progress=progress, email=True)
+        sent, skipped = _deliver_batch(reminder_ids=reminder_ids, now=now, progress=progress, wait=wait)
     except DatabaseError:
-        _after_database_error(reminder_id=reminder_id, emailed=progress["emailed"])
+        _after_database_error(reminder_ids=reminder_ids, emailed=progress.emailed)
         raise
+    for reminder_id in skipped:
+        try:
+            sent += deliver(reminder_id=reminder_id, now=now)
+        except DatabaseError:  # released for a retry by deliver(); the others still go
+            log.warning("Reminder %s not delivered this time: database error", reminder_id, exc_info=True)
+    return sent
 
 
 def retry_backoff(attempts: int) -> dt.timedelta:
@@ -456,103 +537,197 @@ def retry_backoff(attempts: int) -> dt.timedelta:
     return min(RETRY_BACKOFF * 2 ** max(0, min(attempts - 1, 10)), LEASE)
 
 
-def _after_database_error(*, reminder_id: int, emailed: bool) -> None:
+def _release(rows: list[tuple[int, int, str]]) -> None:
+    """Give (id, attempts, error) rows back for a retry after their backoff: claimed, not sent."""
+    now = timezone.now()
+    groups: dict[tuple[int, str], list[int]] = {}
+    for pk, attempts, error in rows:
+        groups.setdefault((attempts, error[:300]), []).append(pk)
+    for (attempts, error), pks in groups.items():
+        Reminder.objects.filter(pk__in=pks).update(
+            status=ReminderStatus.CLAIMED,
+            sent_at=None,
+            lease_until=now + retry_backoff(attempts),
+            last_error=error,
+        )
+
+
+def _after_database_error(*, reminder_ids: list[int], emailed: set[int]) -> None:
     for conn in connections.all(initialized_only=True):
         conn.close_if_unusable_or_obsolete()
         if conn.connection is not None and not conn.is_usable():
             conn.close()
     try:
         if emailed:
-            # The mail server has it: record the delivery, never send it again.
-            _deliver(reminder_id=reminder_id, now=None, progress={"emailed": True}, email=False)
-            log.warning(
-                "Reminder %s: database error after the email went; recorded without resending", reminder_id
+            # The mail server has them: record the deliveries, never send them again.
+            _deliver_batch(
+                reminder_ids=sorted(emailed), now=None, progress=_Progress(), wait=True, email=False
             )
-            return
-        attempts = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first() or 1
-        Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.CLAIMED).update(
-            lease_until=timezone.now() + retry_backoff(attempts)
+            log.warning(
+                "Reminders %s: database error after the email went; recorded without resending",
+                sorted(emailed),
+            )
+        rest = [pk for pk in reminder_ids if pk not in emailed]
+        claimed = list(
+            Reminder.objects.filter(pk__in=rest, status=ReminderStatus.CLAIMED).values_list("pk", "attempts")
         )
-        log.warning(
-            "Reminder %s: database error; released for a retry in %s", reminder_id, retry_backoff(attempts)
-        )
+        _release([(pk, attempts, "database error") for pk, attempts in claimed])
+        for pk, attempts in claimed:
+            log.warning(
+                "Reminder %s: database error; released for a retry in %s", pk, retry_backoff(attempts)
+            )
     except DatabaseError:
-        log.warning("Reminder %s: the database is still failing; the lease brings it back", reminder_id)
+        log.warning("Reminders %s: the database is still failing; the lease brings them back", reminder_ids)
 
 
 @transaction.atomic
-def _deliver(*, reminder_id: int, now: dt.datetime | None, progress: dict, email: bool) -> bool:
-    # Lock this row only: FOR UPDATE spans the join, and locking the hotel and the recipient would
-    # hold up logging a case or making an offer there for as long as the send takes.
-    reminder = (
-        Reminder.objects.select_for_update(of=("self",))
-        .select_related("recipient", "property")
-        .filter(pk=reminder_id)
-        .first()
+def _deliver_batch(
+    *, reminder_ids: list[int], now: dt.datetime | None, progress: _Progress, wait: bool, email: bool = True
+) -> tuple[int, list[int]]:
+    # Lock the reminder rows only (in id order, so two batches never deadlock): FOR UPDATE spans the
+    # join, and locking the hotel or the recipient would hold up logging a case or making an offer
+    # there for as long as the send takes. Everything the texts need comes in the same query.
+    rows = list(
+        Reminder.objects.select_for_update(of=("self",), skip_locked=not wait)
+        .select_related(
+            "recipient",
+            "property",
+            "complaint__property",
+            "complaint__guest",
+            "action__department",
+            "problem__property",
+            "problem__category",
+            "problem__department",
+            "handover__from_user",
+            "handover__property",
+        )
+        .filter(pk__in=reminder_ids)
+        .order_by("pk")
     )
-    if reminder is None or reminder.status in (ReminderStatus.SENT, ReminderStatus.CANCELLED):
-        return False
-    handover: Handover | None = None
-    if reminder.kind == ReminderKind.HANDOVER:
-        handover = (
-            Handover.objects.select_related("from_user", "property")
-            .filter(pk=reminder.handover_id or 0)
-            .first()
+    locked = {row.pk for row in rows}
+    skipped = [] if wait else [pk for pk in reminder_ids if pk not in locked]
+    rows = [row for row in rows if row.status not in (ReminderStatus.SENT, ReminderStatus.CANCELLED)]
+    if not rows:
+        return 0, skipped
+    languages = dict(
+        StaffProfile.objects.filter(user__in={row.recipient_id for row in rows}).values_list(
+            "user", "language"
         )
-        if handover is None or handover.acknowledged_at is not None:
-            # Acknowledged after this row was claimed: nothing to remind anyone of.
-            reminder.status = ReminderStatus.CANCELLED
-            reminder.save(update_fields=["status"])
-            return False
-    with translation.override(_language(reminder.recipient)):
-        if reminder.kind == ReminderKind.DIGEST:
-            text, body, url = digest_text(reminder)
-        elif reminder.problem_id is not None:
-            problem = Problem.objects.select_related("property", "category", "department").get(
-                pk=reminder.problem_id
-            )
-            reminder.problem = problem
-            text, url = _problem_text(reminder), problem.get_absolute_url()
-            body = text
-        elif handover is not None:
-            text, url = handover_text(handover), reverse("complaints:handover", kwargs={"pk": handover.pk})
-            body = text
-        else:
-            assert reminder.complaint_id is not None  # only digests have no case
-            complaint = Complaint.objects.select_related("property", "guest").get(pk=reminder.complaint_id)
-            reminder.complaint = complaint
-            text, url = _text(reminder), complaint.get_absolute_url()
-            body = text
-        Notification.objects.get_or_create(
-            key=f"reminder:{reminder.pk}",
-            defaults={
-                "recipient": reminder.recipient,
-                "property": reminder.property,
-                "text": text[:300],
-                "url": url,
-            },
+    )
+    outgoing: list[_Outgoing] = []
+    cancelled: list[int] = []
+    failed: list[tuple[Reminder, str]] = []
+    for reminder in rows:
+        if reminder.kind == ReminderKind.HANDOVER and (
+            reminder.handover is None or reminder.handover.acknowledged_at is not None
+        ):
+            cancelled.append(reminder.pk)  # acknowledged after it was claimed: nothing to remind of
+            continue
+        try:
+            with translation.override(languages.get(reminder.recipient_id) or settings.LANGUAGE_CODE):
+                outgoing.append(_compose(reminder))
+        except DatabaseError:
+            raise  # the transaction is spoilt: the whole batch is released (deliver_batch)
+        except Exception as error:  # one row's bad data must not stop the others
+            log.exception("Reminder %s: could not write its text; released for a retry", reminder.pk)
+            failed.append((reminder, repr(error)))
+    if cancelled:
+        Reminder.objects.filter(pk__in=cancelled).update(status=ReminderStatus.CANCELLED)
+    if outgoing:
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    key=f"reminder:{out.reminder.pk}",
+                    recipient_id=out.reminder.recipient_id,
+                    property_id=out.reminder.property_id,
+                    text=out.text[:300],
+                    url=out.url,
+                )
+                for out in outgoing
+            ],
+            ignore_conflicts=True,  # delivered before (a retried batch): one notification per reminder
         )
-        reminder.status = ReminderStatus.SENT
-        reminder.sent_at = now or timezone.now()
-        reminder.save(update_fields=["status", "sent_at"])
         # The hotel's team chat too (ADR 0020): an outbox row in this transaction, posted after it.
         # (A problem's escalation has no case: it stays on the managers' bell and email.)
-        if reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2) and reminder.complaint_id:
-            _team_chat_escalation(reminder, now)
-        elif handover is not None:
-            _team_chat_handover(reminder, handover, now)
-        # Last, still inside the transaction: a worker killed while sending leaves the row to be sent
-        # again; only a failing commit after a sent email is left, and deliver() records that one.
-        if email and reminder.recipient.email:
-            send_mail(
-                # One line: a line break typed into a name must not fail the send (or add a header).
-                subject=" ".join(f"[{reminder.property.code}] {text[:120]}".split()),
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[reminder.recipient.email],
+        for out in outgoing:
+            reminder = out.reminder
+            if (
+                reminder.kind in (ReminderKind.ESCALATION, ReminderKind.ESCALATION_2)
+                and reminder.complaint_id
+            ):
+                _team_chat_escalation(reminder, now)
+            elif reminder.handover is not None:
+                _team_chat_handover(reminder, reminder.handover, now)
+        Reminder.objects.filter(pk__in=[out.reminder.pk for out in outgoing]).update(
+            status=ReminderStatus.SENT, sent_at=now or timezone.now()
+        )
+        # Last, still inside the transaction: a worker killed while sending leaves the batch to be sent
+        # again; only a failing commit after sent emails is left, and deliver_batch() records those.
+        if email:
+            failed += _send_emails([out for out in outgoing if out.reminder.recipient.email], progress)
+    if failed:
+        for reminder, why in failed:
+            log.warning(
+                "Reminder %s: released for a retry in %s (%s)",
+                reminder.pk,
+                retry_backoff(reminder.attempts),
+                why,
             )
-            progress["emailed"] = True
-    return True
+        _release([(reminder.pk, reminder.attempts, why) for reminder, why in failed])
+    delivered = {out.reminder.pk for out in outgoing} - {reminder.pk for reminder, _error in failed}
+    return len(delivered), skipped
+
+
+def _compose(reminder: Reminder) -> _Outgoing:
+    """The reminder's text, email body and link, in the active language."""
+    if reminder.kind == ReminderKind.DIGEST:
+        text, body, url = digest_text(reminder)
+        return _Outgoing(reminder, text, body, url)
+    if reminder.problem is not None:
+        text = _problem_text(reminder)
+        return _Outgoing(reminder, text, text, reminder.problem.get_absolute_url())
+    if reminder.handover is not None:
+        text = handover_text(reminder.handover)
+        return _Outgoing(
+            reminder, text, text, reverse("complaints:handover", kwargs={"pk": reminder.handover.pk})
+        )
+    assert reminder.complaint is not None  # only digests have no case
+    text = _text(reminder)
+    return _Outgoing(reminder, text, text, reminder.complaint.get_absolute_url())
+
+
+def _send_emails(outgoing: list[_Outgoing], progress: _Progress) -> list[tuple[Reminder, str]]:
+    """Email each reminder over one connection; returns those that failed (the others are recorded)."""
+    if not outgoing:
+        return []
+    failed: list[tuple[Reminder, str]] = []
+    try:
+        mailer = mail.mailers.default
+        mailer.open()
+    except Exception as error:
+        log.exception("Reminders: cannot reach the mail server; %d emails wait for a retry", len(outgoing))
+        return [(out.reminder, repr(error)) for out in outgoing]
+    try:
+        for out in outgoing:
+            reminder = out.reminder
+            message = mail.EmailMessage(
+                # One line: a line break typed into a name must not fail the send (or add a header).
+                subject=" ".join(f"[{reminder.property.code}] {out.text[:120]}".split()),
+                body=out.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[reminder.recipient.email],
+            )
+            try:
+                mailer.send_messages([message])
+            except Exception as error:  # one bad address must not stop the others
+                log.exception("Reminder %s: the email failed", reminder.pk)
+                failed.append((reminder, repr(error)))
+            else:
+                progress.emailed.add(reminder.pk)
+    finally:
+        with contextlib.suppress(Exception):
+            mailer.close()
+    return failed
 
 
 def _team_chat_handover(reminder: Reminder, handover: Handover, now: dt.datetime | None) -> None:

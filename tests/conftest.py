@@ -15,6 +15,7 @@ from tests import factories
 XDIST_GROUPS = {
     "tests/complaints/test_reminder_reliability.py::": "celery_worker",
     "tests/complaints/test_reminder_db_faults.py::": "celery_worker",
+    "tests/complaints/test_reminder_batches.py::": "celery_worker",
     "tests/hotel_crm/test_tasks.py::test_heartbeat_task_travels_through_the_broker": "celery_worker",
     "tests/complaints/channels/test_celery_paths.py::": "celery_worker",
     "tests/e2e/": "browser",
