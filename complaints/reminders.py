@@ -150,9 +150,9 @@ def _escalation_chain(prop: Property) -> tuple[list[User], list[User]]:
         )
         .filter(Q(is_manager=True) | Q(is_director=True))
     )
-    managers = [user for user in people if user.is_manager]
-    directors = [user for user in people if user.is_director]
-    return managers, directors or [user for user in managers if user.is_grm]
+    managers: list[User] = [user for user in people if user.is_manager]
+    directors: list[User] = [user for user in people if user.is_director]
+    return managers, directors or [user for user in people if user.is_grm]
 
 
 # --- scheduling (called by the services, inside their transaction) -------------------------
