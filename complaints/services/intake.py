@@ -240,7 +240,10 @@ def complaint_log(
     courtesy_check: CourtesyCheck | None = None,
     now: dt.datetime | None = None,
 ) -> Complaint:
-    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case."""
+    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case.
+
+    Atomic (`_complaint_log`); the unique submission key's error is caught outside that transaction.
+    """
     try:
         return _complaint_log(
             prop=prop,
@@ -251,9 +254,9 @@ def complaint_log(
             now=now or timezone.now(),
         )
     except IntegrityError:
-        # The other click won the race past the property lock (the unique submission key): show its
-        # case. The whole logging transaction (or savepoint, when called inside one) is rolled back
-        # first, so the insert needs no savepoint of its own.
+        # Another click's case with this key was committed after the check (the unique key says so):
+        # show it. The logging transaction (a savepoint when called inside one) is rolled back as a
+        # whole before this read, so the insert needs no savepoint of its own.
         existing = (
             Complaint.objects.filter(property=prop, submission_key=submission_key).first()
             if submission_key
