@@ -13,7 +13,7 @@ that called case_lock), so two clerks can never both move the same case.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import case_permissions, reminders, signals, workflow
-from complaints.models import Complaint, ComplaintEvent, EventKind
+from complaints.models import Complaint, ComplaintEvent, EventKind, FollowUpAction, Offer
 from complaints.selectors.case_page import case_facts
 from complaints.workflow import Action, InvalidTransition, Status
 from hotel_crm import dates
@@ -39,6 +39,28 @@ class StaleComplaint(ComplaintError, StaleRecord):
     """Someone else changed the case since the page was loaded."""
 
 
+def case_event_row(
+    complaint: Complaint,
+    kind: str,
+    actor: User | None,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> ComplaintEvent:
+    """One row of the case's timeline, not saved yet: to write several at once (bulk_create)."""
+    return ComplaintEvent(
+        complaint=complaint,
+        kind=kind,
+        actor=actor,
+        note=note,
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
 def case_event(
     complaint: Complaint,
     kind: str,
@@ -54,15 +76,11 @@ def case_event(
     Call holding the case's row lock, except for notes and reviews, which never conflict.
     `actor` is None when the guest acted through their own link.
     """
-    return ComplaintEvent.objects.create(
-        complaint=complaint,
-        kind=kind,
-        actor=actor,
-        note=note,
-        data=data or {},
-        from_status=from_status,
-        to_status=to_status,
+    event = case_event_row(
+        complaint, kind, actor, note=note, data=data, from_status=from_status, to_status=to_status
     )
+    event.save(force_insert=True)
+    return event
 
 
 def case_lock(complaint: Complaint, expected_version: int | None) -> Complaint:
@@ -99,17 +117,25 @@ def case_lock(complaint: Complaint, expected_version: int | None) -> Complaint:
     return locked
 
 
-def case_check(complaint: Complaint, action: Action, *, actor: User | None) -> workflow.Transition:
+def case_check(
+    complaint: Complaint, action: Action, *, actor: User | None, unsaved: bool = False
+) -> workflow.Transition:
     """Check the case may take `action` now: the workflow table, its facts and the actor's role.
 
-    Call holding the case's row lock, after setting any field the facts read (restated_confirmed).
-    A staff `actor` needs the transition's permission in their role at the case's hotel, else
-    PermissionDenied; `actor=None` is the guest answering through their own link. The case page
+    Call holding the case's row lock, after setting any field the facts read (restated_confirmed);
+    or, with `unsaved`, on a case being logged and not inserted yet, which has no offers and no
+    actions. A staff `actor` needs the transition's permission in their role at the case's hotel,
+    else PermissionDenied; `actor=None` is the guest answering through their own link. The case page
     offers exactly what this accepts (complaints.case_permissions). Raise ComplaintError with the
-    table's reason otherwise. Reads offers and actions; writes nothing.
+    table's reason otherwise. Reads offers and actions (unless `unsaved`); writes nothing.
     """
-    offers = complaint.offers.only("pk", "complaint_id", "status")
-    actions = complaint.actions.filter(done_at__isnull=True).only("pk", "complaint_id", "done_at")
+    if unsaved:
+        assert complaint.pk is None, "a saved case has offers and actions to read"
+        offers: Iterable[Offer] = ()
+        actions: Iterable[FollowUpAction] = ()
+    else:
+        offers = complaint.offers.only("pk", "complaint_id", "status")
+        actions = complaint.actions.filter(done_at__isnull=True).only("pk", "complaint_id", "done_at")
     facts = case_facts(complaint=complaint, offers=offers, actions=actions)
     try:
         if actor is None:

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core import mail
 from django.db import DatabaseError, connections, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,7 +45,7 @@ from complaints.team_chat import team_alert_send
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import StayStatus
 from hotel_crm import dates, roles
-from hotel_crm.models import Property, StaffProfile
+from hotel_crm.models import Property, StaffMembership, StaffProfile
 
 log = logging.getLogger(__name__)
 
@@ -130,35 +130,30 @@ def _pull_before_departure(complaint: Complaint, due: dt.datetime, now: dt.datet
 # --- who hears about it --------------------------------------------------------------------
 
 
-def _managers(prop: Property) -> list[User]:
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__property=prop,
-            memberships__role__name__in=[roles.GUEST_RELATIONS_MANAGER, roles.DUTY_MANAGER],
-        )
-        .distinct()
-    )
+def _escalation_chain(prop: Property) -> tuple[list[User], list[User]]:
+    """The hotel's managers (guest relations and duty) and the second level, in one query.
 
-
-def _second_level(prop: Property) -> list[User]:
-    """Group directors; a hotel without one escalates to its guest relations managers again."""
-    directors = list(
-        get_user_model().objects.filter(
-            is_active=True,
-            pk__in=StaffProfile.objects.filter(group_role__name=roles.GROUP_DIRECTOR).values("user"),
-        )
-    )
-    if directors:
-        return directors
-    return list(
+    The second level is the group directors; a hotel without one escalates to its guest relations
+    managers again.
+    """
+    at_hotel = StaffMembership.objects.filter(user=OuterRef("pk"), property=prop)
+    people = list(
         get_user_model()
-        .objects.filter(
-            is_active=True, memberships__property=prop, memberships__role__name=roles.GUEST_RELATIONS_MANAGER
+        .objects.filter(is_active=True)
+        .annotate(
+            is_manager=Exists(
+                at_hotel.filter(role__name__in=[roles.GUEST_RELATIONS_MANAGER, roles.DUTY_MANAGER])
+            ),
+            is_grm=Exists(at_hotel.filter(role__name=roles.GUEST_RELATIONS_MANAGER)),
+            is_director=Exists(
+                StaffProfile.objects.filter(user=OuterRef("pk"), group_role__name=roles.GROUP_DIRECTOR)
+            ),
         )
-        .distinct()
+        .filter(Q(is_manager=True) | Q(is_director=True))
     )
+    managers: list[User] = [user for user in people if user.is_manager]
+    directors: list[User] = [user for user in people if user.is_director]
+    return managers, directors or [user for user in people if user.is_grm]
 
 
 # --- scheduling (called by the services, inside their transaction) -------------------------
@@ -206,39 +201,45 @@ def _step_wanted(
     return []
 
 
-def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
-    """Bring the case's reminders in line with its step: cancel what is no longer due, add what is.
+@dataclass
+class Schedule:
+    """What a case's step is waiting on now: the reminders it wants and when the step is due."""
 
-    Call inside the transaction that changed the case, while holding its row lock.
-    """
-    now = now or timezone.now()
-    complaint = Complaint.objects.select_related("property", "guest", "stay", "assignee", "category").get(
-        pk=complaint.pk
-    )
+    allowance: Allowance
+    wanted: list[tuple[str, dt.datetime, FollowUpAction | None]]
+    step_due: dt.datetime | None
+
+
+def _schedule(complaint: Complaint, now: dt.datetime, *, just_logged: bool = False) -> Schedule:
+    """The case's schedule; `just_logged`: inserted in this transaction, so it has no follow-up actions."""
     allowance = allowance_for(complaint)
-    wanted = [] if complaint.status not in OPEN else _wanted(complaint, now, allowance)
-    subjects = {subject for subject, _due, _action in wanted}
-    Reminder.objects.filter(
-        complaint=complaint, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
-    ).exclude(subject__in=subjects).update(status=ReminderStatus.CANCELLED)
-    existing = set(
-        Reminder.objects.filter(
-            complaint=complaint, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
-        ).values_list("subject", flat=True)
-    )
-    rows = []
+    if complaint.status not in OPEN:
+        wanted = []
+    elif just_logged:
+        wanted = _step_wanted(complaint, now, allowance)
+    else:
+        wanted = _wanted(complaint, now, allowance)
     step_due = None
-    managers: list[User] | None = None
-    second: list[User] = []
+    planned = []
     for subject, due, action in wanted:
-        acknowledgement = subject.startswith(ACK_PREFIX)
-        if not acknowledgement:  # the department's acknowledgement is not the case's step
+        if not subject.startswith(ACK_PREFIX):  # the department's acknowledgement is not the case's step
             due = _pull_before_departure(complaint, due, now)
             step_due = min(step_due, due) if step_due else due
+        planned.append((subject, due, action))
+    return Schedule(allowance=allowance, wanted=planned, step_due=step_due)
+
+
+def _write(complaint: Complaint, schedule: Schedule, existing: set[str], now: dt.datetime) -> None:
+    """Add the reminders of each wanted subject not already pending: the owner's, then the escalations."""
+    rows = []
+    managers: list[User] | None = None
+    second: list[User] = []
+    allowance = schedule.allowance
+    for subject, due, action in schedule.wanted:
         if subject in existing:
             continue
         if managers is None:
-            managers, second = _managers(complaint.property), _second_level(complaint.property)
+            managers, second = _escalation_chain(complaint.property)
             # A sensitive case escalates only to those who may see it (ADR 0009).
             managers = staff_who_may_see(complaint=complaint, candidates=managers)
             second = staff_who_may_see(complaint=complaint, candidates=second)
@@ -248,7 +249,7 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
             (ReminderKind.ESCALATION, due + allowance.escalate, managers),
             (ReminderKind.ESCALATION_2, due + allowance.escalate_again, second),
         ]
-        if acknowledgement:
+        if subject.startswith(ACK_PREFIX):
             # Not acknowledged within the department's time: straight to the managers, then higher.
             plan = [
                 (ReminderKind.ESCALATION, due, managers),
@@ -271,8 +272,44 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
                         idempotency_key=f"c{complaint.pk}:{subject}:{kind}:{person.pk}:{stamp}",
                     )
                 )
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-    Complaint.objects.filter(pk=complaint.pk).update(step_due_at=step_due)
+    if rows:
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
+    """Bring the case's reminders in line with its step: cancel what is no longer due, add what is.
+
+    Call inside the transaction that changed the case, while holding its row lock.
+    """
+    now = now or timezone.now()
+    complaint = Complaint.objects.select_related("property", "guest", "stay", "assignee", "category").get(
+        pk=complaint.pk
+    )
+    schedule = _schedule(complaint, now)
+    subjects = {subject for subject, _due, _action in schedule.wanted}
+    Reminder.objects.filter(
+        complaint=complaint, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
+    ).exclude(subject__in=subjects).update(status=ReminderStatus.CANCELLED)
+    existing = set(
+        Reminder.objects.filter(
+            complaint=complaint, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
+        ).values_list("subject", flat=True)
+    )
+    _write(complaint, schedule, existing, now)
+    Complaint.objects.filter(pk=complaint.pk).update(step_due_at=schedule.step_due)
+
+
+def schedule_logged(complaint: Complaint, now: dt.datetime) -> dt.datetime | None:
+    """Add the reminders of a case being logged and return its step's due time (for `step_due_at`).
+
+    What `reschedule` would do, without its reads: call in the logging transaction right after
+    inserting the case, with `complaint` as logged (its property, guest, stay, assignee and
+    category loaded). A case that was just inserted has no reminders to cancel and no
+    follow-up actions to wait on.
+    """
+    schedule = _schedule(complaint, now, just_logged=True)
+    _write(complaint, schedule, set(), now)
+    return schedule.step_due
 
 
 # --- problems across rooms (complaints.services.problems) ---------------------------------------
@@ -307,13 +344,16 @@ def reschedule_problem(problem: Problem, now: dt.datetime | None = None) -> None
     existing = set(live.values_list("subject", flat=True))
     rows = []
     stamp = now.strftime("%Y%m%d%H%M%S%f")
+    chain: tuple[list[User], list[User]] | None = None
     for subject, due, who in wanted:
         if subject in existing:
             continue
+        chain = chain or _escalation_chain(problem.property)
+        managers, second = chain
         plan: list[tuple[str, dt.datetime, list[User]]] = [
             (ReminderKind.DUE, due, [who] if who is not None else []),
-            (ReminderKind.ESCALATION, due + PROBLEM_ESCALATE, _managers(problem.property)),
-            (ReminderKind.ESCALATION_2, due + PROBLEM_ESCALATE_AGAIN, _second_level(problem.property)),
+            (ReminderKind.ESCALATION, due + PROBLEM_ESCALATE, managers),
+            (ReminderKind.ESCALATION_2, due + PROBLEM_ESCALATE_AGAIN, second),
         ]
         for kind, at, people in plan:
             for person in people:

@@ -318,6 +318,19 @@ class GuestProfile:
     events: list[GuestEvent]
 
 
+def stay_in_house(*, prop: Property, guest: Guest) -> Stay | None:
+    """The guest's stay in house at `prop`, with its room, if they are staying there now."""
+    stay = (
+        Stay.objects.for_property(prop)
+        .filter(guest=guest, status=StayStatus.IN_HOUSE)
+        .select_related("room")
+        .first()
+    )
+    if stay is not None:
+        stay.guest = guest  # the same row: callers read it from the stay
+    return stay
+
+
 def guest_for_profile(*, pk: int) -> Guest | None:
     return Guest.objects.prefetch_related("phones", "preferences").filter(pk=pk).first()
 

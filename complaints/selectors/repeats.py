@@ -30,11 +30,17 @@ def _same_problem(complaint: Complaint) -> Q | None:
     return Q(area=complaint.area, category_id=complaint.category_id)
 
 
-def repeat_notice(*, complaint: Complaint, rule: PreventionRule, now: dt.datetime) -> system_text.Message:
-    """Why this case is a repeat under the N-in-M-days rule, as system text; {} when it is not one."""
+def repeat_notice(
+    *, complaint: Complaint, now: dt.datetime, rule: PreventionRule | None = None
+) -> system_text.Message:
+    """Why this case is a repeat under the N-in-M-days rule, as system text; {} when it is not one.
+
+    Without `rule`, the property's rule is read, only when the case could be a repeat at all.
+    """
     same = _same_problem(complaint)
     if same is None:
         return {}
+    rule = rule or prevention_rule(prop=complaint.property)
     # Counted back from when this case was reported; withdrawn cases (no fault after all) do not count.
     reference_time = complaint.reported_at or now
     since = reference_time - dt.timedelta(days=rule.window_days)

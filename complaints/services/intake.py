@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import IntegerField, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from complaints.case_primitives import (
     FUTURE_SKEW,
     ComplaintError,
     case_check,
-    case_event,
+    case_event_row,
     case_lock,
     case_move,
 )
@@ -21,6 +22,7 @@ from complaints.models import (
     Area,
     Category,
     Complaint,
+    ComplaintEvent,
     CourtesyCheck,
     CourtesyOutcome,
     Department,
@@ -28,7 +30,8 @@ from complaints.models import (
 )
 from complaints.services.problems import problems_detect
 from complaints.workflow import Action, Status
-from guests.models import Guest, Stay, StayStatus
+from guests import selectors as guest_selectors
+from guests.models import Guest, Stay
 from hotel_crm import system_text
 from hotel_crm.models import Property
 from rooms.models import Room
@@ -58,28 +61,44 @@ class ComplaintInput:
     restated_confirmed: bool = False
 
 
-def _next_reference(prop: Property, now: dt.datetime) -> str:
-    # Lock the property row so two clerks logging at once get different numbers.
+def _lock_and_read(prop: Property, now: dt.datetime, submission_key: str) -> tuple[str, int | None]:
+    """Lock the property's numbering; return the next case reference and the case already logged
+    with `submission_key` (a double click), if any. Call inside the logging transaction.
+    """
+    # Lock the property row so two clerks logging at once get different numbers (and two clicks of
+    # one form are told apart here rather than by the unique key). The read is a statement of its
+    # own so that, once the lock is granted, it sees the case the other clerk just committed.
     Property.objects.select_for_update().get(pk=prop.pk)
     year = prop.today(now).year
     prefix = f"{prop.code}-{year}-"
+    in_property = Complaint.objects.filter(property=prop)
     # Text order finds the highest number up to 99,999 (then "-100000" sorts before "-99999");
     # the property's newest case has the highest number of its year however long the number
-    # is, since numbers are given out under this lock in insertion order. Both are one index probe.
-    last_by_text = (
-        Complaint.objects.filter(property=prop, reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    newest = (
-        Complaint.objects.filter(property=prop).order_by("-pk").values_list("reference", flat=True).first()
+    # is, since numbers are given out under this lock in insertion order. Each is one index probe,
+    # asked in one query.
+    last_by_text, newest, existing = (
+        Property.objects.filter(pk=prop.pk)
+        .annotate(
+            last_by_text=Subquery(
+                in_property.filter(reference__startswith=prefix)
+                .order_by("-reference")
+                .values("reference")[:1]
+            ),
+            newest=Subquery(in_property.order_by("-pk").values("reference")[:1]),
+            existing=(
+                Subquery(in_property.filter(submission_key=submission_key).order_by().values("pk")[:1])
+                if submission_key
+                else Value(None, output_field=IntegerField())
+            ),
+        )
+        .values_list("last_by_text", "newest", "existing")
+        .get()
     )
     number = 1 + max(
         (int(ref.rsplit("-", 1)[1]) for ref in (last_by_text, newest) if ref and ref.startswith(prefix)),
         default=0,
     )
-    return f"{prefix}{number:05d}"
+    return f"{prefix}{number:05d}", existing
 
 
 def _validate_input(prop: Property, data: ComplaintInput, now: dt.datetime) -> None:
@@ -113,20 +132,26 @@ def _guest_stay_room(prop: Property, data: ComplaintInput) -> tuple[Guest | None
     if stay:
         guest = stay.guest
     elif guest:
-        stay = Stay.objects.for_property(prop).filter(guest=guest, status=StayStatus.IN_HOUSE).first()
+        stay = guest_selectors.stay_in_house(prop=prop, guest=guest)
     if data.area == Area.ROOM and room is None and stay is not None:
         room = stay.room
     return guest, stay, room
 
 
 def _new_case(
-    *, prop: Property, actor: User, data: ComplaintInput, submission_key: str, now: dt.datetime
+    *,
+    prop: Property,
+    actor: User,
+    data: ComplaintInput,
+    reference: str,
+    submission_key: str,
+    now: dt.datetime,
 ) -> Complaint:
-    """The case as logged, numbered but not saved yet. Call inside the logging transaction."""
+    """The case as logged, numbered but not saved yet."""
     guest, stay, room = _guest_stay_room(prop, data)
     return Complaint(
         property=prop,
-        reference=_next_reference(prop, now),
+        reference=reference,
         guest=guest,
         stay=stay,
         complainant_name=data.complainant_name.strip(),
@@ -156,24 +181,56 @@ def _record_logged(
     *,
     repeat_notice: system_text.Message,
     courtesy_check: CourtesyCheck | None,
-    restated_confirmed: bool,
     now: dt.datetime,
 ) -> None:
-    """The saved case's timeline, reminders and signal; the courtesy check it came from; step 1 if done."""
-    case_event(complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words)
-    reminders.reschedule(complaint, now)
-    signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
+    """The inserted case's timeline, reminders and signals; the courtesy check it came from; step 1 if done.
+
+    What case_event, reminders.reschedule and case_move write for each step, written once: the
+    case was inserted (listening) in this transaction, so it has no reminders, offers or actions
+    to read, and its timeline rows go in together. Call right after inserting the case.
+    """
+    restated = complaint.restated_confirmed  # checked by case_check before the insert
+    events = [
+        case_event_row(
+            complaint, EventKind.LOGGED, actor, to_status=Status.LISTENING, note=complaint.guest_words
+        )
+    ]
     if repeat_notice:
-        case_event(complaint, EventKind.REPEAT_FLAGGED, actor, data={"text": repeat_notice})
+        events.append(
+            case_event_row(complaint, EventKind.REPEAT_FLAGGED, actor, data={"text": repeat_notice})
+        )
+    if restated:
+        events.append(
+            case_event_row(
+                complaint,
+                EventKind.RESTATED,
+                actor,
+                from_status=Status.LISTENING,
+                to_status=Status.APOLOGISING,
+            )
+        )
+    ComplaintEvent.objects.bulk_create(events)
+    signals.complaint_created.send(sender=Complaint, complaint=complaint, actor=actor)
     if courtesy_check is not None:
         CourtesyCheck.objects.filter(pk=courtesy_check.pk, complaint__isnull=True).update(complaint=complaint)
-    if restated_confirmed:
-        complaint.restated_confirmed = True
-        case_check(complaint, Action.CONFIRM_RESTATEMENT, actor=actor)
-        case_move(complaint, Status.APOLOGISING, actor, EventKind.RESTATED, fields=("restated_confirmed",))
+    fields = ["step_due_at"]
+    if restated:  # step 1 done while logging: what case_move saves
+        complaint.status = Status.APOLOGISING
+        complaint.version += 1
+        fields += ["status", "version", "updated_at"]
+    # The reminders of the step the case is in now (listening and apologising both wait on the apology).
+    complaint.step_due_at = reminders.schedule_logged(complaint, now)
+    complaint.save(update_fields=fields)
+    if restated:
+        signals.complaint_step_changed.send(
+            sender=Complaint,
+            complaint=complaint,
+            actor=actor,
+            from_status=Status.LISTENING,
+            to_status=Status.APOLOGISING,
+        )
 
 
-@transaction.atomic
 def complaint_log(
     *,
     prop: Property,
@@ -183,33 +240,58 @@ def complaint_log(
     courtesy_check: CourtesyCheck | None = None,
     now: dt.datetime | None = None,
 ) -> Complaint:
-    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case."""
-    now = now or timezone.now()
-    if submission_key:
-        existing = Complaint.objects.filter(property=prop, submission_key=submission_key).first()
-        if existing:
-            return existing
+    """Log a case (step 1). The same `submission_key` twice (a double click) returns the first case.
+
+    Atomic (`_complaint_log`); the unique submission key's error is caught outside that transaction.
+    """
+    try:
+        return _complaint_log(
+            prop=prop,
+            actor=actor,
+            data=data,
+            submission_key=submission_key,
+            courtesy_check=courtesy_check,
+            now=now or timezone.now(),
+        )
+    except IntegrityError:
+        # Another click's case with this key was committed after the check (the unique key says so):
+        # show it. The logging transaction (a savepoint when called inside one) is rolled back as a
+        # whole before this read, so the insert needs no savepoint of its own.
+        existing = (
+            Complaint.objects.filter(property=prop, submission_key=submission_key).first()
+            if submission_key
+            else None
+        )
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _complaint_log(
+    *,
+    prop: Property,
+    actor: User,
+    data: ComplaintInput,
+    submission_key: str,
+    courtesy_check: CourtesyCheck | None,
+    now: dt.datetime,
+) -> Complaint:
+    reference, existing = _lock_and_read(prop, now, submission_key)
+    if existing is not None:
+        return Complaint.objects.get(pk=existing)
     _validate_input(prop, data, now)
-    complaint = _new_case(prop=prop, actor=actor, data=data, submission_key=submission_key, now=now)
-    rule = selectors.prevention_rule(prop=prop)
-    notice = selectors.repeat_notice(complaint=complaint, rule=rule, now=now)
+    complaint = _new_case(
+        prop=prop, actor=actor, data=data, reference=reference, submission_key=submission_key, now=now
+    )
+    if data.restated_confirmed:
+        complaint.restated_confirmed = True
+        case_check(complaint, Action.CONFIRM_RESTATEMENT, actor=actor, unsaved=True)
+    notice = selectors.repeat_notice(complaint=complaint, now=now)
     if notice:
         complaint.is_repeat, complaint.repeat_notice = True, notice
-    try:
-        with transaction.atomic():
-            complaint.save()
-    except IntegrityError:
-        if submission_key:  # the other click won the race: show its case
-            return Complaint.objects.get(property=prop, submission_key=submission_key)
-        raise
-    _record_logged(
-        complaint,
-        actor,
-        repeat_notice=notice,
-        courtesy_check=courtesy_check,
-        restated_confirmed=data.restated_confirmed,
-        now=now,
-    )
+    complaint.save(force_insert=True)
+    _record_logged(complaint, actor, repeat_notice=notice, courtesy_check=courtesy_check, now=now)
     problems_detect(complaint=complaint, actor=actor, now=now)
     return complaint
 

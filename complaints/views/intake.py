@@ -15,12 +15,17 @@ from complaints import (
     workflow,
 )
 from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
-from guests.models import Guest, Stay, StayStatus
+from guests import selectors as guest_selectors
+from guests.models import Guest, Stay
 from hotel_crm.permissions import property_permission_required
 
 
 def _prefill(request):
-    """Guest, stay and room carried over from the in-house list, a profile or a courtesy check."""
+    """Guest, stay and room carried over from the in-house list, a profile or a courtesy check.
+
+    A guest chosen without a stay: their stay in house is looked up to show the form (GET);
+    logging finds it itself (complaints.services.complaint_log).
+    """
     prop = request.property
     source = request.POST if request.method == "POST" else request.GET
     stay = guest = check = None
@@ -38,13 +43,8 @@ def _prefill(request):
         guest = stay.guest
     elif (value := source.get("guest", "")).isdigit():
         guest = Guest.objects.active().filter(pk=int(value), erased_at__isnull=True).first()
-        if guest:
-            stay = (
-                Stay.objects.for_property(prop)
-                .filter(guest=guest, status=StayStatus.IN_HOUSE)
-                .select_related("room")
-                .first()
-            )
+        if guest and request.method != "POST":
+            stay = guest_selectors.stay_in_house(prop=prop, guest=guest)
     return guest, stay, check
 
 
@@ -115,6 +115,8 @@ def complaint_create(request):
             messages.success(request, _("Case %(ref)s logged.") % {"ref": complaint.reference})
             return redirect("complaints:detail", pk=complaint.pk)
     status = 400 if request.method == "POST" else 200
+    if status == 400 and stay is None and guest is not None:  # the form is shown again, with the stay
+        stay = guest_selectors.stay_in_house(prop=prop, guest=guest)
     similar = _similar_cases(request, guest, stay)
     return render(
         request,

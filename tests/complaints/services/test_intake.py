@@ -3,19 +3,24 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from complaints import services
 from complaints.models import (
     Area,
+    Category,
     Complaint,
     ComplaintEvent,
     EventKind,
     PreventionRule,
+    Reminder,
 )
-from complaints.services import ComplaintError
+from complaints.services import ComplaintError, intake
 from complaints.workflow import Status
 from guests import services as guest_services
+from hotel_crm import roles
+from hotel_crm.api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from tests import factories
 from tests.complaints.services.cases import act, log_days_ago, timeline
 
@@ -180,6 +185,96 @@ def test_logging_with_the_restatement_confirmed_goes_straight_to_apologising(sha
     # Then it is at step 2, and the timeline shows both moves
     assert case.status == S.APOLOGISING and case.restated_confirmed
     assert timeline(case) == [(K.LOGGED, "", S.LISTENING), (K.RESTATED, S.LISTENING, S.APOLOGISING)]
+
+
+def _written(case):
+    """What logging wrote for a case: its row, timeline, reminders and webhook deliveries."""
+    case.refresh_from_db()
+    reminders = Reminder.objects.filter(complaint=case).order_by("kind", "recipient_id", "subject")
+    deliveries = WebhookDelivery.objects.filter(payload__data__id=case.pk).order_by("pk")
+    return {
+        "case": (case.status, case.restated_confirmed, case.version, case.step_due_at, case.is_repeat),
+        "timeline": [
+            (e.kind, e.actor_id, e.from_status, e.to_status, e.note, e.data)
+            for e in ComplaintEvent.objects.filter(complaint=case).order_by("at", "pk")
+        ],
+        "reminders": [(r.kind, r.subject, r.recipient_id, r.due_at, r.status) for r in reminders],
+        "webhooks": [
+            (d.event, {k: v for k, v in d.payload["data"].items() if k not in ("id", "reference")})
+            for d in deliveries
+        ],
+    }
+
+
+@pytest.mark.parametrize("sensitive", [False, True])
+def test_confirming_the_restatement_while_logging_writes_what_confirming_it_afterwards_does(
+    sha, clerk, dept, in_house, sensitive
+):
+    # Given managers and a director to escalate to, and a webhook subscriber to every case event
+    factories.make_staff("grm1", roles_at={sha: roles.GUEST_RELATIONS_MANAGER})
+    factories.make_staff("duty1", roles_at={sha: roles.DUTY_MANAGER})
+    factories.make_staff("director", group_role=roles.GROUP_DIRECTOR)
+    WebhookSubscription.objects.create(
+        property=sha, url="https://example.com/hook", secret="s", events=list(WebhookEvent.values)
+    )
+    category = dept.categories.first()
+    if sensitive:  # escalations then go only to those who may see the case (ADR 0009)
+        Category.objects.filter(pk=category.pk).update(is_sensitive=True)
+        category.refresh_from_db()
+    now = timezone.now()
+    same = {"department": dept, "category": category, "guest": in_house.guest, "now": now}
+    # When one case is logged with the restatement confirmed on the form
+    at_once = factories.log_case(sha, clerk, restated_confirmed=True, **same)
+    # and another is logged, then its restatement confirmed on the case page
+    in_two = factories.log_case(sha, clerk, **same)
+    act(services.complaint_confirm_restatement, in_two, clerk, confirmed=True)
+    # Then both wrote the same: the case, its timeline, its reminders and escalations, its webhooks
+    written = _written(at_once)
+    assert written == _written(in_two)
+    assert written["case"][:3] == (S.APOLOGISING, True, 2)
+    assert [kind for kind, *_ in written["webhooks"]] == [
+        WebhookEvent.COMPLAINT_CREATED,
+        WebhookEvent.COMPLAINT_STEP_CHANGED,
+    ]
+    assert written["webhooks"][0][1]["status"] == S.LISTENING and written["webhooks"][0][1]["version"] == 1
+    # (the group director may not see a sensitive case, so its second escalation has no one to reach)
+    expected = {"due", "escalation"} if sensitive else {"due", "escalation", "escalation_2"}
+    assert {kind for kind, *_ in written["reminders"]} == expected
+
+
+def test_a_click_that_loses_the_race_gets_the_case_of_the_click_that_won(sha, clerk, dept, monkeypatch):
+    # Given the first click's case, committed just after the second click looked for it
+    first = factories.log_case(sha, clerk, department=dept, submission_key="k-race")
+    real = intake._lock_and_read
+    monkeypatch.setattr(intake, "_lock_and_read", lambda *args: (real(*args)[0], None))
+    # When the second click inserts its case and meets the unique submission key
+    again = factories.log_case(sha, clerk, department=dept, submission_key="k-race", restated_confirmed=True)
+    # Then it answers with the first case, and nothing of its own attempt is left
+    assert again.pk == first.pk
+    assert Complaint.objects.count() == 1
+    assert ComplaintEvent.objects.count() == 1
+    assert not Reminder.objects.exclude(complaint=first).exists()
+    # and without a submission key, such an error is not swallowed
+    monkeypatch.setattr(Complaint, "save", _raise_integrity_error)
+    with pytest.raises(IntegrityError):
+        factories.log_case(sha, clerk, department=dept)
+
+
+def _raise_integrity_error(*args, **kwargs):
+    raise IntegrityError("simulated")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_race_is_answered_outside_any_transaction_too(sha, clerk, dept, monkeypatch):
+    # Given logging is the outermost transaction (a web request: there is no savepoint to fall back to)
+    first = factories.log_case(sha, clerk, department=dept, submission_key="k-race")
+    real = intake._lock_and_read
+    monkeypatch.setattr(intake, "_lock_and_read", lambda *args: (real(*args)[0], None))
+    # When the losing click's insert fails on the unique key
+    again = factories.log_case(sha, clerk, department=dept, submission_key="k-race")
+    # Then its transaction was rolled back as a whole, and the winner's case is read afterwards
+    assert again.pk == first.pk
+    assert Complaint.objects.count() == 1 and ComplaintEvent.objects.count() == 1
 
 
 def test_an_unconfirmed_restatement_keeps_the_case_at_listening(sha, clerk, dept):
