@@ -37,6 +37,9 @@ from guests.models import Guest, GuestPreference, LoyaltyTier, Stay, StayStatus,
 from hotel_crm.models import Property
 
 LIST_CAP = 50
+# Each list on "my shift" shows this many, a staff member's default page size (issue #22): the page is
+# a start page, not the whole backlog; a longer list says so ("25+") and links to where it all is.
+SHIFT_CAP = 25
 MANAGER_PERMISSION = "complaints.view_all_complaints"
 SUMMARY_CAP = 100
 # A handover written within this long of a shift's start is the handover of the shift that just ended.
@@ -486,6 +489,10 @@ class MyShift:
     not_asked: list[Stay]
     last_handover: Handover | None
     unread_handovers: list[Handover]
+    # The sections that had more than SHIFT_CAP rows ("due", "overdue", "departures", "not_asked",
+    # "approvals", "arrivals"): their count reads "25+" and they link to the full list.
+    more: set[str]
+    cap: int = SHIFT_CAP
 
 
 def my_shift(*, user: User, prop: Property, now: dt.datetime | None = None) -> MyShift:
@@ -496,45 +503,61 @@ def my_shift(*, user: User, prop: Property, now: dt.datetime | None = None) -> M
     visible = complaints_visible_to(user=user, property=prop)
     open_cases = visible.filter(OPEN_CONDITION).select_related("guest", "room", "stay", "assignee")
 
-    def own_first(rows: Iterable[Any]) -> list[Any]:
+    more: set[str] = set()
+
+    def capped(section: str, *parts: Iterable[Any]) -> list[list[Any]]:
+        """Each part (fetched with one row beyond the cap) cut to the cap; the section noted if longer."""
+        rows = [list(part) for part in parts]
+        if any(len(part) > SHIFT_CAP for part in rows):
+            more.add(section)
+        return [part[:SHIFT_CAP] for part in rows]
+
+    def own_first(rows: list[Any]) -> list[Any]:
         """The viewer's own first, each part kept in due order."""
-        rows = list(rows)
         return [r for r in rows if r.assignee_id == user.pk] + [r for r in rows if r.assignee_id != user.pk]
 
-    due_cases = own_first(
-        open_cases.filter(step_due_at__gte=now, step_due_at__lt=state.current.end).order_by(
-            "step_due_at", "pk"
-        )[:LIST_CAP]
-    )
-    overdue_cases = list(open_cases.filter(step_due_at__lt=now).order_by("step_due_at", "pk")[:LIST_CAP])
+    fetch = SHIFT_CAP + 1
     actions = FollowUpAction.objects.filter(
         complaint__in=visible.filter(OPEN_CONDITION).values("pk"), done_at__isnull=True
     ).select_related("complaint__guest", "assignee", "department")
-    due_actions = own_first(
-        actions.filter(due_at__gte=now, due_at__lt=state.current.end).order_by("due_at", "pk")[:LIST_CAP]
+    due_cases, due_actions = capped(
+        "due",
+        open_cases.filter(step_due_at__gte=now, step_due_at__lt=state.current.end).order_by(
+            "step_due_at", "pk"
+        )[:fetch],
+        actions.filter(due_at__gte=now, due_at__lt=state.current.end).order_by("due_at", "pk")[:fetch],
     )
-    overdue_actions = list(actions.filter(due_at__lt=now).order_by("due_at", "pk")[:LIST_CAP])
+    overdue_cases, overdue_actions = capped(
+        "overdue",
+        open_cases.filter(step_due_at__lt=now).order_by("step_due_at", "pk")[:fetch],
+        actions.filter(due_at__lt=now).order_by("due_at", "pk")[:fetch],
+    )
     approvals = (
         [a for a in pending_approvals(prop=prop, user=user) if a.can_decide]
         if has_perm_at(user, prop, "complaints.view_approvalrequest")
         else []
     )
-    departures = list(
+    (departures,) = capped(
+        "departures",
         open_cases.filter(stay__status=StayStatus.IN_HOUSE, stay__departure_date__lte=today).order_by(
             "stay__departure_date", "pk"
-        )[:LIST_CAP]
+        )[:fetch],
     )
+    (not_asked,) = capped("not_asked", stays_not_yet_asked(prop=prop)[:fetch])
+    (approvals,) = capped("approvals", approvals)
+    (arrivals,) = capped("arrivals", arrival_briefings(user=user, prop=prop, today=today))
     recent = list(handovers(prop=prop)[:1])
     return MyShift(
         shift=state,
-        due_cases=due_cases,
-        due_actions=due_actions,
+        due_cases=own_first(due_cases),
+        due_actions=own_first(due_actions),
         overdue_cases=overdue_cases,
         overdue_actions=overdue_actions,
-        approvals=approvals[:LIST_CAP],
+        approvals=approvals,
         departures=departures,
-        arrivals=arrival_briefings(user=user, prop=prop, today=today),
-        not_asked=list(stays_not_yet_asked(prop=prop)[:LIST_CAP]),
+        arrivals=arrivals,
+        not_asked=not_asked,
         last_handover=recent[0] if recent else None,
         unread_handovers=list(unread_handovers(user=user, prop=prop)[:10]),
+        more=more,
     )

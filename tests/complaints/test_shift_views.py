@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import Complaint, DutyLogEntry, Handover
+from complaints.selectors.shift import SHIFT_CAP
 from complaints.workflow import Verdict
 from hotel_crm import roles
 from tests import factories
@@ -243,3 +244,20 @@ def test_the_shift_pages_in_chinese(sha, clerk, login):
     page = client.get("/complaints/shift/").text
     assert "我的班次" in page and "值班日志" in page
     assert "值班日志" in client.get("/complaints/shift/log/").text
+
+
+def test_a_long_list_on_my_shift_shows_its_first_rows_says_so_and_links_to_all(sha, clerk, login):
+    # Given more overdue cases than my shift lists (its lists are a start page, not the backlog)
+    past = timezone.now() - dt.timedelta(hours=2)
+    cases = [factories.log_case(sha, clerk) for _ in range(SHIFT_CAP + 2)]
+    Complaint.objects.filter(pk__in=[c.pk for c in cases]).update(step_due_at=past)
+    # When the clerk opens my shift
+    response = login(clerk).get("/complaints/shift/")
+    page = response.context["page"]
+    # Then it lists the first SHIFT_CAP, the count says there are more, and a link leads to all of them
+    assert len(page.overdue_cases) == SHIFT_CAP and "overdue" in page.more
+    html = response.text
+    assert re.search(rf"Overdue\s*<span class=\"muted\">\({SHIFT_CAP}\+\)", html)
+    assert 'href="/complaints/?overdue=1"' in html
+    # and a short list says nothing of the kind
+    assert "due" not in page.more and "The first" not in html.split('id="due"')[1].split("</section>")[0]
