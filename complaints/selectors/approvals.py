@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from complaints import authority
@@ -19,8 +19,14 @@ from hotel_crm.models import Property
 
 
 def requests_visible_to(*, prop: Property, user: User) -> QuerySet[ApprovalRequest]:
-    """Requests `user` may see: offers on cases they may see, decisions on problems if they see problems."""
-    visible = Q(offer__complaint__in=complaints_visible_to(user=user, property=prop))
+    """Requests `user` may see: offers on cases they may see, decisions on problems if they see problems.
+
+    The case rule is checked per request (EXISTS on the offer's case), not as `IN (every visible case)`:
+    inside the OR below PostgreSQL would hash all the hotel's cases on every call (0.3 s at a million).
+    """
+    visible = Q(
+        Exists(complaints_visible_to(user=user, property=prop).filter(pk=OuterRef("offer__complaint_id")))
+    )
     if has_perm_at(user, prop, "complaints.view_problem"):
         visible |= Q(problem__isnull=False)
     return ApprovalRequest.objects.for_property(prop).filter(visible)

@@ -519,18 +519,32 @@ def my_shift(*, user: User, prop: Property, now: dt.datetime | None = None) -> M
     fetch = SHIFT_CAP + 1
     actions = FollowUpAction.objects.filter(
         complaint__in=visible.filter(OPEN_CONDITION).values("pk"), done_at__isnull=True
-    ).select_related("complaint__guest", "assignee", "department")
+    )
+
+    def first_actions(rows: QuerySet[FollowUpAction]) -> QuerySet[FollowUpAction]:
+        """The first actions by due time, chosen on the narrow rows, then loaded with what they show.
+
+        In one query, but the wide joins (case, guest, department, assignee) come after the LIMIT: at a
+        million cases, thousands of overdue actions were joined first and sorted after (0.1 s).
+        """
+        chosen = rows.order_by("due_at", "pk").values("pk")[:fetch]
+        return (
+            FollowUpAction.objects.filter(pk__in=chosen)
+            .select_related("complaint__guest", "assignee", "department")
+            .order_by("due_at", "pk")
+        )
+
     due_cases, due_actions = capped(
         "due",
         open_cases.filter(step_due_at__gte=now, step_due_at__lt=state.current.end).order_by(
             "step_due_at", "pk"
         )[:fetch],
-        actions.filter(due_at__gte=now, due_at__lt=state.current.end).order_by("due_at", "pk")[:fetch],
+        first_actions(actions.filter(due_at__gte=now, due_at__lt=state.current.end)),
     )
     overdue_cases, overdue_actions = capped(
         "overdue",
         open_cases.filter(step_due_at__lt=now).order_by("step_due_at", "pk")[:fetch],
-        actions.filter(due_at__lt=now).order_by("due_at", "pk")[:fetch],
+        first_actions(actions.filter(due_at__lt=now)),
     )
     approvals = (
         [a for a in pending_approvals(prop=prop, user=user) if a.can_decide]
