@@ -176,3 +176,23 @@ def test_case_page_and_profile_use_indexes(data, clerk):
     guest = guest_for_profile(pk=case.guest_id)
     assert_indexed(lambda: guest_cases(user=clerk, guest_id=guest.pk, prop=data, group_wide=False))
     guest_profile(guest=guest, prop=data, group_wide=False)  # reads stays and the log, not guests or cases
+
+
+def test_my_shift_never_reads_every_case_of_the_hotel(data, clerk):
+    """My shift lists the first rows of each kind: no plan may read the hotel's cases wholesale, even
+    through an index (approvals once hashed every visible case's id inside an OR: 0.3 s at a million)."""
+    from django.contrib.auth import get_user_model
+
+    from complaints.models import Complaint
+    from complaints.selectors import my_shift
+
+    whole = Complaint.objects.filter(property=data).count()
+    grm = get_user_model().objects.get(username="grm")
+    for user in (clerk, grm):
+        for sql, nodes in _plans(lambda u=user: my_shift(user=u, prop=data)):
+            wide = [
+                (n["Node Type"], n["Plan Rows"])
+                for n in nodes
+                if n.get("Relation Name") == "complaints_complaint" and n["Plan Rows"] > whole // 4
+            ]
+            assert not wide, f"{user.username}: reads {wide} of {whole} cases in:\n{sql}"
