@@ -203,7 +203,7 @@ def world(monkeypatch, sha, login):
     case = log(
         stay=stay.pk,
         severity="high",
-        category=depts["engineering"].categories.order_by("pk").first().pk,
+        category=depts["engineering"].categories.order_by("pk").values_list("pk", flat=True).first(),
         people_involved="Night engineer",
     )
     act(case, "confirm_restatement", confirmed="on", note="Restated: no hot water since 7 am.")
