@@ -25,8 +25,7 @@ def choice_label(field: models.Field, value: Any) -> Any:
     table = _TABLES.get(key)
     if table is None:
         table = {
-            make_hashable(choice): force_str(label, strings_only=True)
-            for choice, label in field.flatchoices
+            make_hashable(choice): force_str(label, strings_only=True) for choice, label in field.flatchoices
         }
         _TABLES[key] = table
     try:
