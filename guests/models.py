@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guests import names
+from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
 from rooms.models import Room
@@ -74,7 +75,7 @@ class GuestQuerySet(models.QuerySet["Guest"]):
         return self.filter(merged_into__isnull=True)
 
 
-class Guest(models.Model):
+class Guest(ChoiceLabels, models.Model):
     """A guest of the group: one profile, recognised at every hotel."""
 
     family_name_cjk = models.CharField(_("family name (Chinese)"), max_length=20, blank=True)
@@ -196,7 +197,7 @@ class PreferenceCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class GuestPreference(models.Model):
+class GuestPreference(ChoiceLabels, models.Model):
     guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="preferences")
     category = models.CharField(_("category"), max_length=12, choices=PreferenceCategory.choices)
     value = models.CharField(_("preference"), max_length=80)
@@ -239,7 +240,7 @@ class StayStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
-class Stay(models.Model):
+class Stay(ChoiceLabels, models.Model):
     """A guest's stay in a room of one property."""
 
     property = models.ForeignKey(
@@ -314,7 +315,7 @@ class ProfileAccess(models.Model):
         return f"{self.user} {self.action} {self.guest_id} @ {self.at:%Y-%m-%d %H:%M}"
 
 
-class GuestEvent(models.Model):
+class GuestEvent(ChoiceLabels, models.Model):
     """Append-only record of what happened to a profile: merged, erased, consent changed."""
 
     class Kind(models.TextChoices):

@@ -109,6 +109,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with inputs and labels written in Python (ADR 0022).
+FORM_RENDERER = "hotel_crm.form_renderer.FastFormRenderer"
+
 # --- Database: SQLite under var/ unless DATABASE_URL is set -----------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'hotel_crm.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

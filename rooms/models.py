@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.i18n import BilingualName
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
@@ -119,7 +120,7 @@ class ZonePrivilege(BilingualName, models.Model):
         return self.name
 
 
-class Room(models.Model):
+class Room(ChoiceLabels, models.Model):
     property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="rooms")
     number = models.CharField(_("number"), max_length=10)
     floor = models.SmallIntegerField(_("floor"))

@@ -14,6 +14,7 @@ from complaints.models.setup import Category, Department
 from complaints.workflow import OPEN, Status, Verdict
 from guests.models import Guest, Stay
 from hotel_crm import system_text
+from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
 from rooms.models import Room
@@ -95,7 +96,7 @@ class ApologyMethod(models.TextChoices):
 OPEN_CONDITION = functools.reduce(operator.or_, (Q(status=s) for s in sorted(s.value for s in OPEN)))
 
 
-class Complaint(models.Model):
+class Complaint(ChoiceLabels, models.Model):
     """A guest's complaint at one property: listen → apologise → resolve → follow up → verify."""
 
     property = models.ForeignKey(

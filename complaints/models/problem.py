@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models.case import Complaint
 from complaints.models.setup import Category, Department
+from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
 
@@ -74,7 +75,7 @@ class ProblemState(models.TextChoices):
 OPEN_PROBLEM_STATES = (ProblemState.RAISED, ProblemState.ACTING, ProblemState.VERIFYING)
 
 
-class Problem(models.Model):
+class Problem(ChoiceLabels, models.Model):
     """One fault seen in many places: its cases, root cause, decision, corrective action and verification."""
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="problems")
@@ -173,7 +174,7 @@ class ProblemEventKind(models.TextChoices):
     CLOSED = "closed", _("Closed: no recurrence")
 
 
-class ProblemEvent(models.Model):
+class ProblemEvent(ChoiceLabels, models.Model):
     """The problem's append-only timeline."""
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")

@@ -12,6 +12,7 @@ from complaints.action_workflow import ActionState
 from complaints.models.case import Complaint
 from complaints.models.problem import Problem
 from complaints.models.setup import Department
+from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.i18n import BilingualName
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
@@ -126,7 +127,7 @@ class AuthorityLimit(models.Model):
         return f"{self.property.code} · {who}: {self.per_case} / {self.per_day}"
 
 
-class Offer(models.Model):
+class Offer(ChoiceLabels, models.Model):
     """A solution offered to the guest; the case stays in resolving until one is accepted."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="offers")
@@ -179,7 +180,7 @@ class Offer(models.Model):
         return f"{self.get_remedy_type_display()}: {self.description}"
 
 
-class FollowUpAction(models.Model):
+class FollowUpAction(ChoiceLabels, models.Model):
     """Something that must happen for the promise to be kept (the room really gets fixed)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="actions")
@@ -244,7 +245,7 @@ class FollowUpAction(models.Model):
         return self.description
 
 
-class ApprovalRequest(models.Model):
+class ApprovalRequest(ChoiceLabels, models.Model):
     """A request to a superior (权限, gained by application): an offer beyond the clerk's authority,
     or a decision about a problem that is not money (run the cooling longer, replace a boiler)."""
 

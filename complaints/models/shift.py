@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models.case import Complaint
 from guests.models import Guest, Stay
+from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.errors import DomainError
 from hotel_crm.i18n import BilingualName, localized
 from hotel_crm.models import Property
@@ -77,7 +78,7 @@ class AppendOnly(DomainError):
     """A duty-log entry was to be changed or deleted: correct it with a new entry instead."""
 
 
-class DutyLogEntry(models.Model):
+class DutyLogEntry(ChoiceLabels, models.Model):
     """One line of the duty log: append-only; a correction is a new entry pointing at the one it corrects."""
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="+")

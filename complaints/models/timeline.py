@@ -8,6 +8,7 @@ from complaints.models.case import Complaint
 from complaints.workflow import Status
 from guests.models import Guest, Stay
 from hotel_crm import system_text
+from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
 
@@ -45,7 +46,7 @@ class EventKind(models.TextChoices):
     PUBLIC_REPLY = "public_reply", _("Public reply to the review")
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(ChoiceLabels, models.Model):
     """Append-only timeline: every step, note, offer, action, verdict and reassignment."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
@@ -82,7 +83,7 @@ class CourtesyOutcome(models.TextChoices):
     NOT_REACHED = "not_reached", _("Could not reach the guest")
 
 
-class CourtesyCheck(models.Model):
+class CourtesyCheck(ChoiceLabels, models.Model):
     """A proactive "how is your stay?" (主动询问客人的满意度) and what the guest said."""
 
     property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="courtesy_checks")

@@ -1,5 +1,7 @@
 """The case page, every change posted from it, and the guest profile's panel of cases."""
 
+from collections.abc import Callable, Iterator, Mapping
+
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -32,22 +34,45 @@ def case_or_404(request, pk: int):
     return complaint
 
 
-def _action_forms(request, page, data=None, failed: str | None = None):
+class _FormsOnDemand(Mapping[str, django_forms.Form]):
+    """The step forms by action, each built when the template first asks for it.
+
+    The page shows the forms of the actions the user may take now, two or three of seven; building
+    the others ran their queries (the remedy catalogue, the departments) for nothing (ADR 0022).
+    """
+
+    def __init__(self, makers: dict[str, Callable[[], django_forms.Form]]):
+        self._makers = makers
+        self._built: dict[str, django_forms.Form] = {}
+
+    def __getitem__(self, action: str) -> django_forms.Form:
+        if action not in self._built:
+            self._built[action] = self._makers[action]()
+        return self._built[action]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
+def _action_forms(request, page, data=None, failed: str | None = None) -> _FormsOnDemand:
     complaint = page.complaint
     version = {"version": complaint.version}
     prop = request.property
-    built: dict[str, django_forms.Form] = {
-        Action.CONFIRM_RESTATEMENT: forms.RestateForm(initial=version),
-        Action.APOLOGISE: forms.ApologyForm(initial=version),
-        Action.MAKE_OFFER: forms.OfferForm(initial=version, prop=prop),
-        Action.ADD_ACTION: forms.ActionForm(initial=version, prop=prop),
-        Action.VERIFY: forms.VerifyForm(initial=version),
-        Action.WITHDRAW: forms.ReasonForm(initial=version),
-        Action.REOPEN: forms.ReasonForm(initial=version),
+    makers: dict[str, Callable[[], django_forms.Form]] = {
+        Action.CONFIRM_RESTATEMENT.value: lambda: forms.RestateForm(initial=version),
+        Action.APOLOGISE.value: lambda: forms.ApologyForm(initial=version),
+        Action.MAKE_OFFER.value: lambda: forms.OfferForm(initial=version, prop=prop),
+        Action.ADD_ACTION.value: lambda: forms.ActionForm(initial=version, prop=prop),
+        Action.VERIFY.value: lambda: forms.VerifyForm(initial=version),
+        Action.WITHDRAW.value: lambda: forms.ReasonForm(initial=version),
+        Action.REOPEN.value: lambda: forms.ReasonForm(initial=version),
     }
     if failed and data is not None:
-        built[failed] = data
-    return built
+        makers[failed] = lambda: data
+    return _FormsOnDemand(makers)
 
 
 def _render_case(request, complaint, *, failed_action=None, failed_form=None, status=200):
@@ -67,10 +92,7 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
         "offered": {t.action.value for t, reason in transitions},
         "allowed": {t.action.value for t, reason in transitions if reason is None},
         "may_change": case_permissions.case_may(user=request.user, complaint=complaint),
-        "action_forms": {
-            k.value if hasattr(k, "value") else k: v
-            for k, v in _action_forms(request, page, failed_form, failed_action).items()
-        },
+        "action_forms": _action_forms(request, page, failed_form, failed_action),
         "assign_form": forms.AssignForm(
             initial={"version": complaint.version, "assignee": complaint.assignee_id},
             staff=selectors.staff_of_property(prop=request.property),

@@ -31,6 +31,30 @@ def test_day_first_or_iso_and_a_24_hour_clock(style, language, day, moment):
         dates.deactivate(token)
 
 
+@pytest.mark.parametrize("style", ["day_first", "iso"])
+def test_remembered_days_are_djangos_format_in_each_language_in_turn(style):
+    # Given days of every month, formatted in English, then Chinese, then English again (a cache)
+    from django.utils import dateformat
+
+    token = dates.activate(dates.DateSettings(style=style))
+    try:
+        for language in ["en", "zh-hans", "en"]:
+            with translation.override(language):
+                pattern = dates._day_pattern(style)
+                for month in range(1, 13):
+                    day = dt.date(2026, month, 28)
+                    # Then each is what Django's own formatting gives in that language
+                    assert dates.format_day(day) == dateformat.format(day, pattern)
+                    evening = dt.datetime(2026, month, 28, 23, 30)
+                    assert dates.format_day(evening) == dateformat.format(evening, pattern)
+        with translation.override("zh-hans"):
+            assert dates.format_day(dt.date(2026, 3, 1)) == (
+                "2026-03-01" if style == "iso" else "2026年3月1日"
+            )
+    finally:
+        dates.deactivate(token)
+
+
 def test_the_zone_is_shown_only_when_it_is_not_the_readers():
     token = dates.activate(dates.DateSettings(show_zone=True))
     try:

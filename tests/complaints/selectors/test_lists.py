@@ -91,7 +91,7 @@ def test_the_list_never_shows_another_hotels_cases(sha, board):
 
 
 def _touch_row(case) -> tuple:
-    """What the list row (includes/case_row.html) reads from each case."""
+    """What the list row (the row of complaints/complaint_list.html) reads from each case."""
     guest = case.guest
     return (
         case.reference,
