@@ -13,12 +13,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def _setup_django(
     env_overrides: dict[str, str], tmp_path: Path, code: str = ""
 ) -> subprocess.CompletedProcess:
-    """Start Django in a fresh interpreter with exactly this configuration."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+    """Start Django in a fresh interpreter with exactly this configuration.
+
+    Nothing of the test process's own configuration goes along: not its settings, nor what a browser
+    test run earlier in the same process set (DJANGO_ALLOW_ASYNC_UNSAFE, which --deploy refuses).
+    """
+    ours = {
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DEBUG",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     }
+    env = {k: v for k, v in os.environ.items() if k not in ours}
     env.update(
         {"DJANGO_SETTINGS_MODULE": "hotel_crm.settings", "VAR_DIR": str(tmp_path / "var"), **env_overrides}
     )
