@@ -14,17 +14,20 @@ from email.message import Message
 from html.parser import HTMLParser
 
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.channels import content
 from complaints.channels.intake import Attachment, IncomingInput, incoming_receive
-from complaints.models import Channel, Mailbox, OutgoingReply
+from complaints.models import Channel, IncomingMessage, Mailbox, OutgoingReply
+from hotel_crm.models import Property
 
 log = logging.getLogger(__name__)
 
 MAX_PARTS = 60
 _MSGID = re.compile(r"<[^<>\s]{1,250}>")
+_FROM_LINE = re.compile(rb"^From:[ \t]*([^\r\n]{1,300})", re.MULTILINE | re.IGNORECASE)
 FETCH_BATCH = 50
 
 
@@ -128,6 +131,50 @@ def email_parse(raw: bytes, *, received_at: dt.datetime | None = None) -> Incomi
     )
 
 
+def _unreadable_sender(raw: bytes) -> str:
+    """Best effort for staff: the From line's address of a message that could not be parsed."""
+    found = _FROM_LINE.search(raw[:65536])
+    if not found:
+        return "?"
+    name, address = email.utils.parseaddr(found.group(1).decode("utf-8", errors="replace"))
+    return address.lower() or name or "?"
+
+
+def email_receive(
+    *,
+    prop: Property,
+    raw: bytes,
+    received_at: dt.datetime | None = None,
+    fallback_id: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[IncomingMessage, bool]:
+    """Parse and store one raw email. One that cannot be read or stored (a MIME bomb, bytes the database
+    refuses) is kept as an unreadable item with its original, for staff to look at: one bad message must
+    not stop the ones after it. Database outages are raised (the poll or the webhook is retried)."""
+    try:
+        with transaction.atomic():
+            data = email_parse(raw, received_at=received_at)
+            if not data.external_id and fallback_id:  # no Message-ID: the service's id keeps it idempotent
+                data.external_id = fallback_id
+            return incoming_receive(prop=prop, data=data, now=now)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:  # the content's fault, not ours: it would fail the same way every time
+        log.warning("An email for %s could not be read; kept as unreadable", prop, exc_info=True)
+    return incoming_receive(
+        prop=prop,
+        data=IncomingInput(
+            channel=Channel.EMAIL,
+            external_id=fallback_id,  # "" -> the hash of the original
+            sender=_unreadable_sender(raw),
+            subject=_("(unreadable message)"),
+            raw=raw,
+            received_at=received_at,
+        ),
+        now=now,
+    )
+
+
 def mailbox_poll(*, mailbox_id: int, now: dt.datetime | None = None) -> int:
     """Fetch the mailbox's messages not seen yet (by UID) into the intake queue; returns how many were new."""
     from imapclient import IMAPClient
@@ -152,11 +199,10 @@ def mailbox_poll(*, mailbox_id: int, now: dt.datetime | None = None) -> int:
                 if isinstance(arrived, dt.datetime) and timezone.is_naive(arrived):
                     arrived = timezone.make_aware(arrived)
                 with transaction.atomic():
-                    _message, created = incoming_receive(
+                    _message, created = email_receive(
                         prop=mailbox.property,
-                        data=email_parse(
-                            raw, received_at=arrived if isinstance(arrived, dt.datetime) else None
-                        ),
+                        raw=raw,
+                        received_at=arrived if isinstance(arrived, dt.datetime) else None,
                         now=now,
                     )
                     new += created
@@ -198,11 +244,8 @@ def anymail_inbound_received(sender: object, event: object, esp_name: str = "", 
         raw = message.as_bytes()
     except (UnicodeError, LookupError, ValueError, TypeError):
         raw = message.as_string().encode("utf-8", errors="replace")
-    data = email_parse(raw)
     event_id = getattr(event, "event_id", None)
-    if not data.external_id and event_id:  # no Message-ID header: the service's own id keeps it idempotent
-        data.external_id = f"{esp_name}:{event_id}"
-    incoming_receive(prop=mailbox.property, data=data)
+    email_receive(prop=mailbox.property, raw=raw, fallback_id=f"{esp_name}:{event_id}" if event_id else "")
 
 
 def reply_message(reply: OutgoingReply, mailbox: Mailbox | None) -> EmailMessage:

@@ -82,17 +82,18 @@ def _thread_case(prop: Property, reply_to_ids: Sequence[str]) -> Complaint | Non
 def _store_attachments(message: IncomingMessage, attachments: list[Attachment]) -> None:
     rows = []
     for n, item in enumerate(attachments):
+        # A sender's Content-Type may hold NULs (PostgreSQL refuses them) and controls, and be any length.
+        kind = content.clean_line(item.content_type, 200).split(";")[0].strip().lower()[:100]
         refused = (
             "too many attachments"
             if n >= content.ATTACHMENTS_PER_MESSAGE
-            else content.attachment_refusal(item.filename, item.content_type, item.data)
+            else content.attachment_refusal(item.filename, kind, item.data)
         )
         rows.append(
             IncomingAttachment(
                 message=message,
                 filename=content.safe_filename(item.filename),
-                content_type=item.content_type.split(";")[0].strip().lower()[:100]
-                or "application/octet-stream",
+                content_type=kind or "application/octet-stream",
                 size=len(item.data),
                 data=b"" if refused else item.data,
                 refused=refused,

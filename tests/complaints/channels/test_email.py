@@ -13,6 +13,7 @@ from complaints.models import (
     Channel,
     ComplaintEvent,
     EventKind,
+    IncomingAttachment,
     IncomingMessage,
     IncomingStatus,
     Mailbox,
@@ -216,3 +217,75 @@ def test_an_inbound_email_to_an_unknown_address_is_dropped(client, mailbox, webh
     response = client.post("/channels/postmark/inbound/", payload, content_type="application/json", **_auth())
     assert response.status_code == 200
     assert not IncomingMessage.objects.exists()
+
+
+# --- One bad email must not block a mailbox: kept as an unreadable item, the poll moves past it ---
+
+
+def _nested(depth: int = 1000, message_id: str = "<deep@x.example>") -> bytes:
+    """A MIME bomb: multipart inside multipart, `depth` levels (Python's parser recurses per level)."""
+    head = f"From: Mallory <mallory@x.example>\r\nTo: frontoffice@sha.example\r\nMessage-ID: {message_id}\r\n"
+    levels = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(depth)
+    )
+    return (head + levels + "Content-Type: text/plain\r\n\r\nhi\r\n").encode()
+
+
+def _nul_content_type() -> bytes:
+    return (
+        b"From: a@x.example\r\nTo: frontoffice@sha.example\r\nMessage-ID: <nul@x.example>\r\n"
+        b'Content-Type: multipart/mixed; boundary="z"\r\n'
+        b"\r\n--z\r\nContent-Type: text/plain\r\n\r\nThe room was dirty.\r\n--z\r\n"
+        b"Content-Type: image/png\x00" + b"x" * 300 + b'\r\nContent-Disposition: attachment; filename="a.png"'
+        b"\r\n\r\nxx\r\n--z--\r\n"
+    )
+
+
+def test_a_mime_bomb_is_kept_as_unreadable_and_the_next_email_still_arrives(dovecot, imap_mailbox):
+    # Given a message Python's MIME parser cannot read, then a guest's ordinary email
+    bomb = _nested()
+    _deliver(dovecot, bomb)
+    _deliver(dovecot, _guest_email("<after-bomb@guest.example>", "The lift is broken."))
+    # When beat polls the mailbox
+    assert channels.mailboxes_poll() == 2
+    # Then the bad one waits for staff as an unreadable item, its original kept, and the good one arrived
+    imap_mailbox.refresh_from_db()
+    assert imap_mailbox.last_error == ""
+    unreadable = IncomingMessage.objects.get(subject="(unreadable message)")
+    assert unreadable.status == IncomingStatus.NEW and unreadable.sender == "mallory@x.example"
+    assert bytes(unreadable.raw).replace(b"\r\n", b"\n") == bomb.replace(b"\r\n", b"\n")
+    assert "lift is broken" in IncomingMessage.objects.get(external_id="<after-bomb@guest.example>").body
+    # And the watermark moved past both: polling again adds nothing, and losing it adds no duplicate
+    assert channels.mailboxes_poll() == 0
+    Mailbox.objects.filter(pk=imap_mailbox.pk).update(last_uid=0)
+    assert channels.mailboxes_poll() == 0
+    assert IncomingMessage.objects.count() == 2
+
+
+def test_an_attachment_type_with_nul_and_controls_is_cleaned_and_capped(sha):
+    message, created = channels.incoming_receive(prop=sha, data=channels.email_parse(_nul_content_type()))
+    assert created and "dirty" in message.body
+    attachment = IncomingAttachment.objects.get(message=message)
+    assert "\x00" not in attachment.content_type and len(attachment.content_type) <= 100
+    assert attachment.content_type.startswith("image/png")
+
+
+def test_the_webhook_answers_a_mime_bomb_without_a_500(client, mailbox, webhook_secret):
+    response = client.post(
+        "/channels/postmark/inbound/",
+        _postmark(raw=_nested()),
+        content_type="application/json",
+        **_auth(),
+    )
+    assert response.status_code == 200
+
+
+def test_the_webhook_keeps_an_email_with_a_nul_in_a_content_type(client, mailbox, webhook_secret):
+    response = client.post(
+        "/channels/postmark/inbound/",
+        _postmark(raw=_nul_content_type()),
+        content_type="application/json",
+        **_auth(),
+    )
+    assert response.status_code == 200
+    assert IncomingMessage.objects.filter(property=mailbox.property).count() == 1
