@@ -289,3 +289,33 @@ def test_the_webhook_keeps_an_email_with_a_nul_in_a_content_type(client, mailbox
     )
     assert response.status_code == 200
     assert IncomingMessage.objects.filter(property=mailbox.property).count() == 1
+
+
+def test_a_message_over_the_size_limit_is_not_downloaded_its_headers_wait_for_staff(
+    dovecot, imap_mailbox, monkeypatch
+):
+    monkeypatch.setattr("complaints.channels.email.MAX_FETCH_BYTES", 20_000)
+    _deliver(dovecot, _guest_email("<huge@guest.example>", "x" * 50_000))
+    _deliver(dovecot, _guest_email("<small@guest.example>", "The lift is broken."))
+    assert channels.mailboxes_poll() == 2
+    huge = IncomingMessage.objects.get(external_id="<huge@guest.example>")
+    assert (huge.sender, huge.subject) == ("li.na@guest.example", "Air conditioning broken")
+    assert "over the size limit" in huge.body and "xxxx" not in huge.body
+    assert len(bytes(huge.raw)) < 2_000  # the headers only
+    assert "lift is broken" in IncomingMessage.objects.get(external_id="<small@guest.example>").body
+
+
+def test_a_mailbox_being_polled_is_not_polled_again_at_the_same_time(dovecot, imap_mailbox):
+    from django.core.cache import cache
+
+    _deliver(dovecot, _guest_email("<locked@guest.example>", "Hello"))
+    lock = f"complaints:mailbox_poll:{imap_mailbox.pk}"
+    cache.add(lock, 1, timeout=60)  # another worker's poll is running
+    try:
+        assert channels.mailbox_poll(mailbox_id=imap_mailbox.pk) == 0
+        assert not IncomingMessage.objects.exists()
+    finally:
+        cache.delete(lock)
+    assert channels.mailbox_poll(mailbox_id=imap_mailbox.pk) == 1
+    assert cache.add(lock, 1, timeout=1)  # and the poll released its lock
+    cache.delete(lock)
