@@ -57,13 +57,18 @@ class IncomingInput:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-def _thread_case(prop: Property, reply_to_ids: Sequence[str]) -> Complaint | None:
-    """The case a reply belongs to: one of ours it answers, or an earlier message of the same thread."""
+def _thread_case(prop: Property, reply_to_ids: Sequence[str], sender: str) -> Complaint | None:
+    """The case a reply belongs to: one of ours it answers, or an earlier message of the same thread.
+
+    Only when it comes from whom that message was for or from: In-Reply-To and References are the sender's
+    own words, and anyone who knows a Message-ID (a guest forwarding our reply) could name it. Anything
+    else waits in the queue for staff.
+    """
     ids = [i for i in reply_to_ids if i][:50]
-    if not ids:
+    if not ids or not sender:
         return None
     reply = (
-        OutgoingReply.objects.filter(message_id__in=ids, complaint__property=prop)
+        OutgoingReply.objects.filter(message_id__in=ids, complaint__property=prop, recipient__iexact=sender)
         .select_related("complaint")
         .order_by("-pk")
         .first()
@@ -71,7 +76,9 @@ def _thread_case(prop: Property, reply_to_ids: Sequence[str]) -> Complaint | Non
     if reply is not None:
         return reply.complaint
     earlier = (
-        IncomingMessage.objects.filter(property=prop, external_id__in=ids, complaint__isnull=False)
+        IncomingMessage.objects.filter(
+            property=prop, external_id__in=ids, complaint__isnull=False, sender__iexact=sender
+        )
         .select_related("complaint")
         .order_by("-pk")
         .first()
@@ -149,7 +156,7 @@ def incoming_receive(
             property=prop, channel=data.channel, external_id=external_id
         ), False
     _store_attachments(message, data.attachments)
-    case = _thread_case(prop, data.reply_to_ids)
+    case = _thread_case(prop, data.reply_to_ids, message.sender)
     if case is not None:
         message.status, message.complaint, message.guest = IncomingStatus.ATTACHED, case, case.guest
         message.handled_at = now

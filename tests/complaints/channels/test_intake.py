@@ -196,3 +196,49 @@ def test_erasing_a_guest_scrubs_their_messages_and_channel_ids(sha, clerk, depar
     assert (message.sender, message.body, message.subject, bytes(message.raw)) == ("erased", "", "", b"")
     assert not IncomingAttachment.objects.filter(message=message).exists()
     assert not ChannelIdentity.objects.filter(guest=guest).exists()
+
+
+def _case_from_email(sha, clerk, department):
+    message, _ = channels.incoming_receive(prop=sha, data=_email())
+    return channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(
+            guest_words=message.body, department=department, complainant_name="Li Na"
+        ),
+    )
+
+
+def test_only_the_guest_answering_our_reply_joins_the_case_a_stranger_naming_it_waits(sha, clerk, department):
+    # Given a case from Li Na's email and our reply to her
+    case = _case_from_email(sha, clerk, department)
+    reply = channels.reply_send(complaint=case, actor=clerk, body="We are sorry.")
+    # When someone else sends a message naming our reply (or her message) as the one it answers
+    stranger, _ = channels.incoming_receive(
+        prop=sha,
+        data=_email("<s1@else.example>", sender="mallory@else.example", reply_to_ids=[reply.message_id]),
+    )
+    stranger_too, _ = channels.incoming_receive(
+        prop=sha,
+        data=_email("<s2@else.example>", sender="mallory@else.example", reply_to_ids=["<m1@guest.example>"]),
+    )
+    # Then it waits in the queue for staff, not on the case
+    for message in (stranger, stranger_too):
+        assert (message.status, message.complaint) == (IncomingStatus.NEW, None)
+    # While Li Na's own answer (her address in any case) joins the case at once
+    answer, _ = channels.incoming_receive(
+        prop=sha,
+        data=_email("<m2@guest.example>", sender="Li.Na@Guest.Example", reply_to_ids=[reply.message_id]),
+    )
+    assert (answer.status, answer.complaint) == (IncomingStatus.ATTACHED, case)
+
+
+def test_a_reply_goes_to_the_guest_not_to_whoever_wrote_last_on_the_case(sha, clerk, department):
+    case = _case_from_email(sha, clerk, department)
+    other, _ = channels.incoming_receive(
+        prop=sha, data=_email("<o1@else.example>", sender="someone@else.example")
+    )
+    channels.incoming_attach(message=other, complaint=case, actor=clerk)  # staff judged it belongs here
+    reply = channels.reply_send(complaint=case, actor=clerk, body="We are sorry.")
+    assert reply.recipient == "li.na@guest.example"
+    assert reply.incoming.external_id == "<m1@guest.example>"
