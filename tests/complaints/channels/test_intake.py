@@ -12,9 +12,12 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     EventKind,
+    ImportedReview,
     IncomingAttachment,
     IncomingMessage,
     IncomingStatus,
+    OutgoingReplyStatus,
+    ReviewSource,
 )
 from guests.services import stay_create
 from hotel_crm.errors import StaleRecord
@@ -182,11 +185,12 @@ def test_erasing_a_guest_scrubs_their_messages_and_channel_ids(sha, clerk, depar
     message, _ = channels.incoming_receive(
         prop=sha, data=_email(attachments=[channels.Attachment("p.png", "image/png", PNG)])
     )
-    channels.incoming_to_case(
+    case = channels.incoming_to_case(
         message=message,
         actor=clerk,
         data=services.ComplaintInput(guest_words="noise", department=department, guest=guest),
     )
+    reply = channels.reply_send(complaint=case, actor=clerk, body="Dear Ms Li, we are sorry.")
     ChannelIdentity.objects.create(
         guest=guest, channel=Channel.WECHAT, identifier="oGone", confirmed_by=clerk
     )
@@ -196,6 +200,38 @@ def test_erasing_a_guest_scrubs_their_messages_and_channel_ids(sha, clerk, depar
     assert (message.sender, message.body, message.subject, bytes(message.raw)) == ("erased", "", "", b"")
     assert not IncomingAttachment.objects.filter(message=message).exists()
     assert not ChannelIdentity.objects.filter(guest=guest).exists()
+    # And the copies: the timeline's entry of her message, our reply to her
+    event = ComplaintEvent.objects.get(complaint=case, kind=EventKind.MESSAGE_IN)
+    assert "loud all night" not in event.note and event.data["sender"] == "erased"
+    reply.refresh_from_db()
+    assert (reply.recipient, reply.body) == ("erased", "")
+    assert reply.status == OutgoingReplyStatus.FAILED  # not sent to her after all
+
+
+def test_erasing_a_guest_scrubs_the_imported_review_their_case_came_from(sha, clerk, department):
+    from guests.services import guest_erase
+
+    guest = factories.make_guest(family_name_latin="Gone")
+    source = ReviewSource.objects.create(
+        property=sha, name="Site", mapping={"external_id": "id", "text": "text", "author": "who"}
+    )
+    rows = channels.reviews_read(
+        source=source, data=b"id,who,text\n1,Li Na,The room was dirty\n", filename="e.csv"
+    )
+    channels.reviews_import(source=source, rows=rows)
+    message = IncomingMessage.objects.get(channel=Channel.REVIEW_SITE)
+    channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(guest_words="dirty", department=department, guest=guest),
+    )
+    guest_erase(
+        guest=guest,
+        actor=factories.make_staff("erasing-grm2", roles_at={sha: "Guest Relations Manager"}),
+        reason="PIPL",
+    )
+    review = ImportedReview.objects.get(source=source)
+    assert (review.author, review.text) == ("", "")
 
 
 def _case_from_email(sha, clerk, department):
