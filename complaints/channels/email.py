@@ -125,17 +125,13 @@ def _parts(message: Message) -> tuple[str, list[Attachment]]:
 
 
 def email_parse(raw: bytes, *, received_at: dt.datetime | None = None) -> IncomingInput:
-    """A raw RFC 5322 message as an intake input; whatever is malformed is read as far as it goes."""
+    """A raw RFC 5322 message as an intake input; whatever is malformed is read as far as it goes.
+
+    `received_at`: when it arrived (None: when it is stored).
+    """
     message = email.message_from_bytes(raw, policy=email.policy.default)
     name, address = email.utils.parseaddr(_header(message, "From"))
     body, attachments = _parts(message)
-    sent = None
-    try:
-        sent = email.utils.parsedate_to_datetime(_header(message, "Date"))
-    except (TypeError, ValueError, IndexError):
-        sent = None
-    if sent is not None and timezone.is_naive(sent):
-        sent = None
     threading = f"{_header(message, 'In-Reply-To')} {_header(message, 'References')}"
     message_id = _MSGID.search(_header(message, "Message-ID"))
     return IncomingInput(
@@ -146,7 +142,9 @@ def email_parse(raw: bytes, *, received_at: dt.datetime | None = None) -> Incomi
         subject=_header(message, "Subject"),
         body=body,
         raw=raw,
-        received_at=received_at or sent,
+        # When it reached us (IMAP's INTERNALDATE, the webhook's call), never the sender's Date header: a
+        # backdated Date would make the case look reported long ago and fire its reminders at once.
+        received_at=received_at,
         reply_to_ids=list(dict.fromkeys(_MSGID.findall(threading)))[-20:],
         attachments=attachments,
     )
@@ -302,7 +300,12 @@ def anymail_inbound_received(sender: object, event: object, esp_name: str = "", 
     except (UnicodeError, LookupError, ValueError, TypeError):
         raw = message.as_string().encode("utf-8", errors="replace")
     event_id = getattr(event, "event_id", None)
-    email_receive(prop=mailbox.property, raw=raw, fallback_id=f"{esp_name}:{event_id}" if event_id else "")
+    email_receive(
+        prop=mailbox.property,
+        raw=raw,
+        received_at=timezone.now(),
+        fallback_id=f"{esp_name}:{event_id}" if event_id else "",
+    )
 
 
 def reply_message(reply: OutgoingReply, mailbox: Mailbox | None) -> EmailMessage:

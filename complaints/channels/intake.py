@@ -210,11 +210,14 @@ def incoming_to_case(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Complaint:
-    """Log a new case from the message: reported when it was received, on its channel, the original kept."""
+    """Log a new case from the message: reported when it was received (a review: when logged), on its
+    channel, the original kept; it occurred no later than it was received (a review: posted)."""
     now = now or timezone.now()
     message = _lock(message, expected_version)
     data.channel = message.channel
-    data.reported_at = message.received_at
+    # Reported when it reached us; a review only now, when staff log it (it may have been posted months
+    # ago, and a report time in the past would fire the case's reminders and escalations at once).
+    data.reported_at = now if message.channel == Channel.REVIEW_SITE else min(message.received_at, now)
     if data.occurred_at is None or data.occurred_at > message.received_at:
         data.occurred_at = message.received_at
     complaint = services.complaint_log(

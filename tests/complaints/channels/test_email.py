@@ -319,3 +319,18 @@ def test_a_mailbox_being_polled_is_not_polled_again_at_the_same_time(dovecot, im
     assert channels.mailbox_poll(mailbox_id=imap_mailbox.pk) == 1
     assert cache.add(lock, 1, timeout=1)  # and the poll released its lock
     cache.delete(lock)
+
+
+def test_a_webhook_email_is_received_when_it_arrives_not_at_its_date_header(client, mailbox, webhook_secret):
+    from django.utils import timezone
+
+    raw = (
+        b"From: wang@guest.example\r\nTo: frontoffice@sha.example\r\nMessage-ID: <old@guest.example>\r\n"
+        b"Date: Mon, 01 Dec 2025 08:00:00 +0800\r\nSubject: Cold\r\n\r\nThe room is cold."
+    )
+    before = timezone.now()
+    response = client.post(
+        "/channels/postmark/inbound/", _postmark(raw=raw), content_type="application/json", **_auth()
+    )
+    assert response.status_code == 200
+    assert IncomingMessage.objects.get().received_at >= before

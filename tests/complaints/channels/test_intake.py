@@ -278,3 +278,36 @@ def test_a_reply_goes_to_the_guest_not_to_whoever_wrote_last_on_the_case(sha, cl
     reply = channels.reply_send(complaint=case, actor=clerk, body="We are sorry.")
     assert reply.recipient == "li.na@guest.example"
     assert reply.incoming.external_id == "<m1@guest.example>"
+
+
+def test_a_backdated_email_or_an_old_review_makes_a_case_reported_now(sha, clerk, department):
+    # Given an email whose Date header claims last year, and a review posted months ago
+    raw = (
+        b"From: li.na@guest.example\r\nMessage-ID: <old@guest.example>\r\nSubject: Cold\r\n"
+        b"Date: Mon, 01 Dec 2025 08:00:00 +0800\r\n\r\nThe room is cold."
+    )
+    before = timezone.now()
+    emailed, _ = channels.incoming_receive(prop=sha, data=channels.email_parse(raw))
+    assert emailed.received_at >= before  # when it reached us, not the sender's Date
+    source = ReviewSource.objects.create(
+        property=sha, name="Site", mapping={"external_id": "id", "text": "text", "posted_at": "date"}
+    )
+    channels.reviews_import(
+        source=source,
+        rows=channels.reviews_read(
+            source=source, data=b"id,date,text\n1,2026-06-01,The room was dirty\n", filename="e.csv"
+        ),
+    )
+    reviewed = IncomingMessage.objects.get(channel=Channel.REVIEW_SITE)
+    # When cases are logged from them
+    for message in (emailed, reviewed):
+        case = channels.incoming_to_case(
+            message=message,
+            actor=clerk,
+            data=services.ComplaintInput(
+                guest_words=message.body, department=department, complainant_name="G"
+            ),
+        )
+        # Then each is reported now (its reminders are not already due); the review occurred when posted
+        assert case.reported_at >= before
+    assert timezone.localtime(case.occurred_at).date() == dt.date(2026, 6, 1)
