@@ -17,6 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -281,8 +282,17 @@ def mailboxes_poll(now: dt.datetime | None = None) -> int:
 
 
 def mailbox_for_recipients(addresses: list[str]) -> Mailbox | None:
-    wanted = [a.strip().lower() for a in addresses if a and "@" in a][:50]
-    return Mailbox.objects.select_related("property").filter(address__in=wanted, is_active=True).first()
+    """The first address (in the order given) that is an active hotel mailbox, compared case-insensitively."""
+    wanted = list(dict.fromkeys(a.strip().lower() for a in addresses if a and "@" in a))[:50]
+    if not wanted:
+        return None
+    query = Q()
+    for address in wanted:
+        query |= Q(address__iexact=address)
+    found = {
+        m.address.lower(): m for m in Mailbox.objects.select_related("property").filter(query, is_active=True)
+    }
+    return next((found[a] for a in wanted if a in found), None)
 
 
 def anymail_inbound_received(sender: object, event: object, esp_name: str = "", **kwargs: object) -> None:
@@ -290,7 +300,9 @@ def anymail_inbound_received(sender: object, event: object, esp_name: str = "", 
     message = getattr(event, "message", None)
     if message is None:
         return
-    recipients = [a.addr_spec for a in [*(message.to or []), *(message.cc or [])]]
+    # The envelope recipient (where the mail server delivered it) first: To and Cc are the sender's words.
+    envelope = getattr(message, "envelope_recipient", None) or ""
+    recipients = [envelope, *(a.addr_spec for a in [*(message.to or []), *(message.cc or [])])]
     mailbox = mailbox_for_recipients(recipients)
     if mailbox is None:
         log.info("Inbound email via %s to %s: no hotel mailbox has that address", esp_name, recipients[:3])

@@ -334,3 +334,30 @@ def test_a_webhook_email_is_received_when_it_arrives_not_at_its_date_header(clie
     )
     assert response.status_code == 200
     assert IncomingMessage.objects.get().received_at >= before
+
+
+def test_inbound_mail_goes_to_the_mailbox_it_was_delivered_to_whatever_the_case(
+    client, sha, hgh, webhook_secret
+):
+    Mailbox.objects.create(property=sha, address="frontoffice@sha.example")
+    hangzhou = Mailbox.objects.create(property=hgh, address="guest.relations@hgh.example")
+    # Delivered to Hangzhou's mailbox (the envelope), though To names Shanghai's, in other letter case
+    payload = _postmark(
+        OriginalRecipient="Guest.Relations@HGH.example",
+        ToFull=[{"Email": "FrontOffice@SHA.example", "Name": ""}],
+    )
+    assert (
+        client.post(
+            "/channels/postmark/inbound/", payload, content_type="application/json", **_auth()
+        ).status_code
+        == 200
+    )
+    assert IncomingMessage.objects.get().property == hangzhou.property
+    # Without an envelope recipient, To is matched without regard to case
+    payload = _postmark(
+        ToFull=[{"Email": "FrontOffice@SHA.example", "Name": ""}],
+        Headers=[{"Name": "Message-ID", "Value": "<pm-2@guest.example>"}],
+        MessageID="second",
+    )
+    client.post("/channels/postmark/inbound/", payload, content_type="application/json", **_auth())
+    assert IncomingMessage.objects.get(external_id="<pm-2@guest.example>").property == sha
