@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from complaints.channels.reviews import MAX_FILE_BYTES
 from complaints.forms import CategoryChoiceField, VersionedForm
 from complaints.models import Area, Category, Department, ReviewSource, Severity
 from hotel_crm.models import Property
@@ -78,6 +79,13 @@ class ReviewUploadForm(forms.Form):
     def __init__(self, *args: Any, prop: Property, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["source"]).queryset = ReviewSource.objects.for_property(prop)
+
+    def clean_file(self) -> Any:
+        """An export over the limit is refused by its size, before anything reads it into memory."""
+        file = self.cleaned_data["file"]
+        if file.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB; export fewer reviews at a time."))
+        return file
 
 
 class ReviewMappingForm(forms.Form):

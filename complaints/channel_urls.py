@@ -19,7 +19,7 @@ urlpatterns = [
     *(
         URLPattern(
             pattern,
-            login_not_required(view),
+            login_not_required(channels.inbound_webhook(view)),
             name=f"anymail_{name}",
         )
         for pattern, view, name in (

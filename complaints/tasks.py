@@ -93,9 +93,12 @@ def dashboard_snapshots_refresh() -> int:
 # --- Guests' own channels and team-chat alerts (ADR 0020) ---------------------------------------
 
 
-@shared_task(name="complaints.mailboxes_poll", ignore_result=True)
+@shared_task(name="complaints.mailboxes_poll", ignore_result=True, soft_time_limit=240, time_limit=300)
 def mailboxes_poll() -> int:
-    """Beat: fetch new mail of every hotel mailbox that has IMAP; duplicates are ignored."""
+    """Beat: fetch new mail of every hotel mailbox that has IMAP; duplicates are ignored.
+
+    A time limit, so a hung server cannot hold a worker; a mailbox's own lock keeps polls from overlapping.
+    """
     return channels.mailboxes_poll()
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -142,6 +143,9 @@ class Guest(ChoiceLabels, models.Model):
         ]
         indexes = [
             models.Index(fields=["email"], name="guest_email_idx"),
+            # email__iexact (an email's sender matched to a guest) compares UPPER(email): a plain index
+            # cannot serve it.
+            models.Index(Upper("email"), name="guest_email_upper_idx"),
             # the few VIP guests, for the dashboard's VIP tile (complaints ADR 0013).
             models.Index(fields=["id"], name="guest_vip_idx", condition=models.Q(vip_level__gt=0)),
         ]

@@ -57,13 +57,18 @@ class IncomingInput:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-def _thread_case(prop: Property, reply_to_ids: Sequence[str]) -> Complaint | None:
-    """The case a reply belongs to: one of ours it answers, or an earlier message of the same thread."""
+def _thread_case(prop: Property, reply_to_ids: Sequence[str], sender: str) -> Complaint | None:
+    """The case a reply belongs to: one of ours it answers, or an earlier message of the same thread.
+
+    Only when it comes from whom that message was for or from: In-Reply-To and References are the sender's
+    own words, and anyone who knows a Message-ID (a guest forwarding our reply) could name it. Anything
+    else waits in the queue for staff.
+    """
     ids = [i for i in reply_to_ids if i][:50]
-    if not ids:
+    if not ids or not sender:
         return None
     reply = (
-        OutgoingReply.objects.filter(message_id__in=ids, complaint__property=prop)
+        OutgoingReply.objects.filter(message_id__in=ids, complaint__property=prop, recipient__iexact=sender)
         .select_related("complaint")
         .order_by("-pk")
         .first()
@@ -71,7 +76,9 @@ def _thread_case(prop: Property, reply_to_ids: Sequence[str]) -> Complaint | Non
     if reply is not None:
         return reply.complaint
     earlier = (
-        IncomingMessage.objects.filter(property=prop, external_id__in=ids, complaint__isnull=False)
+        IncomingMessage.objects.filter(
+            property=prop, external_id__in=ids, complaint__isnull=False, sender__iexact=sender
+        )
         .select_related("complaint")
         .order_by("-pk")
         .first()
@@ -82,17 +89,18 @@ def _thread_case(prop: Property, reply_to_ids: Sequence[str]) -> Complaint | Non
 def _store_attachments(message: IncomingMessage, attachments: list[Attachment]) -> None:
     rows = []
     for n, item in enumerate(attachments):
+        # A sender's Content-Type may hold NULs (PostgreSQL refuses them) and controls, and be any length.
+        kind = content.clean_line(item.content_type, 200).split(";")[0].strip().lower()[:100]
         refused = (
             "too many attachments"
             if n >= content.ATTACHMENTS_PER_MESSAGE
-            else content.attachment_refusal(item.filename, item.content_type, item.data)
+            else content.attachment_refusal(item.filename, kind, item.data)
         )
         rows.append(
             IncomingAttachment(
                 message=message,
                 filename=content.safe_filename(item.filename),
-                content_type=item.content_type.split(";")[0].strip().lower()[:100]
-                or "application/octet-stream",
+                content_type=kind or "application/octet-stream",
                 size=len(item.data),
                 data=b"" if refused else item.data,
                 refused=refused,
@@ -148,7 +156,7 @@ def incoming_receive(
             property=prop, channel=data.channel, external_id=external_id
         ), False
     _store_attachments(message, data.attachments)
-    case = _thread_case(prop, data.reply_to_ids)
+    case = _thread_case(prop, data.reply_to_ids, message.sender)
     if case is not None:
         message.status, message.complaint, message.guest = IncomingStatus.ATTACHED, case, case.guest
         message.handled_at = now
@@ -202,11 +210,14 @@ def incoming_to_case(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Complaint:
-    """Log a new case from the message: reported when it was received, on its channel, the original kept."""
+    """Log a new case from the message: reported when it was received (a review: when logged), on its
+    channel, the original kept; it occurred no later than it was received (a review: posted)."""
     now = now or timezone.now()
     message = _lock(message, expected_version)
     data.channel = message.channel
-    data.reported_at = message.received_at
+    # Reported when it reached us; a review only now, when staff log it (it may have been posted months
+    # ago, and a report time in the past would fire the case's reminders and escalations at once).
+    data.reported_at = now if message.channel == Channel.REVIEW_SITE else min(message.received_at, now)
     if data.occurred_at is None or data.occurred_at > message.received_at:
         data.occurred_at = message.received_at
     complaint = services.complaint_log(

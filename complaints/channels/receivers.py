@@ -7,7 +7,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from complaints.channels.email import anymail_inbound_received
-from complaints.models import ChannelIdentity, Complaint, IncomingAttachment, IncomingMessage, TeamAlertKind
+from complaints.models import (
+    ChannelIdentity,
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    ImportedReview,
+    IncomingAttachment,
+    IncomingMessage,
+    OutgoingReply,
+    OutgoingReplyStatus,
+    TeamAlertKind,
+)
 from complaints.team_chat import team_alert_send
 from guests import signals as guest_signals
 from guests.models import Guest, Stay, StayStatus
@@ -52,9 +63,28 @@ def _alert_in_own_transaction(instance: Stay, update_fields: frozenset[str] | No
 
 
 def guest_erased_scrub(sender: type, guest: Guest, **kwargs: object) -> None:
-    """Erasure (PIPL/GDPR) reaches the guest's own messages: who, what and the original go, the row stays."""
+    """Erasure (PIPL/GDPR) reaches the guest's own messages and their copies: who, what and the original go,
+    the rows stay. Copies: the case timeline's MESSAGE_IN entries, our replies to them (address and text),
+    and the imported review a message came from."""
     messages = IncomingMessage.objects.filter(guest=guest)
+    message_ids = set(messages.values_list("pk", flat=True))
     IncomingAttachment.objects.filter(message__in=messages).delete()
+    complaint_ids = set(messages.exclude(complaint=None).values_list("complaint_id", flat=True))
+    events = [
+        event
+        for event in ComplaintEvent.objects.filter(complaint_id__in=complaint_ids, kind=EventKind.MESSAGE_IN)
+        if isinstance(event.data, dict) and event.data.get("incoming") in message_ids
+    ]
+    for event in events:
+        event.note = ""
+        event.data = {**event.data, "sender": "erased"}
+    ComplaintEvent.objects.bulk_update(events, ["note", "data"])
+    replies = OutgoingReply.objects.filter(incoming_id__in=message_ids)
+    replies.filter(status=OutgoingReplyStatus.PENDING).update(
+        status=OutgoingReplyStatus.FAILED, next_attempt_at=None, last_error="guest erased"
+    )
+    replies.update(recipient="erased", subject="", body="")
+    ImportedReview.objects.filter(incoming_id__in=message_ids).update(author="", title="", text="")
     messages.update(sender="erased", sender_name="", subject="", body="", raw=b"", reply_to_ids="")
     ChannelIdentity.objects.filter(guest=guest).delete()
 

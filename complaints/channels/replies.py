@@ -19,6 +19,7 @@ from complaints.models import (
     Complaint,
     EventKind,
     IncomingMessage,
+    IncomingStatus,
     Mailbox,
     OutgoingReply,
     OutgoingReplyStatus,
@@ -35,12 +36,24 @@ REPLY_CHANNELS = (Channel.EMAIL, Channel.WECHAT)
 
 
 def reply_source(complaint: Complaint) -> IncomingMessage | None:
-    """The guest's latest message on the case from a channel we can answer on."""
+    """The guest's latest message on the case from a channel we can answer on.
+
+    The guest is who wrote the message the case was logged from (else the case's first message): a later
+    message on the case may be someone else's (staff attach what they judge belongs there), and the reply
+    must not go to them.
+    """
+    messages = IncomingMessage.objects.filter(complaint=complaint, channel__in=REPLY_CHANNELS)
+    origin = (
+        messages.filter(status=IncomingStatus.CASE_CREATED).order_by("pk").first()
+        or messages.order_by("received_at", "pk").first()
+    )
+    if origin is None:
+        return None
     return (
-        IncomingMessage.objects.filter(complaint=complaint, channel__in=REPLY_CHANNELS)
+        messages.filter(channel=origin.channel, sender__iexact=origin.sender)
         .order_by("-received_at", "-pk")
         .first()
-    )
+    ) or origin
 
 
 def _domain(prop_mailbox: Mailbox | None) -> str:

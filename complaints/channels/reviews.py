@@ -55,7 +55,7 @@ def _records(data: bytes, filename: str) -> list[dict]:
     if filename.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
         try:
             parsed = json.loads(text)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: arrays nested thousands deep
             raise IntakeError(_("The file is not valid JSON.")) from error
         if isinstance(parsed, dict):
             parsed = next((v for v in parsed.values() if isinstance(v, list)), [])
@@ -78,6 +78,8 @@ def _rating(value: str, source: ReviewSource) -> Decimal | None:
     try:
         rating = Decimal(value.replace(",", ".").split("/")[0].strip())
     except (InvalidOperation, ValueError):
+        return None
+    if not rating.is_finite():  # NaN and sNaN raise InvalidOperation when compared; Infinity is no rating
         return None
     return rating if 0 <= rating <= source.rating_scale else None
 
@@ -157,7 +159,7 @@ def rows_from_json(data: str) -> list[ReviewRow]:
     """The rows a preview showed, posted back; their fields are checked again, nothing is trusted."""
     try:
         parsed = json.loads(data)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise IntakeError(_("The preview expired; upload the file again.")) from error
     if not isinstance(parsed, list) or len(parsed) > MAX_ROWS:
         raise IntakeError(_("The preview expired; upload the file again."))
@@ -184,8 +186,13 @@ def rows_from_json(data: str) -> list[ReviewRow]:
 def reviews_import(
     *, source: ReviewSource, rows: list[ReviewRow], now: dt.datetime | None = None
 ) -> tuple[int, int]:
-    """Save new reviews; low-rated or complaint-worded ones join the intake queue. (imported, to intake)"""
+    """Save new reviews; low-rated or complaint-worded ones join the intake queue. (imported, to intake)
+
+    The source is locked first: a second import of the same rows (a double click) waits, then finds them
+    imported, instead of failing on the unique constraint.
+    """
     now = now or timezone.now()
+    source = ReviewSource.objects.select_for_update().get(pk=source.pk)
     rows = reviews_check(source=source, rows=rows)
     imported = to_intake = 0
     for row in rows:

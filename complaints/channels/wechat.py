@@ -16,7 +16,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import os
+import re
 import struct
 import urllib.error
 import urllib.parse
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +40,12 @@ MAX_CALLBACK_BYTES = 64 * 1024
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 BLOCK = 32
 ACCEPTED_TYPES = ("text", "image")
+# A plaintext callback's (timestamp, nonce) is refused a second time within this window (replay).
+REPLAY_WINDOW_SECONDS = 10 * 60
+_ENCRYPT = re.compile(r"<Encrypt>\s*(?:<!\[CDATA\[)?([A-Za-z0-9+/=]{1,65536})(?:\]\]>)?\s*</Encrypt>")
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]{0,200}\?>")
+
+log = logging.getLogger(__name__)
 
 
 class WeChatError(Exception):
@@ -48,7 +57,10 @@ def sha1_signature(*parts: str) -> str:
 
 
 def signature_valid(expected: str, *parts: str) -> bool:
-    return hmac.compare_digest(sha1_signature(*parts), (expected or "").lower())
+    # Bytes: compare_digest raises TypeError for a str that is not ASCII (anyone could send one).
+    return hmac.compare_digest(
+        sha1_signature(*parts).encode(), (expected or "").lower().encode("utf-8", "replace")
+    )
 
 
 def _key(encoding_aes_key: str) -> bytes:
@@ -94,16 +106,38 @@ def encrypt(xml: bytes, *, encoding_aes_key: str, app_id: str, random16: bytes |
 
 
 def parse_xml(data: bytes) -> dict[str, str]:
-    """The message's top-level elements as text; no DTD, no entities, a size limit."""
+    """The message's top-level elements as text; UTF-8 only, no DTD, no entities, a size limit.
+
+    WeChat sends UTF-8. The bytes must decode as UTF-8 with no NUL (so no UTF-16, whose every ASCII
+    character has one), the check for a DTD is made on the decoded text, and the parser is given that text
+    without its XML declaration, so no declared encoding can make it read something else.
+    """
     if len(data) > MAX_CALLBACK_BYTES:
         raise WeChatError("too large")
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+    if b"\x00" in data:
+        raise WeChatError("not UTF-8 XML")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise WeChatError("not UTF-8 XML") from error
+    text = _XML_DECLARATION.sub("", text.removeprefix("\ufeff"), count=1)
+    upper = text.upper()
+    if "<!DOCTYPE" in upper or "<!ENTITY" in upper:
         raise WeChatError("DTDs are not accepted")
     try:
-        root = ET.fromstring(data)  # noqa: S314 (checked above)
-    except ET.ParseError as error:
+        root = ET.fromstring(text)  # noqa: S314 (checked above)
+    except (ET.ParseError, ValueError) as error:
         raise WeChatError("malformed XML") from error
     return {child.tag: (child.text or "") for child in root}
+
+
+def _first_use(account: WeChatAccount, timestamp: str, nonce: str) -> bool:
+    """True the first time this (timestamp, nonce) is seen for the account within the replay window."""
+    try:
+        return bool(cache.add(f"wechat:nonce:{account.pk}:{timestamp}:{nonce}", 1, REPLAY_WINDOW_SECONDS))
+    except Exception:  # no cache server: the MsgId still stores a replayed message once
+        log.warning("No cache to check WeChat replays", exc_info=True)
+        return True
 
 
 @dataclass
@@ -122,9 +156,13 @@ def callback_open(
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
     if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_CLOCK_SKEW.total_seconds():
         raise WeChatError("stale or missing timestamp")
-    outer = parse_xml(body)
+    if len(body) > MAX_CALLBACK_BYTES:
+        raise WeChatError("too large")
+    # The body is parsed only once the signature is right; for the encrypted mode the signature covers the
+    # `Encrypt` element, read here as text (Base64) without parsing the XML.
     if query.get("encrypt_type") == "aes":
-        encrypted = outer.get("Encrypt", "")
+        found = _ENCRYPT.search(body.decode("utf-8", errors="replace"))
+        encrypted = found.group(1) if found else ""
         if not account.encoding_aes_key or not encrypted:
             raise WeChatError("encrypted message without a key")
         if not signature_valid(query.get("msg_signature", ""), account.token, timestamp, nonce, encrypted):
@@ -135,7 +173,11 @@ def callback_open(
         raise WeChatError("this account accepts encrypted messages only")
     if not signature_valid(query.get("signature", ""), account.token, timestamp, nonce):
         raise WeChatError("bad signature")
-    return Callback(body, outer)
+    # Plaintext: the signature covers only the timestamp and nonce, so a captured request could be sent
+    # again with any body within the clock skew; each pair is taken once.
+    if not _first_use(account, timestamp, nonce):
+        raise WeChatError("replayed timestamp and nonce")
+    return Callback(body, parse_xml(body))
 
 
 def url_check(*, account: WeChatAccount, query: dict[str, str], now: dt.datetime | None = None) -> str:

@@ -228,6 +228,12 @@ class OutgoingReply(models.Model):
                 fields=["message_id"], condition=~Q(message_id=""), name="outgoing_reply_message_id_unique"
             ),
         ]
+        indexes = [
+            # The replies due (replies_due): only the pending ones, a few among all ever sent.
+            models.Index(
+                fields=["next_attempt_at"], name="outgoing_reply_due_idx", condition=Q(status="pending")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}"

@@ -1,12 +1,15 @@
 """Guests' own channels (ADR 0020): intake queue, replies to guests, review import, WeChat callback."""
 
+import functools
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from celery import current_app
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import SuspiciousOperation
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -354,3 +357,24 @@ def wechat_callback(request, key: str):
         except channels.WeChatError:
             return HttpResponseBadRequest("invalid", content_type="text/plain")
     return HttpResponse("success", content_type="text/plain")
+
+
+def inbound_webhook(view: Callable) -> Callable:
+    """A mail service's inbound webhook (django-anymail's view) that never answers 500 for the content.
+
+    Anymail checks the secret, then parses the MIME itself: a message its parser cannot read (1,000 nested
+    multipart parts raise RecursionError) is logged and acknowledged, as the service would only send it
+    again. A refused secret stays refused (SuspiciousOperation: 400).
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except SuspiciousOperation:
+            raise
+        except (RecursionError, ValueError, TypeError, LookupError, UnicodeError):
+            log.warning("An inbound email could not be parsed; dropped", exc_info=True)
+            return HttpResponse("unreadable", content_type="text/plain")
+
+    return wrapped

@@ -13,6 +13,7 @@ from complaints.models import (
     Channel,
     ComplaintEvent,
     EventKind,
+    IncomingAttachment,
     IncomingMessage,
     IncomingStatus,
     Mailbox,
@@ -216,3 +217,147 @@ def test_an_inbound_email_to_an_unknown_address_is_dropped(client, mailbox, webh
     response = client.post("/channels/postmark/inbound/", payload, content_type="application/json", **_auth())
     assert response.status_code == 200
     assert not IncomingMessage.objects.exists()
+
+
+# --- One bad email must not block a mailbox: kept as an unreadable item, the poll moves past it ---
+
+
+def _nested(depth: int = 1000, message_id: str = "<deep@x.example>") -> bytes:
+    """A MIME bomb: multipart inside multipart, `depth` levels (Python's parser recurses per level)."""
+    head = f"From: Mallory <mallory@x.example>\r\nTo: frontoffice@sha.example\r\nMessage-ID: {message_id}\r\n"
+    levels = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(depth)
+    )
+    return (head + levels + "Content-Type: text/plain\r\n\r\nhi\r\n").encode()
+
+
+def _nul_content_type() -> bytes:
+    return (
+        b"From: a@x.example\r\nTo: frontoffice@sha.example\r\nMessage-ID: <nul@x.example>\r\n"
+        b'Content-Type: multipart/mixed; boundary="z"\r\n'
+        b"\r\n--z\r\nContent-Type: text/plain\r\n\r\nThe room was dirty.\r\n--z\r\n"
+        b"Content-Type: image/png\x00" + b"x" * 300 + b'\r\nContent-Disposition: attachment; filename="a.png"'
+        b"\r\n\r\nxx\r\n--z--\r\n"
+    )
+
+
+def test_a_mime_bomb_is_kept_as_unreadable_and_the_next_email_still_arrives(dovecot, imap_mailbox):
+    # Given a message Python's MIME parser cannot read, then a guest's ordinary email
+    bomb = _nested()
+    _deliver(dovecot, bomb)
+    _deliver(dovecot, _guest_email("<after-bomb@guest.example>", "The lift is broken."))
+    # When beat polls the mailbox
+    assert channels.mailboxes_poll() == 2
+    # Then the bad one waits for staff as an unreadable item, its original kept, and the good one arrived
+    imap_mailbox.refresh_from_db()
+    assert imap_mailbox.last_error == ""
+    unreadable = IncomingMessage.objects.get(subject="(unreadable message)")
+    assert unreadable.status == IncomingStatus.NEW and unreadable.sender == "mallory@x.example"
+    assert bytes(unreadable.raw).replace(b"\r\n", b"\n") == bomb.replace(b"\r\n", b"\n")
+    assert "lift is broken" in IncomingMessage.objects.get(external_id="<after-bomb@guest.example>").body
+    # And the watermark moved past both: polling again adds nothing, and losing it adds no duplicate
+    assert channels.mailboxes_poll() == 0
+    Mailbox.objects.filter(pk=imap_mailbox.pk).update(last_uid=0)
+    assert channels.mailboxes_poll() == 0
+    assert IncomingMessage.objects.count() == 2
+
+
+def test_an_attachment_type_with_nul_and_controls_is_cleaned_and_capped(sha):
+    message, created = channels.incoming_receive(prop=sha, data=channels.email_parse(_nul_content_type()))
+    assert created and "dirty" in message.body
+    attachment = IncomingAttachment.objects.get(message=message)
+    assert "\x00" not in attachment.content_type and len(attachment.content_type) <= 100
+    assert attachment.content_type.startswith("image/png")
+
+
+def test_the_webhook_answers_a_mime_bomb_without_a_500(client, mailbox, webhook_secret):
+    response = client.post(
+        "/channels/postmark/inbound/",
+        _postmark(raw=_nested()),
+        content_type="application/json",
+        **_auth(),
+    )
+    assert response.status_code == 200
+
+
+def test_the_webhook_keeps_an_email_with_a_nul_in_a_content_type(client, mailbox, webhook_secret):
+    response = client.post(
+        "/channels/postmark/inbound/",
+        _postmark(raw=_nul_content_type()),
+        content_type="application/json",
+        **_auth(),
+    )
+    assert response.status_code == 200
+    assert IncomingMessage.objects.filter(property=mailbox.property).count() == 1
+
+
+def test_a_message_over_the_size_limit_is_not_downloaded_its_headers_wait_for_staff(
+    dovecot, imap_mailbox, monkeypatch
+):
+    monkeypatch.setattr("complaints.channels.email.MAX_FETCH_BYTES", 20_000)
+    _deliver(dovecot, _guest_email("<huge@guest.example>", "x" * 50_000))
+    _deliver(dovecot, _guest_email("<small@guest.example>", "The lift is broken."))
+    assert channels.mailboxes_poll() == 2
+    huge = IncomingMessage.objects.get(external_id="<huge@guest.example>")
+    assert (huge.sender, huge.subject) == ("li.na@guest.example", "Air conditioning broken")
+    assert "over the size limit" in huge.body and "xxxx" not in huge.body
+    assert len(bytes(huge.raw)) < 2_000  # the headers only
+    assert "lift is broken" in IncomingMessage.objects.get(external_id="<small@guest.example>").body
+
+
+def test_a_mailbox_being_polled_is_not_polled_again_at_the_same_time(dovecot, imap_mailbox):
+    from django.core.cache import cache
+
+    _deliver(dovecot, _guest_email("<locked@guest.example>", "Hello"))
+    lock = f"complaints:mailbox_poll:{imap_mailbox.pk}"
+    cache.add(lock, 1, timeout=60)  # another worker's poll is running
+    try:
+        assert channels.mailbox_poll(mailbox_id=imap_mailbox.pk) == 0
+        assert not IncomingMessage.objects.exists()
+    finally:
+        cache.delete(lock)
+    assert channels.mailbox_poll(mailbox_id=imap_mailbox.pk) == 1
+    assert cache.add(lock, 1, timeout=1)  # and the poll released its lock
+    cache.delete(lock)
+
+
+def test_a_webhook_email_is_received_when_it_arrives_not_at_its_date_header(client, mailbox, webhook_secret):
+    from django.utils import timezone
+
+    raw = (
+        b"From: wang@guest.example\r\nTo: frontoffice@sha.example\r\nMessage-ID: <old@guest.example>\r\n"
+        b"Date: Mon, 01 Dec 2025 08:00:00 +0800\r\nSubject: Cold\r\n\r\nThe room is cold."
+    )
+    before = timezone.now()
+    response = client.post(
+        "/channels/postmark/inbound/", _postmark(raw=raw), content_type="application/json", **_auth()
+    )
+    assert response.status_code == 200
+    assert IncomingMessage.objects.get().received_at >= before
+
+
+def test_inbound_mail_goes_to_the_mailbox_it_was_delivered_to_whatever_the_case(
+    client, sha, hgh, webhook_secret
+):
+    Mailbox.objects.create(property=sha, address="frontoffice@sha.example")
+    hangzhou = Mailbox.objects.create(property=hgh, address="guest.relations@hgh.example")
+    # Delivered to Hangzhou's mailbox (the envelope), though To names Shanghai's, in other letter case
+    payload = _postmark(
+        OriginalRecipient="Guest.Relations@HGH.example",
+        ToFull=[{"Email": "FrontOffice@SHA.example", "Name": ""}],
+    )
+    assert (
+        client.post(
+            "/channels/postmark/inbound/", payload, content_type="application/json", **_auth()
+        ).status_code
+        == 200
+    )
+    assert IncomingMessage.objects.get().property == hangzhou.property
+    # Without an envelope recipient, To is matched without regard to case
+    payload = _postmark(
+        ToFull=[{"Email": "FrontOffice@SHA.example", "Name": ""}],
+        Headers=[{"Name": "Message-ID", "Value": "<pm-2@guest.example>"}],
+        MessageID="second",
+    )
+    client.post("/channels/postmark/inbound/", payload, content_type="application/json", **_auth())
+    assert IncomingMessage.objects.get(external_id="<pm-2@guest.example>").property == sha

@@ -12,9 +12,12 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     EventKind,
+    ImportedReview,
     IncomingAttachment,
     IncomingMessage,
     IncomingStatus,
+    OutgoingReplyStatus,
+    ReviewSource,
 )
 from guests.services import stay_create
 from hotel_crm.errors import StaleRecord
@@ -182,11 +185,12 @@ def test_erasing_a_guest_scrubs_their_messages_and_channel_ids(sha, clerk, depar
     message, _ = channels.incoming_receive(
         prop=sha, data=_email(attachments=[channels.Attachment("p.png", "image/png", PNG)])
     )
-    channels.incoming_to_case(
+    case = channels.incoming_to_case(
         message=message,
         actor=clerk,
         data=services.ComplaintInput(guest_words="noise", department=department, guest=guest),
     )
+    reply = channels.reply_send(complaint=case, actor=clerk, body="Dear Ms Li, we are sorry.")
     ChannelIdentity.objects.create(
         guest=guest, channel=Channel.WECHAT, identifier="oGone", confirmed_by=clerk
     )
@@ -196,3 +200,114 @@ def test_erasing_a_guest_scrubs_their_messages_and_channel_ids(sha, clerk, depar
     assert (message.sender, message.body, message.subject, bytes(message.raw)) == ("erased", "", "", b"")
     assert not IncomingAttachment.objects.filter(message=message).exists()
     assert not ChannelIdentity.objects.filter(guest=guest).exists()
+    # And the copies: the timeline's entry of her message, our reply to her
+    event = ComplaintEvent.objects.get(complaint=case, kind=EventKind.MESSAGE_IN)
+    assert "loud all night" not in event.note and event.data["sender"] == "erased"
+    reply.refresh_from_db()
+    assert (reply.recipient, reply.body) == ("erased", "")
+    assert reply.status == OutgoingReplyStatus.FAILED  # not sent to her after all
+
+
+def test_erasing_a_guest_scrubs_the_imported_review_their_case_came_from(sha, clerk, department):
+    from guests.services import guest_erase
+
+    guest = factories.make_guest(family_name_latin="Gone")
+    source = ReviewSource.objects.create(
+        property=sha, name="Site", mapping={"external_id": "id", "text": "text", "author": "who"}
+    )
+    rows = channels.reviews_read(
+        source=source, data=b"id,who,text\n1,Li Na,The room was dirty\n", filename="e.csv"
+    )
+    channels.reviews_import(source=source, rows=rows)
+    message = IncomingMessage.objects.get(channel=Channel.REVIEW_SITE)
+    channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(guest_words="dirty", department=department, guest=guest),
+    )
+    guest_erase(
+        guest=guest,
+        actor=factories.make_staff("erasing-grm2", roles_at={sha: "Guest Relations Manager"}),
+        reason="PIPL",
+    )
+    review = ImportedReview.objects.get(source=source)
+    assert (review.author, review.text) == ("", "")
+
+
+def _case_from_email(sha, clerk, department):
+    message, _ = channels.incoming_receive(prop=sha, data=_email())
+    return channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(
+            guest_words=message.body, department=department, complainant_name="Li Na"
+        ),
+    )
+
+
+def test_only_the_guest_answering_our_reply_joins_the_case_a_stranger_naming_it_waits(sha, clerk, department):
+    # Given a case from Li Na's email and our reply to her
+    case = _case_from_email(sha, clerk, department)
+    reply = channels.reply_send(complaint=case, actor=clerk, body="We are sorry.")
+    # When someone else sends a message naming our reply (or her message) as the one it answers
+    stranger, _ = channels.incoming_receive(
+        prop=sha,
+        data=_email("<s1@else.example>", sender="mallory@else.example", reply_to_ids=[reply.message_id]),
+    )
+    stranger_too, _ = channels.incoming_receive(
+        prop=sha,
+        data=_email("<s2@else.example>", sender="mallory@else.example", reply_to_ids=["<m1@guest.example>"]),
+    )
+    # Then it waits in the queue for staff, not on the case
+    for message in (stranger, stranger_too):
+        assert (message.status, message.complaint) == (IncomingStatus.NEW, None)
+    # While Li Na's own answer (her address in any case) joins the case at once
+    answer, _ = channels.incoming_receive(
+        prop=sha,
+        data=_email("<m2@guest.example>", sender="Li.Na@Guest.Example", reply_to_ids=[reply.message_id]),
+    )
+    assert (answer.status, answer.complaint) == (IncomingStatus.ATTACHED, case)
+
+
+def test_a_reply_goes_to_the_guest_not_to_whoever_wrote_last_on_the_case(sha, clerk, department):
+    case = _case_from_email(sha, clerk, department)
+    other, _ = channels.incoming_receive(
+        prop=sha, data=_email("<o1@else.example>", sender="someone@else.example")
+    )
+    channels.incoming_attach(message=other, complaint=case, actor=clerk)  # staff judged it belongs here
+    reply = channels.reply_send(complaint=case, actor=clerk, body="We are sorry.")
+    assert reply.recipient == "li.na@guest.example"
+    assert reply.incoming.external_id == "<m1@guest.example>"
+
+
+def test_a_backdated_email_or_an_old_review_makes_a_case_reported_now(sha, clerk, department):
+    # Given an email whose Date header claims last year, and a review posted months ago
+    raw = (
+        b"From: li.na@guest.example\r\nMessage-ID: <old@guest.example>\r\nSubject: Cold\r\n"
+        b"Date: Mon, 01 Dec 2025 08:00:00 +0800\r\n\r\nThe room is cold."
+    )
+    before = timezone.now()
+    emailed, _ = channels.incoming_receive(prop=sha, data=channels.email_parse(raw))
+    assert emailed.received_at >= before  # when it reached us, not the sender's Date
+    source = ReviewSource.objects.create(
+        property=sha, name="Site", mapping={"external_id": "id", "text": "text", "posted_at": "date"}
+    )
+    channels.reviews_import(
+        source=source,
+        rows=channels.reviews_read(
+            source=source, data=b"id,date,text\n1,2026-06-01,The room was dirty\n", filename="e.csv"
+        ),
+    )
+    reviewed = IncomingMessage.objects.get(channel=Channel.REVIEW_SITE)
+    # When cases are logged from them
+    for message in (emailed, reviewed):
+        case = channels.incoming_to_case(
+            message=message,
+            actor=clerk,
+            data=services.ComplaintInput(
+                guest_words=message.body, department=department, complainant_name="G"
+            ),
+        )
+        # Then each is reported now (its reminders are not already due); the review occurred when posted
+        assert case.reported_at >= before
+    assert timezone.localtime(case.occurred_at).date() == dt.date(2026, 6, 1)

@@ -1,5 +1,6 @@
 """Online reviews: an export read with the source's saved mapping, previewed, deduped; the low-rating rule."""
 
+import contextlib
 import json
 from decimal import Decimal
 
@@ -128,3 +129,63 @@ def test_the_mapping_is_saved_per_source(source):
     )
     source.refresh_from_db()
     assert source.mapping == {"external_id": "ID", "text": "Body"}
+
+
+@pytest.mark.parametrize("rating", ["NaN", "sNaN", "-nan", "Infinity"])
+def test_a_rating_that_is_not_a_finite_number_is_a_row_error_not_a_crash(source, rating):
+    data = f"Review ID,Score,Comments\nr-1,{rating},Fine\n".encode()
+    source.mapping = {"external_id": "Review ID", "rating": "Score", "text": "Comments"}
+    rows = channels.reviews_read(source=source, data=data, filename="e.csv")
+    assert rows[0].error and not rows[0].to_intake
+    assert channels.reviews_import(source=source, rows=rows) == (0, 0)
+
+
+def test_json_nested_thousands_deep_is_reported_as_a_bad_file(source):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(channels.IntakeError):
+        channels.reviews_read(source=source, data=deep, filename="e.json")
+    with pytest.raises(channels.IntakeError):
+        channels.rows_from_json(deep.decode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_rows_at_once_import_them_once(source, monkeypatch):
+    """A double click on Import: the second run waits for the first and finds its rows imported."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from complaints.channels import reviews as reviews_module
+
+    check = reviews_module.reviews_check
+    both_checked = threading.Barrier(2)
+
+    def check_then_wait(**kwargs):
+        rows = check(**kwargs)
+        # Without the lock both runs pass their checks before either inserts
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=3)
+        return rows
+
+    monkeypatch.setattr(reviews_module, "reviews_check", check_then_wait)
+    results, errors = [], []
+
+    def run():
+        try:
+            rows = channels.reviews_read(source=source, data=CSV, filename="e.csv")
+            results.append(channels.reviews_import(source=source, rows=rows))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(results) == [(0, 0), (5, 3)]
+    assert ImportedReview.objects.filter(source=source).count() == 5

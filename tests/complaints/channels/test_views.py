@@ -199,3 +199,23 @@ def test_the_case_messages_panel_reads_in_a_fixed_number_of_queries(sha, clerk, 
         channels.incoming_attach(message=_receive(sha, n), complaint=case, actor=clerk)
         channels.reply_send(complaint=case, actor=clerk, body=f"Reply {n}")
     assert _queries(client, url) == one
+
+
+def test_an_oversized_review_export_is_refused_by_its_size_before_it_is_read(sha, login, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    grm = factories.make_staff("grm3", roles_at={sha: roles.GUEST_RELATIONS_MANAGER})
+    source = ReviewSource.objects.create(
+        property=sha, name="Site", mapping={"external_id": "id", "text": "t"}
+    )
+
+    def reviews_read(**kwargs):
+        raise AssertionError("the oversized file was read")
+
+    monkeypatch.setattr(channels, "reviews_read", reviews_read)
+    upload = SimpleUploadedFile("e.csv", b"id,t\n" + b"1,x\n" * 600_000, content_type="text/csv")
+    response = login(grm).post(
+        "/complaints/intake/reviews/", {"action": "preview", "source": source.pk, "file": upload}
+    )
+    assert response.status_code == 400
+    assert "larger than 2 MB" in response.content.decode()

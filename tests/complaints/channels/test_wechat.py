@@ -2,7 +2,9 @@
 (Tencent's WXBizMsgCrypt samples) and a local stand-in for the WeChat API."""
 
 import datetime as dt
+import secrets
 import time
+import urllib.parse
 
 import pytest
 from django.utils import timezone
@@ -69,7 +71,8 @@ def aes_account(sha):
 
 
 def _signed_query(token: str, **extra) -> dict:
-    timestamp, nonce = str(int(time.time())), "20261207"
+    # A fresh nonce each time: a plaintext (timestamp, nonce) pair is accepted once (replays refused).
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(6)
     return {
         "timestamp": timestamp,
         "nonce": nonce,
@@ -290,3 +293,53 @@ def test_a_reply_the_api_refuses_is_retried_later_then_given_up(api_account, sta
     reply.refresh_from_db()
     assert reply.status == OutgoingReplyStatus.FAILED and "45015" in reply.last_error
     assert reply.attempts == 5
+
+
+# --- what anyone on the internet can send to the callback --------------------------------------------
+
+
+def _url(key: str, query: dict) -> str:
+    return f"/channels/wechat/{key}/?" + urllib.parse.urlencode(query)
+
+
+def test_a_signature_that_is_not_ascii_is_refused_not_a_500(client, plain_account):
+    query = {**_signed_query("plaintoken"), "signature": "签名" * 20}
+    assert (
+        client.post(_url("sha-plain", query), _text_xml("5001", "hi"), content_type="text/xml").status_code
+        == 403
+    )
+    assert client.get(_url("sha-plain", {**query, "echostr": "1"})).status_code == 403
+    assert not IncomingMessage.objects.exists()
+
+
+def test_the_body_is_not_parsed_before_the_signature_is_checked(
+    client, plain_account, aes_account, monkeypatch
+):
+    def parse_xml(data):
+        raise AssertionError("parsed before the signature was checked")
+
+    monkeypatch.setattr(wechat, "parse_xml", parse_xml)
+    for key, query in (
+        ("sha-plain", _signed_query("wrongtoken")),
+        ("sha-aes", {**_signed_query(SAMPLE_TOKEN, encrypt_type="aes"), "msg_signature": "0" * 40}),
+    ):
+        body = b"<xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>"
+        assert client.post(_url(key, query), body, content_type="text/xml").status_code == 403
+
+
+def test_utf16_xml_with_a_dtd_is_refused(plain_account):
+    bomb = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+        "<xml><Content>&b;</Content></xml>"
+    )
+    for data in (bomb.encode("utf-16"), bomb.encode("utf-16-le"), b"\xef\xbb\xbf" + bomb.encode()):
+        with pytest.raises(wechat.WeChatError):
+            wechat.parse_xml(data)
+    assert wechat.parse_xml(b'<?xml version="1.0" encoding="UTF-8"?><xml><A>1</A></xml>') == {"A": "1"}
+
+
+def test_a_plaintext_callback_sent_again_with_the_same_timestamp_and_nonce_is_refused(client, plain_account):
+    query = _signed_query("plaintoken")
+    first = client.post(_url("sha-plain", query), _text_xml("6001", "hi"), content_type="text/xml")
+    replay = client.post(_url("sha-plain", query), _text_xml("6002", "forged"), content_type="text/xml")
+    assert (first.status_code, replay.status_code) == (200, 403)
