@@ -57,16 +57,15 @@ def her_case(prop, clerk, stay, *, offer_value):
     )
     act(services.complaint_confirm_restatement, case, clerk, confirmed=True, note=f"{NAME}: {WORDS}")
     act(services.complaint_apologise, case, clerk, method="in_person")
-    offer = act(
-        services.offer_make, case, clerk, remedy_type="amenity", description="Dinner", value=Decimal(offer_value)
-    )
-    act(services.offer_answer, case, clerk, offer_id=offer.pk, accepted=True, response=f"{NAME} likes {WORDS}")
+    value = Decimal(offer_value)
+    offer = act(services.offer_make, case, clerk, remedy_type="amenity", description="Dinner", value=value)
+    response = f"{NAME} likes {WORDS}"
+    act(services.offer_answer, case, clerk, offer_id=offer.pk, accepted=True, response=response)
     services.complaint_add_note(complaint=case, actor=clerk, note=f"Called Ms {NAME} about the {WORDS}.")
     act(services.complaint_request_verification, case, clerk)
     check = GuestCheck.objects.get(complaint=case, revoked_at__isnull=True)
-    guest_voice.guest_check_answer(
-        token=guest_voice.guest_check_token(check), answer=Verdict.DISSATISFIED, comment=f"{NAME}: {WORDS} again"
-    )
+    token = guest_voice.guest_check_token(check)
+    guest_voice.guest_check_answer(token=token, answer=Verdict.DISSATISFIED, comment=f"{NAME}: {WORDS} again")
     services.courtesy_check_log(prop=prop, stay=stay, actor=clerk, outcome="issue", note=f"{NAME}: {WORDS}")
     return case
 
@@ -78,7 +77,9 @@ def texts_of(case) -> list[str]:
     for event in ComplaintEvent.objects.filter(complaint=case):
         texts += [event.note, event.text]
     texts += list(Offer.objects.filter(complaint=case).values_list("guest_response", flat=True))
-    texts += [t for check in GuestCheck.objects.filter(complaint=case) for t in (check.comment, check.sent_to)]
+    texts += [
+        t for check in GuestCheck.objects.filter(complaint=case) for t in (check.comment, check.sent_to)
+    ]
     texts += list(CourtesyCheck.objects.filter(stay=case.stay).values_list("note", flat=True))
     texts += list(Compliment.objects.filter(stay=case.stay).values_list("words", flat=True))
     return texts
@@ -93,7 +94,9 @@ def test_erasing_a_guest_scrubs_her_cases_at_every_hotel_and_keeps_their_figures
     sha, hgh, grm, hgh_grm, login
 ):
     clerk = factories.front_desk_at(sha, hgh, username="both-hotels")
-    guest = factories.make_guest(family_name_latin=NAME, given_name_latin="Mei", email="zhao.mei@guest.example")
+    guest = factories.make_guest(
+        family_name_latin=NAME, given_name_latin="Mei", email="zhao.mei@guest.example"
+    )
     sha_stay = stay_at(sha, clerk, guest, "2606")
     cases = [
         her_case(sha, clerk, sha_stay, offer_value="350"),
