@@ -12,10 +12,13 @@ from complaints.models import (
     ComplaintEvent,
     Compliment,
     CourtesyCheck,
+    DutyLogEntry,
     EventKind,
     GuestCheck,
+    LogCategory,
     Offer,
 )
+from complaints.services import shift as shift_services
 from complaints.workflow import Status, Verdict
 from guests import services as guest_services
 from hotel_crm import roles
@@ -67,6 +70,9 @@ def her_case(prop, clerk, stay, *, offer_value):
     token = guest_voice.guest_check_token(check)
     guest_voice.guest_check_answer(token=token, answer=Verdict.DISSATISFIED, comment=f"{NAME}: {WORDS} again")
     services.courtesy_check_log(prop=prop, stay=stay, actor=clerk, outcome="issue", note=f"{NAME}: {WORDS}")
+    shift_services.duty_log_write(
+        prop=prop, author=clerk, category=LogCategory.GUEST, text=f"Ms {NAME}: {WORDS}", complaint=case
+    )
     return case
 
 
@@ -82,6 +88,7 @@ def texts_of(case) -> list[str]:
     ]
     texts += list(CourtesyCheck.objects.filter(stay=case.stay).values_list("note", flat=True))
     texts += list(Compliment.objects.filter(stay=case.stay).values_list("words", flat=True))
+    texts += list(DutyLogEntry.objects.filter(complaint=case).values_list("text", flat=True))
     return texts
 
 
