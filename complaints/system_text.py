@@ -16,6 +16,7 @@ OVER_CASE_LIMIT = "complaints.over_case_limit"
 OVER_DAY_LIMIT = "complaints.over_day_limit"
 LINK_EMAILED = "complaints.link_emailed"
 LINK_NO_EMAIL = "complaints.link_no_email"
+LINK_EMAILED_ERASED = "complaints.link_emailed_erased"
 APPROVAL_NEEDED = "complaints.approval_needed"
 APPROVED = "complaints.approved"
 NOT_APPROVED = "complaints.not_approved"
@@ -37,6 +38,8 @@ system_text.register(OVER_CASE_LIMIT, _("over the limit on one case (%(total)s o
 system_text.register(OVER_DAY_LIMIT, _("over today's limit (%(total)s of %(limit)s)"))
 system_text.register(LINK_EMAILED, _("Emailed to %(email)s."))
 system_text.register(LINK_NO_EMAIL, _("No email on file: show the QR code or print the link."))
+# The guest was erased since: the address is gone from the timeline.
+system_text.register(LINK_EMAILED_ERASED, _("Emailed to the guest (address erased)."))
 system_text.register(APPROVAL_NEEDED, _("Approval needed on %(ref)s: %(what)s (%(value)s %(currency)s)."))
 system_text.register(APPROVED, _("Approved on %(ref)s: %(what)s. You may now offer it to the guest."))
 system_text.register(NOT_APPROVED, _("Not approved on %(ref)s: %(what)s. Offer something else."))
