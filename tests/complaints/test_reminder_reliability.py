@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import kombu.pools
 import pytest
@@ -93,11 +93,22 @@ def _clear_redis_queue(url: str) -> None:
     redis.Redis.from_url(url).delete("celery", "unacked", "unacked_index", "unacked_mutex")
 
 
+def _private_redis_db(url: str) -> str:
+    """The configured Redis with the next database number: tests in the other test processes publish
+    to the configured one (a delivery of *their* reminder ids), and a worker here must never take
+    those (it would deliver this database's rows of the same ids, at a time the test does not expect).
+    """
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
 @pytest.fixture
 def broker(tmp_path):
-    """The configured broker kind, private to this test: Redis (emptied before and after) or a folder."""
+    """The configured broker kind, private to this test: Redis (its own database, emptied before and
+    after) or a folder."""
     if settings.CELERY_BROKER_URL.startswith("redis"):
-        url, options = settings.CELERY_BROKER_URL, {}
+        url, options = _private_redis_db(settings.CELERY_BROKER_URL), {}
         _clear_redis_queue(url)
     else:
         folders = {sub: tmp_path / "broker" / sub for sub in ("queue", "processed", "control")}
