@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from complaints.channels import content
 from complaints.channels.intake import Attachment, IncomingInput, incoming_receive
 from complaints.models import Channel, IncomingMessage, Mailbox, OutgoingReply
+from hotel_crm.auth_context import CACHE_ERRORS
 from hotel_crm.models import Property
 
 log = logging.getLogger(__name__)
@@ -216,14 +217,14 @@ def mailbox_poll(*, mailbox_id: int, now: dt.datetime | None = None) -> int:
         if not cache.add(lock, 1, timeout=POLL_LOCK_SECONDS):
             log.info("Mailbox %s is being polled already", mailbox_id)
             return 0
-    except Exception:  # no cache server: poll unlocked (a message stored twice is still one row)
+    except CACHE_ERRORS:  # no cache server: poll unlocked (a message stored twice is still one row)
         log.warning("No cache for the poll lock of mailbox %s", mailbox_id, exc_info=True)
     try:
         return _mailbox_fetch(mailbox, now)
     finally:
         try:
             cache.delete(lock)
-        except Exception:
+        except CACHE_ERRORS:
             log.warning("Could not release the poll lock of mailbox %s", mailbox_id, exc_info=True)
 
 

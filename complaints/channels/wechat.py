@@ -35,6 +35,7 @@ from django.utils import timezone
 from complaints.channels import content
 from complaints.channels.intake import Attachment, IncomingInput, incoming_receive
 from complaints.models import Channel, IncomingMessage, WeChatAccount
+from hotel_crm.auth_context import CACHE_ERRORS
 
 MAX_CALLBACK_BYTES = 64 * 1024
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -135,7 +136,7 @@ def _first_use(account: WeChatAccount, timestamp: str, nonce: str) -> bool:
     """True the first time this (timestamp, nonce) is seen for the account within the replay window."""
     try:
         return bool(cache.add(f"wechat:nonce:{account.pk}:{timestamp}:{nonce}", 1, REPLAY_WINDOW_SECONDS))
-    except Exception:  # no cache server: the MsgId still stores a replayed message once
+    except CACHE_ERRORS:  # no cache server: the MsgId still stores a replayed message once
         log.warning("No cache to check WeChat replays", exc_info=True)
         return True
 
