@@ -346,6 +346,15 @@ def test_the_review_queue_shrinks_as_cases_are_reviewed(page_for, desk, width, l
     assert _no_sideways_scroll(page)
 
 
+def _submit_and_load(page, button):
+    """Clicks a button that submits a form and returns once the answering page has loaded.
+
+    A locator's count() does not wait: read right after the click, it can see the old page or a
+    new one still empty (CI saw 0 rows that way once)."""
+    with page.expect_navigation(wait_until="load"):
+        (page.locator(button) if isinstance(button, str) else button).click()
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_in_house_list_filters_by_room_name_vip_and_not_yet_asked(page_for, desk, width):
     page = page_for("desk", factories.PASSWORD, width=width)
@@ -354,23 +363,23 @@ def test_the_in_house_list_filters_by_room_name_vip_and_not_yet_asked(page_for, 
     assert page.locator("table.list tbody tr").count() == 2
     # by room number
     page.fill("#list-q", "2101")
-    page.click("form.list-filter button[type=submit]")
+    _submit_and_load(page, "form.list-filter button[type=submit]")
     assert page.locator("table.list tbody tr").count() == 1 and "2101" in page.inner_text("table.list")
     # by name, in pinyin
     page.fill("#list-q", "wang")
-    page.click("form.list-filter button[type=submit]")
+    _submit_and_load(page, "form.list-filter button[type=submit]")
     assert page.locator("table.list tbody tr").count() == 1 and "2606" in page.inner_text("table.list")
     # VIPs only
     page.fill("#list-q", "")
     page.check("input[name=vip]")
-    page.click("form.list-filter button[type=submit]")
+    _submit_and_load(page, "form.list-filter button[type=submit]")
     assert page.locator("table.list tbody tr").count() == 1 and "2606" in page.inner_text("table.list")
     # not yet asked how the stay is going: asking 2101 takes it off that list
     page.goto(base + "/guests/")
     row = page.locator("tr:has(a.room-number:text-is('2101'))")
     row.locator("summary").click()
     row.locator("select[name=outcome]").select_option("all_good")
-    row.locator("button:has-text('Save')").click()
+    _submit_and_load(page, row.locator("button:has-text('Save')"))
     page.goto(base + "/guests/?not_asked=1")
     assert page.locator("table.list tbody tr").count() == 1 and "2101" not in page.inner_text("table.list")
     assert _no_sideways_scroll(page)
