@@ -119,9 +119,9 @@ def _decoded_word(found: re.Match[str]) -> str:
 
 
 def _header(message: Message, name: str) -> str:
-    raw = _raw_8bit_header(message, name)
-    if raw is not None:
-        return raw
+    decoded = _raw_8bit_header(message, name)
+    if decoded is not None:
+        return decoded
     try:
         value = message.get(name)
         return str(value) if value is not None else ""
