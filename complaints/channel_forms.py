@@ -1,5 +1,6 @@
 """Input cleaning for the intake queue, replies to guests and the review import (ADR 0020)."""
 
+import uuid
 from typing import Any, cast
 
 from django import forms
@@ -9,7 +10,7 @@ from complaints.channels.reviews import MAX_FILE_BYTES
 from complaints.forms import CategoryChoiceField, VersionedForm
 from complaints.models import Area, Category, Department, ReviewSource, Severity
 from hotel_crm.models import Property
-from hotel_crm.widgets import FastSelect
+from hotel_crm.widgets import CountedTextarea, FastSelect
 
 
 class IntakeCaseForm(VersionedForm):
@@ -22,7 +23,7 @@ class IntakeCaseForm(VersionedForm):
     guest_words = forms.CharField(
         label=_("What the guest said, in their words"),
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=CountedTextarea(attrs={"rows": 5}),
     )
     department = forms.ModelChoiceField(
         widget=FastSelect, label=_("Department"), queryset=Department.objects.none()
@@ -66,8 +67,21 @@ class IntakeAttachForm(VersionedForm):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Reply to the guest"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Reply to the guest"), max_length=4000, widget=CountedTextarea(attrs={"rows": 4})
     )
+    # One key per rendered form: sent twice, it is still one reply (channels.reply_send).
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4().hex)
+
+    def clean_submission_key(self) -> str:
+        value = self.cleaned_data["submission_key"]
+        if not value.isalnum():
+            raise forms.ValidationError(_("Reload the form and try again."))
+        return value
 
 
 class ReviewUploadForm(forms.Form):
@@ -114,4 +128,6 @@ class ReviewImportForm(forms.Form):
 
 
 class PublicReplyForm(forms.Form):
-    text = forms.CharField(label=_("Public reply"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Public reply"), max_length=4000, widget=CountedTextarea(attrs={"rows": 3})
+    )

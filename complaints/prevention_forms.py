@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.forms import DATETIME, StaffChoiceField, VersionedForm
 from hotel_crm.date_window import WindowedDateTimeField
-from hotel_crm.widgets import FastSelect
+from hotel_crm.widgets import CountedTextarea, FastSelect
 
 
 class _WithStaff(VersionedForm):
@@ -31,7 +31,7 @@ class ProblemOwnerForm(_WithStaff):
 
 class RootCauseForm(VersionedForm):
     root_cause = forms.CharField(
-        label=_("Root cause"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Root cause"), max_length=2000, widget=CountedTextarea(attrs={"rows": 3})
     )
 
 
@@ -49,7 +49,7 @@ class DecisionRequestForm(forms.Form):
 class CorrectiveActionForm(_WithStaff):
     staff_field = "action_owner"
     corrective_action = forms.CharField(
-        label=_("Corrective action"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Corrective action"), max_length=2000, widget=CountedTextarea(attrs={"rows": 3})
     )
     action_owner = StaffChoiceField(widget=FastSelect, label=_("Who does it"), queryset=User.objects.none())
     due_at = WindowedDateTimeField(label=_("Due"), widget=DATETIME)
@@ -77,7 +77,7 @@ class ComplimentForm(forms.Form):
         widget=FastSelect, label=_("Staff member praised"), queryset=User.objects.none()
     )
     words = forms.CharField(
-        label=_("What the guest said"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What the guest said"), max_length=500, widget=CountedTextarea(attrs={"rows": 3})
     )
     stay = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import LogCategory
 from hotel_crm.date_window import WindowedDateField
 from hotel_crm.models import Property
-from hotel_crm.widgets import FastSelect
+from hotel_crm.widgets import CountedTextarea, FastSelect
 
 # The log's filter accepts a day within this many days of today, either way.
 DAY_WINDOW = 366 * 10
@@ -18,7 +18,7 @@ DAY_WINDOW = 366 * 10
 class LogEntryForm(forms.Form):
     category = forms.ChoiceField(widget=FastSelect, label=_("Category"), choices=LogCategory.choices)
     text = forms.CharField(
-        label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What happened"), max_length=4000, widget=CountedTextarea(attrs={"rows": 3})
     )
     case = forms.CharField(label=_("Case reference"), max_length=30, required=False)
     room = forms.CharField(label=_("Room"), max_length=10, required=False)
@@ -55,7 +55,7 @@ class HandoverForm(forms.Form):
         label=_("Your notes for the next shift"),
         max_length=4000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=CountedTextarea(attrs={"rows": 4}),
     )
     to_user = forms.TypedChoiceField(
         widget=FastSelect, label=_("Hand over to"), required=False, coerce=int, empty_value=None

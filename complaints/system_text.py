@@ -22,6 +22,8 @@ APPROVED = "complaints.approved"
 NOT_APPROVED = "complaints.not_approved"
 ACTION_DONE = "complaints.action_done"
 CHECKIN_FLAGGED = "complaints.checkin_flagged"
+NOTIFICATION_ERASED = "complaints.notification_erased"
+NOTIFICATION_ERASED_CASE = "complaints.notification_erased_case"
 
 
 def area_key(area: str) -> str:
@@ -82,3 +84,10 @@ system_text.register(DECIDED_YES, _("Decided yes"))
 system_text.register(DECIDED_NO, _("Decided no"))
 system_text.register(CORRECTIVE_ACTION, _("Corrective action for problem %(ref)s, due %(when)s: %(what)s"))
 system_text.register(CHECKIN_FLAGGED, _("Flagged guest checked in: %(guest)s, room %(room)s — %(flags)s."))
+system_text.register(
+    NOTIFICATION_ERASED, _("About a guest whose data was erased: this notification's text was removed.")
+)
+system_text.register(
+    NOTIFICATION_ERASED_CASE,
+    _("About %(ref)s: the guest's data was erased, so this notification's text was removed."),
+)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from complaints.channels.intake import IncomingInput, incoming_receive
-from complaints.models import Channel, Mailbox, ReviewSource, WeChatAccount
+from complaints.models import Channel, ImportedReview, Mailbox, ReviewSource, WeChatAccount
 from hotel_crm.models import Property
 
 MESSAGES = [
@@ -52,7 +52,7 @@ def load_demo_channels(now: dt.datetime | None = None) -> int:
     WeChatAccount.objects.get_or_create(
         key="sha-demo", defaults={"property": prop, "app_id": "wxdemo0000000000", "token": "hotel-demo-token"}
     )
-    ReviewSource.objects.get_or_create(
+    source, _created = ReviewSource.objects.get_or_create(
         property=prop,
         name="TripSite",
         defaults={
@@ -70,7 +70,7 @@ def load_demo_channels(now: dt.datetime | None = None) -> int:
     )
     added = 0
     for channel, external_id, sender, name, subject, body, minutes_ago in MESSAGES:
-        _message, created = incoming_receive(
+        message, created = incoming_receive(
             prop=prop,
             data=IncomingInput(
                 channel=channel,
@@ -85,4 +85,18 @@ def load_demo_channels(now: dt.datetime | None = None) -> int:
             now=now,
         )
         added += created
+        if channel == Channel.REVIEW_SITE:
+            # The review itself, as an import would have kept it: its public reply is recorded on it.
+            ImportedReview.objects.get_or_create(
+                source=source,
+                external_id=external_id,
+                defaults={
+                    "author": sender,
+                    "rating": Decimal("2"),
+                    "title": subject.split(" ", 2)[-1],
+                    "text": body,
+                    "posted_at": message.received_at,
+                    "incoming": message,
+                },
+            )
     return added

@@ -4,8 +4,11 @@ A staff reply carries its own Message-ID and In-Reply-To/References of the guest
 answer names ours in In-Reply-To, so `incoming_receive` puts it on the same case.
 """
 
+import contextlib
 import datetime as dt
 import email
+import email.errors
+import email.header
 import email.policy
 import email.utils
 import logging
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 
 MAX_PARTS = 60
 _MSGID = re.compile(r"<[^<>\s]{1,250}>")
+# Bytes the parser could not read as ASCII, kept as surrogates (surrogateescape).
+_RAW_8BIT = re.compile("[\udc80-\udcff]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?\s]{0,1000}\?=")
 _FROM_LINE = re.compile(rb"^From:[ \t]*([^\r\n]{1,300})", re.MULTILINE | re.IGNORECASE)
 FETCH_BATCH = 50
 # A message larger than this (RFC822.SIZE) is not downloaded: its headers and a note wait for staff.
@@ -87,7 +93,35 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", unescape("".join(out)))
 
 
+def _raw_8bit_header(message: Message, name: str) -> str | None:
+    """A header written in raw 8-bit text (no RFC 2047 encoding: some Chinese mail clients send GBK
+    as is) decoded like a body without a charset: UTF-8, else GB18030. None if the header is plain
+    ASCII or absent (the policy's own decoding, encoded words included, is right for those)."""
+    for key, value in message.raw_items():
+        if key.lower() != name.lower():
+            continue
+        if not isinstance(value, str) or not _RAW_8BIT.search(value):
+            return None
+        data = re.sub(r"\r?\n(?=[ \t])", "", value).encode("utf-8", "surrogateescape")
+        text = content.decode_bytes(data)
+        return _ENCODED_WORD.sub(_decoded_word, text).strip()  # an encoded word next to the raw text
+    return None
+
+
+def _decoded_word(found: re.Match[str]) -> str:
+    word = found.group(0)
+    with contextlib.suppress(ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return "".join(
+            part.decode(charset or "ascii", errors="replace") if isinstance(part, bytes) else part
+            for part, charset in email.header.decode_header(word)
+        )
+    return word
+
+
 def _header(message: Message, name: str) -> str:
+    decoded = _raw_8bit_header(message, name)
+    if decoded is not None:
+        return decoded
     try:
         value = message.get(name)
         return str(value) if value is not None else ""

@@ -5,7 +5,7 @@ import logging
 from email.utils import make_msgid
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,9 +60,33 @@ def _domain(prop_mailbox: Mailbox | None) -> str:
     return prop_mailbox.address.rsplit("@", 1)[1] if prop_mailbox else "hotel-crm.invalid"
 
 
+def reply_send(*, complaint: Complaint, actor: User, body: str, submission_key: str = "") -> OutgoingReply:
+    """Queue a reply to the guest where they wrote from; the timeline records it.
+
+    The same `submission_key` twice (a double click, a resend after a timeout) returns the first reply
+    and queues nothing more: the guest gets one message. Two requests racing past the check meet the
+    unique key; the loser's transaction rolls back whole and it returns the winner's reply.
+    """
+    try:
+        return _reply_send(complaint=complaint, actor=actor, body=body, submission_key=submission_key)
+    except IntegrityError:
+        existing = _sent_with(complaint, submission_key)
+        if existing is None:
+            raise
+        return existing
+
+
+def _sent_with(complaint: Complaint, submission_key: str) -> OutgoingReply | None:
+    if not submission_key:
+        return None
+    return OutgoingReply.objects.filter(complaint=complaint, submission_key=submission_key).first()
+
+
 @transaction.atomic
-def reply_send(*, complaint: Complaint, actor: User, body: str) -> OutgoingReply:
-    """Queue a reply to the guest where they wrote from; the timeline records it."""
+def _reply_send(*, complaint: Complaint, actor: User, body: str, submission_key: str) -> OutgoingReply:
+    existing = _sent_with(complaint, submission_key)
+    if existing is not None:
+        return existing
     text = content.clean_text(body, 4000)
     if not text:
         raise IntakeError(_("Write the reply."))
@@ -86,6 +110,7 @@ def reply_send(*, complaint: Complaint, actor: User, body: str) -> OutgoingReply
         body=text,
         message_id=message_id,
         sent_by=actor,
+        submission_key=submission_key,
     )
     case_event(
         complaint,

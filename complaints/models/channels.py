@@ -218,6 +218,9 @@ class OutgoingReply(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The reply form's one-time key: the same form sent twice (a double click, a resend after a
+    # timeout) is one reply to the guest, not two.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("reply to the guest")
@@ -226,6 +229,11 @@ class OutgoingReply(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["message_id"], condition=~Q(message_id=""), name="outgoing_reply_message_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["complaint", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="outgoing_reply_submission_once",
             ),
         ]
         indexes = [

@@ -8,6 +8,7 @@ their copies are the channels' receiver's (complaints.channels.receivers.guest_e
 
 from django.conf import settings
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,9 +20,12 @@ from complaints.models import (
     CourtesyCheck,
     DutyLogEntry,
     GuestCheck,
+    Notification,
     Offer,
+    TeamAlert,
+    TeamAlertStatus,
 )
-from guests.models import Guest
+from guests.models import Guest, Stay
 from hotel_crm import system_text
 
 
@@ -40,6 +44,7 @@ def guest_cases_scrub(*, guest: Guest) -> int:
     Compliment.objects.filter(stays | Q(guest=guest)).update(words=erased)
     # The duty log is append-only for staff; erasure is the one writer that may blank a line (rows stay).
     DutyLogEntry.objects.filter(Q(guest=guest) | stays | Q(complaint_id__in=case_ids)).update(text=erased)
+    _alerts_scrub(guest=guest, cases=list(cases.values_list("pk", "reference")))
     if not case_ids:
         return 0
     ComplaintEvent.objects.filter(complaint_id__in=case_ids).update(note="")
@@ -57,3 +62,34 @@ def guest_cases_scrub(*, guest: Guest) -> int:
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
+
+
+def _about(url: str) -> Q:
+    """Notifications linking to `url` (as written, or with a fragment or query after it)."""
+    return Q(url=url) | Q(url__startswith=f"{url}#") | Q(url__startswith=f"{url}?")
+
+
+def _alerts_scrub(*, guest: Guest, cases: list[tuple[int, str]]) -> None:
+    """The bell's notifications and the team chat's alerts may name the guest (a flagged check-in, a
+    guest's comment, a VIP arrival). A notification is found by its link (the guest's profile or one of
+    their cases) and keeps it, its text replaced by a notice naming at most the case; a VIP-arrival alert
+    by its stay, its text replaced and, if not yet posted, never posted. (One already in the group chat is
+    beyond our reach.)"""
+    profile = reverse("guests:detail", kwargs={"pk": guest.pk})
+    _notifications_replace(_about(profile), system_text.message(keys.NOTIFICATION_ERASED))
+    for pk, reference in cases:
+        about_case = _about(reverse("complaints:detail", kwargs={"pk": pk}))
+        _notifications_replace(about_case, system_text.message(keys.NOTIFICATION_ERASED_CASE, ref=reference))
+    stay_keys = [f"vip_arrival:{pk}" for pk in Stay.objects.filter(guest=guest).values_list("pk", flat=True)]
+    alerts = TeamAlert.objects.filter(key__in=stay_keys)
+    alerts.filter(status=TeamAlertStatus.PENDING).update(
+        status=TeamAlertStatus.FAILED, last_error="guest erased"
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        alerts.update(text=_("VIP arrival (the guest's data was erased)."))
+
+
+def _notifications_replace(about: Q, message: system_text.Message) -> None:
+    with translation.override("en"):
+        english = system_text.render(message)
+    Notification.objects.filter(about).update(text=english[:300], message=message)

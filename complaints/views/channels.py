@@ -206,10 +206,28 @@ def case_messages_panel(request, pk: int):
             "reviews": reviews,
             "can_reply": any(m.channel in (Channel.EMAIL, Channel.WECHAT) for m in incoming)
             and request.user.has_perm("complaints.change_complaint"),
-            "reply_form": channel_forms.ReplyForm(),
-            "public_reply_form": channel_forms.PublicReplyForm(),
+            "reply_form": channel_forms.ReplyForm(initial=_take_draft(request, "body", complaint.pk)),
+            "public_reply_form": channel_forms.PublicReplyForm(
+                initial=_take_draft(request, "text", complaint.pk)
+            ),
         },
     )
+
+
+# A refused reply's text waits in the session until the case page shows its form again: the redirect
+# back to the case must not lose what the clerk wrote (at most this many characters are kept).
+DRAFT_CHARS = 20_000
+
+
+def _keep_draft(request, field: str, pk: int) -> None:
+    text = request.POST.get(field, "")[:DRAFT_CHARS]
+    if text.strip():
+        request.session[f"reply-draft:{field}:{pk}"] = text
+
+
+def _take_draft(request, field: str, pk: int) -> dict[str, str]:
+    text = request.session.pop(f"reply-draft:{field}:{pk}", None)
+    return {field: text} if isinstance(text, str) else {}
 
 
 @require_POST
@@ -218,12 +236,22 @@ def case_reply(request, pk: int):
     complaint = case_or_404(request, pk)
     form = channel_forms.ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write the reply (at most 4,000 characters)."))
+        messages.error(
+            request,
+            _("The reply was not sent: write it in at most 4,000 characters. What you wrote is kept below."),
+        )
+        _keep_draft(request, "body", complaint.pk)
         return redirect("complaints:detail", pk=complaint.pk)
     try:
-        channels.reply_send(complaint=complaint, actor=request.user, body=form.cleaned_data["body"])
+        channels.reply_send(
+            complaint=complaint,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            submission_key=form.cleaned_data["submission_key"],
+        )
     except DomainError as error:
         messages.error(request, str(error))
+        _keep_draft(request, "body", complaint.pk)
     else:
         messages.success(request, _("Reply to the guest is on its way."))
     return redirect("complaints:detail", pk=complaint.pk)
@@ -243,10 +271,24 @@ def review_reply(request, pk: int):
         case_or_404(request, complaint.pk)
     form = channel_forms.PublicReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write the public reply (at most 4,000 characters)."))
+        messages.error(
+            request,
+            _(
+                "The public reply was not recorded: write it in at most 4,000 characters. "
+                "What you wrote is kept below."
+            ),
+        )
+        if complaint is not None:
+            _keep_draft(request, "text", complaint.pk)
     else:
-        channels.review_public_reply(review=review, actor=request.user, text=form.cleaned_data["text"])
-        messages.success(request, _("Public reply recorded."))
+        try:
+            channels.review_public_reply(review=review, actor=request.user, text=form.cleaned_data["text"])
+        except DomainError as error:
+            messages.error(request, str(error))
+            if complaint is not None:
+                _keep_draft(request, "text", complaint.pk)
+        else:
+            messages.success(request, _("Public reply recorded."))
     return redirect("complaints:detail", pk=complaint.pk) if complaint else redirect("complaints:reviews")
 
 

@@ -2,9 +2,11 @@
 that names, reaches or quotes the guest goes, the cases stay for the figures."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from complaints import guest_voice, services
 from complaints.models import (
@@ -16,7 +18,11 @@ from complaints.models import (
     EventKind,
     GuestCheck,
     LogCategory,
+    Notification,
     Offer,
+    TeamAlert,
+    TeamAlertStatus,
+    TeamChatHook,
 )
 from complaints.services import shift as shift_services
 from complaints.workflow import Status, Verdict
@@ -166,3 +172,58 @@ def test_a_case_page_opened_before_the_erasure_cannot_write_back(sha, clerk, grm
         services.complaint_confirm_restatement(
             complaint=case, actor=clerk, expected_version=opened, confirmed=True, note=WORDS
         )
+
+
+def test_erasure_reaches_the_bell_and_the_team_chat(
+    sha, clerk, grm, login, django_capture_on_commit_callbacks
+):
+    """A flagged check-in names the guest on the managers' bell and in the team chat; a notification about
+    her case may quote her. After the erasure none of them names her; each keeps its link (the case's
+    notice says which case), and a VIP alert not yet posted is never posted."""
+    TeamChatHook.objects.create(  # quiet all day: the alert waits in the outbox, as at night
+        property=sha, url="http://127.0.0.1:9/robot", quiet_from=dt.time(0, 0), quiet_until=dt.time(23, 59)
+    )
+    guest = factories.make_guest(family_name_latin=NAME, given_name_latin="Mei", vip_level=2, salutation="ms")
+    past = factories.log_case(sha, clerk, guest=guest, guest_words=WORDS)
+    today = sha.today()
+    stay = guest_services.stay_create(
+        prop=sha,
+        guest=guest,
+        room=factories.make_room(sha, "2606"),
+        arrival=today,
+        departure=today + 2 * DAY,
+        actor=clerk,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        guest_services.stay_check_in(stay=stay, actor=clerk)
+    about_case = past.get_absolute_url() + "#timeline"
+    services.notify([grm], prop=sha, text=f"Ms {NAME} asks for the manager about the {WORDS}", url=about_case)
+    other = factories.log_case(sha, clerk, guest_words="Noise", complainant_name="Li Lei")
+    services.notify([grm], prop=sha, text="Li Lei asks too", url=other.get_absolute_url())
+    profile = f"/guests/{guest.pk}/"
+
+    def texts(notification) -> str:
+        shown = []
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                shown.append(notification.display_text)
+        return " ".join([notification.text, json.dumps(notification.message, ensure_ascii=False), *shown])
+
+    bell = {n.url: n for n in Notification.objects.filter(recipient=grm)}
+    assert NAME in texts(bell[profile]) and NAME in texts(bell[about_case])  # the test sees her name
+    alert = TeamAlert.objects.get(key=f"vip_arrival:{stay.pk}")
+    assert NAME in alert.text and alert.status == TeamAlertStatus.PENDING
+
+    guest_services.guest_erase(guest=guest, actor=grm, reason="Guest asked (PIPL)")
+
+    bell = {n.url: n for n in Notification.objects.filter(recipient=grm)}
+    assert set(bell) == {profile, about_case, other.get_absolute_url()}  # the links stay
+    assert not [t for t in map(texts, bell.values()) if NAME in t or WORDS in t]
+    assert past.reference in bell[about_case].display_text
+    assert bell[other.get_absolute_url()].text == "Li Lei asks too"  # another guest's is untouched
+    with translation.override("zh-hans"):
+        assert "客人资料已删除" in bell[profile].display_text
+    page = login(grm).get("/complaints/notifications/").content.decode()
+    assert NAME not in page and past.reference in page
+    alert.refresh_from_db()
+    assert NAME not in alert.text and alert.status == TeamAlertStatus.FAILED

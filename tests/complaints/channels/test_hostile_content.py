@@ -71,6 +71,27 @@ def test_undeclared_and_wrong_encodings_are_read_without_failing(sha):
     assert IncomingMessage.objects.count() == 4
 
 
+def test_raw_8bit_headers_are_read_as_utf8_or_gbk_not_garbled():
+    """Some Chinese mail clients put GBK in the headers as is (no RFC 2047 encoding)."""
+
+    def parse(headers: str, encoding: str):
+        return channels.email_parse(headers.encode(encoding) + b"\r\n\r\nbody\r\n")
+
+    gbk = parse(
+        "From: 王芳 <wang@guest.example>\r\nSubject: 空调太吵，\r\n 睡不着\r\nMessage-ID: <g@x>", "gbk"
+    )
+    assert (gbk.sender_name, gbk.sender, gbk.subject) == ("王芳", "wang@guest.example", "空调太吵， 睡不着")
+    utf8 = parse("From: 王芳 <wang@guest.example>\r\nSubject: 空调太吵\r\nMessage-ID: <u@x>", "utf-8")
+    assert (utf8.sender_name, utf8.subject) == ("王芳", "空调太吵")
+    # raw text next to an encoded word; and plain ASCII and encoded words as before
+    mixed = parse("Subject: 回复: =?utf-8?B?5L2g5aW9?=\r\nMessage-ID: <m@x>", "gbk")
+    assert mixed.subject == "回复: 你好"
+    encoded = parse(
+        "From: =?gbk?B?zfW3vA==?= <w@x.example>\r\nSubject: Re: noise\r\nMessage-ID: <e@x>", "ascii"
+    )
+    assert (encoded.sender_name, encoded.subject) == ("王芳", "Re: noise")
+
+
 def test_nul_bytes_controls_and_bidi_overrides_are_removed_from_text(sha):
     message, _ = channels.incoming_receive(
         prop=sha,

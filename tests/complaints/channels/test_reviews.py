@@ -123,6 +123,32 @@ def test_the_recovery_is_recorded_as_the_public_reply_on_the_case(source, clerk)
     assert ComplaintEvent.objects.filter(complaint=case, kind=EventKind.PUBLIC_REPLY).exists()
 
 
+@pytest.mark.parametrize("text", ["\x01\x02", "x" * 4001], ids=["only control characters", "too long"])
+def test_a_refused_public_reply_says_why_keeps_the_text_and_records_nothing(source, clerk, login, text):
+    channels.reviews_import(
+        source=source, rows=channels.reviews_read(source=source, data=CSV, filename="e.csv")
+    )
+    message = IncomingMessage.objects.get(external_id=f"{source.pk}:r-2")
+    case = channels.incoming_to_case(
+        message=message,
+        actor=clerk,
+        data=services.ComplaintInput(
+            guest_words=message.body,
+            department=factories.make_department(source.property),
+            complainant_name="Bob",
+        ),
+    )
+    review = ImportedReview.objects.get(external_id="r-2")
+    client = login(clerk)
+    response = client.post(f"/complaints/intake/reviews/{review.pk}/reply/", {"text": text}, follow=True)
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    review.refresh_from_db()
+    assert review.public_reply == "" and not case.events.filter(kind=EventKind.PUBLIC_REPLY).exists()
+    panel = client.get(f"/complaints/intake/cases/{case.pk}/messages/")
+    assert panel.context["public_reply_form"]["text"].value() == text
+
+
 def test_the_mapping_is_saved_per_source(source):
     channels.review_source_save_mapping(
         source=source, mapping={"external_id": "ID", "text": "Body", "bogus": "x"}

@@ -8,6 +8,7 @@ from complaints import channels
 from complaints.models import (
     Channel,
     Complaint,
+    EventKind,
     IncomingAttachment,
     IncomingMessage,
     IncomingStatus,
@@ -149,17 +150,117 @@ def test_attachments_download_never_inline_and_only_in_their_hotel(sha, hgh, cle
     assert login(elsewhere).get(f"/complaints/intake/attachments/{kept.pk}/").status_code == 404
 
 
-def test_a_reply_from_the_case_page(sha, clerk, login):
-    message = _receive(sha, 0)
+def _replying_case(sha, clerk):
     case = factories.log_case(sha, clerk)
-    channels.incoming_attach(message=message, complaint=case, actor=clerk)
-    response = login(clerk).post(f"/complaints/intake/cases/{case.pk}/reply/", {"body": "We are sorry."})
+    channels.incoming_attach(message=_receive(sha, 0), complaint=case, actor=clerk)
+    return case
+
+
+def _reply_form(client, case) -> dict[str, str]:
+    """The reply form's fields as the case page's panel renders them (with its one-time key)."""
+    form = client.get(f"/complaints/intake/cases/{case.pk}/messages/").context["reply_form"]
+    return {name: str(form[name].value() or "") for name in form.fields}
+
+
+def test_a_reply_from_the_case_page(sha, clerk, login):
+    case = _replying_case(sha, clerk)
+    client = login(clerk)
+    response = client.post(
+        f"/complaints/intake/cases/{case.pk}/reply/", {**_reply_form(client, case), "body": "We are sorry."}
+    )
     assert response.status_code == 302
     reply = OutgoingReply.objects.get()
     assert (reply.recipient, reply.channel, reply.body) == (
         "guest0@guest.example",
         Channel.EMAIL,
         "We are sorry.",
+    )
+
+
+def test_the_same_reply_form_sent_twice_is_one_reply_to_the_guest(sha, clerk, login):
+    case = _replying_case(sha, clerk)
+    client = login(clerk)
+    form = {**_reply_form(client, case), "body": "We are sorry."}
+    assert form["submission_key"]
+    for _ in range(2):  # a double click, or a resend after a timeout
+        assert client.post(f"/complaints/intake/cases/{case.pk}/reply/", form).status_code == 302
+    assert OutgoingReply.objects.filter(complaint=case).count() == 1
+    assert case.events.filter(kind=EventKind.MESSAGE_OUT).count() == 1
+    # a new form (a second, deliberate reply) is a second message
+    again = {**_reply_form(client, case), "body": "And the room is ready."}
+    assert again["submission_key"] != form["submission_key"]
+    client.post(f"/complaints/intake/cases/{case.pk}/reply/", again)
+    assert OutgoingReply.objects.filter(complaint=case).count() == 2
+
+
+def test_two_replies_racing_past_the_check_are_still_one(sha, clerk, monkeypatch):
+    """The unique key is the last guard: the second insert fails and its caller gets the first reply."""
+    from complaints.channels import replies
+
+    case = _replying_case(sha, clerk)
+    first = channels.reply_send(complaint=case, actor=clerk, body="Sorry.", submission_key="k1")
+    real, calls = replies._sent_with, []
+
+    def check_as_a_racer_would(complaint, key):  # the first look misses the reply committed meanwhile
+        calls.append(key)
+        return None if len(calls) == 1 else real(complaint, key)
+
+    monkeypatch.setattr(replies, "_sent_with", check_as_a_racer_would)
+    second = channels.reply_send(complaint=case, actor=clerk, body="Sorry.", submission_key="k1")
+    assert len(calls) == 2 and second.pk == first.pk
+    assert OutgoingReply.objects.filter(complaint=case).count() == 1
+    assert case.events.filter(kind=EventKind.MESSAGE_OUT).count() == 1
+
+
+@pytest.mark.parametrize(
+    "body", ["x" * 4001, "\x01\x02", "   "], ids=["too long", "only control characters", "blank"]
+)
+def test_a_refused_reply_keeps_what_was_written_and_sends_nothing(sha, clerk, login, body):
+    case = _replying_case(sha, clerk)
+    client = login(clerk)
+    response = client.post(
+        f"/complaints/intake/cases/{case.pk}/reply/", {**_reply_form(client, case), "body": body}, follow=True
+    )
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not OutgoingReply.objects.exists()
+    kept = client.get(f"/complaints/intake/cases/{case.pk}/messages/").context["reply_form"]["body"].value()
+    assert kept == (body if body.strip() else None)
+    # the form shows it once: the next visit starts empty
+    assert (
+        client.get(f"/complaints/intake/cases/{case.pk}/messages/").context["reply_form"]["body"].value()
+        is None
+    )
+
+
+def test_every_long_text_field_counts_instead_of_cutting_pasted_text():
+    """A textarea's maxlength makes the browser cut a pasted text at the limit without a word; every form
+    in the apps uses the counted textarea, which warns and lets the form refuse it with a message."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from django import forms
+
+    from hotel_crm.widgets import CountedTextarea
+
+    checked = []
+    for app in ("rooms", "guests", "complaints", "hotel_crm"):
+        package = importlib.import_module(app)
+        for info in pkgutil.walk_packages(package.__path__, f"{app}."):
+            if ".migrations" in info.name or ".management" in info.name or "devtools" in info.name:
+                continue
+            module = importlib.import_module(info.name)
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if not issubclass(cls, forms.BaseForm) or cls.__module__ != info.name:
+                    continue
+                for name, field in getattr(cls, "base_fields", {}).items():
+                    if isinstance(field.widget, forms.Textarea):
+                        checked.append(f"{cls.__name__}.{name}")
+                        assert isinstance(field.widget, CountedTextarea), f"{cls.__name__}.{name}"
+                        assert "maxlength" not in field.widget.render(name, "", attrs={"id": name})
+    assert {"ReplyForm.body", "PublicReplyForm.text", "LogEntryForm.text", "HandoverForm.notes"} <= set(
+        checked
     )
 
 
