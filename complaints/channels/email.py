@@ -130,6 +130,21 @@ def _header(message: Message, name: str) -> str:
         return str(raw[0]) if raw else ""
 
 
+def _filename(part: Message) -> str | None:
+    """The attachment's name; one written in raw 8-bit text (GBK) is read like such a header."""
+    for name, param in (("Content-Disposition", "filename"), ("Content-Type", "name")):
+        decoded = _raw_8bit_header(part, name)
+        if decoded is not None:
+            with contextlib.suppress(ValueError, TypeError, LookupError, IndexError, AttributeError):
+                value = email.policy.default.header_factory(name, decoded).params.get(param)
+                if value:
+                    return str(value)
+    try:
+        return part.get_filename()
+    except (ValueError, TypeError, LookupError, IndexError, AttributeError):  # a malformed header
+        return None
+
+
 def _payload_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
@@ -152,7 +167,7 @@ def _parts(message: Message) -> tuple[str, list[Attachment]]:
         if disposition == "attachment" or not kind.startswith("text/"):
             data = part.get_payload(decode=True)
             if isinstance(data, bytes):
-                attachments.append(Attachment(part.get_filename() or "attachment", kind, data))
+                attachments.append(Attachment(_filename(part) or "attachment", kind, data))
         elif kind == "text/plain":
             plain.append(_payload_text(part))
         elif kind == "text/html":

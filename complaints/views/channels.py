@@ -236,10 +236,16 @@ def case_reply(request, pk: int):
     complaint = case_or_404(request, pk)
     form = channel_forms.ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request,
-            _("The reply was not sent: write it in at most 4,000 characters. What you wrote is kept below."),
-        )
+        if "body" in form.errors:
+            refusal = _(
+                "The reply was not sent: write it in at most 4,000 characters. What you wrote is kept below."
+            )
+        else:  # the one-time key is missing or altered: a page from before, or tampered with
+            refusal = _(
+                "The reply was not sent: the form was out of date. "
+                "What you wrote is kept below: send it again."
+            )
+        messages.error(request, refusal)
         _keep_draft(request, "body", complaint.pk)
         return redirect("complaints:detail", pk=complaint.pk)
     try:

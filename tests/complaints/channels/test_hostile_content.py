@@ -86,6 +86,16 @@ def test_raw_8bit_headers_are_read_as_utf8_or_gbk_not_garbled():
     # raw text next to an encoded word; and plain ASCII and encoded words as before
     mixed = parse("Subject: 回复: =?utf-8?B?5L2g5aW9?=\r\nMessage-ID: <m@x>", "gbk")
     assert mixed.subject == "回复: 你好"
+    attached = channels.email_parse(
+        (
+            "From: a@b.example\r\nMessage-ID: <a@x>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+            "--XX\r\nContent-Type: image/png\r\n"
+            'Content-Disposition: attachment; filename="房间照片.png"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n--XX--\r\n"
+        ).encode("gbk")
+    )
+    assert [a.filename for a in attached.attachments] == ["房间照片.png"]
     encoded = parse(
         "From: =?gbk?B?zfW3vA==?= <w@x.example>\r\nSubject: Re: noise\r\nMessage-ID: <e@x>", "ascii"
     )

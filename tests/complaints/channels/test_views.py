@@ -233,6 +233,21 @@ def test_a_refused_reply_keeps_what_was_written_and_sends_nothing(sha, clerk, lo
     )
 
 
+def test_a_reply_from_a_form_without_its_key_is_refused_kept_and_can_be_sent_again(sha, clerk, login):
+    """A case page opened before the key existed (or a tampered form): nothing is sent, nothing lost."""
+    case = _replying_case(sha, clerk)
+    client = login(clerk)
+    url = f"/complaints/intake/cases/{case.pk}/reply/"
+    for stale in ({"body": "We are sorry."}, {"body": "We are sorry.", "submission_key": "<x>"}):
+        response = client.post(url, stale, follow=True)
+        assert [str(m) for m in response.context["messages"]] == [
+            "The reply was not sent: the form was out of date. What you wrote is kept below: send it again."
+        ]
+        form = client.get(f"/complaints/intake/cases/{case.pk}/messages/").context["reply_form"]
+        assert form["body"].value() == "We are sorry." and form["submission_key"].value().isalnum()
+    assert not OutgoingReply.objects.exists()
+
+
 def test_every_long_text_field_counts_instead_of_cutting_pasted_text():
     """A textarea's maxlength makes the browser cut a pasted text at the limit without a word; every form
     in the apps uses the counted textarea, which warns and lets the form refuse it with a message."""
