@@ -239,9 +239,15 @@ def review_public_reply(
         raise IntakeError(_("Write the public reply."))
     review = (
         ImportedReview.objects.select_for_update(of=("self",))
-        .select_related("incoming__complaint")
+        .select_related("incoming__complaint", "public_reply_by")
         .get(pk=review.pk)
     )
+    if review.public_reply:
+        # Two managers with the form open: the second does not overwrite what the first recorded.
+        raise IntakeError(
+            _("%(who)s already recorded the public reply; yours was not saved and is kept below.")
+            % {"who": review.public_reply_by.get_username() if review.public_reply_by else _("Someone")}
+        )
     review.public_reply, review.public_reply_by, review.public_reply_at = text, actor, now or timezone.now()
     review.save(update_fields=["public_reply", "public_reply_by", "public_reply_at"])
     complaint = review.incoming.complaint if review.incoming else None

@@ -15,6 +15,7 @@ from complaints.models import (
     IncomingMessage,
     ReviewSource,
 )
+from hotel_crm import roles
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +148,20 @@ def test_a_refused_public_reply_says_why_keeps_the_text_and_records_nothing(sour
     assert review.public_reply == "" and not case.events.filter(kind=EventKind.PUBLIC_REPLY).exists()
     panel = client.get(f"/complaints/intake/cases/{case.pk}/messages/")
     assert panel.context["public_reply_form"]["text"].value() == text
+
+
+def test_a_second_public_reply_does_not_overwrite_the_first(source, clerk):
+    """Two managers had the form open: the second is told who recorded it; the first stays."""
+    channels.reviews_import(
+        source=source, rows=channels.reviews_read(source=source, data=CSV, filename="e.csv")
+    )
+    review = ImportedReview.objects.get(external_id="r-2")
+    other = factories.make_staff("grm-two", roles_at={source.property: roles.GUEST_RELATIONS_MANAGER})
+    channels.review_public_reply(review=review, actor=clerk, text="Dear Bob, thank you.")
+    with pytest.raises(channels.IntakeError, match=clerk.get_username()):
+        channels.review_public_reply(review=review, actor=other, text="Dear Bob, sorry.")
+    review.refresh_from_db()
+    assert (review.public_reply, review.public_reply_by) == ("Dear Bob, thank you.", clerk)
 
 
 def test_the_mapping_is_saved_per_source(source):
