@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -20,6 +21,7 @@ from complaints.case_primitives import case_event
 from complaints.channels import content
 from complaints.channels.intake import IncomingInput, IntakeError, incoming_receive
 from complaints.models import Channel, EventKind, ImportedReview, ReviewSource
+from hotel_crm.date_window import date_window_check
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
@@ -92,7 +94,14 @@ def _posted(value: str) -> dt.datetime | None:
     except ValueError:
         return None
     if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        try:
+            moment = timezone.make_aware(moment)
+        except (OverflowError, ValueError):  # year 1 or 9999 shifted out of the calendar
+            return None
+    try:
+        date_window_check(moment)  # a date the database and every page can hold (ADR 0015)
+    except ValidationError:
+        return None
     return moment
 
 

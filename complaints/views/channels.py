@@ -24,6 +24,7 @@ from complaints.models import Channel, ImportedReview, IncomingAttachment, Incom
 from complaints.selectors import channels as channel_selectors
 from complaints.views.case import case_or_404
 from hotel_crm.errors import DomainError
+from hotel_crm.inputs import as_number
 from hotel_crm.permissions import property_permission_required
 
 log = logging.getLogger(__name__)
@@ -162,11 +163,11 @@ def intake_attach(request, pk: int):
 @property_permission_required(INTAKE_PERMISSION)
 def intake_dismiss(request, pk: int):
     message = _message_or_404(request, pk)
-    version = request.POST.get("version", "")
-    if not version.isdigit():
+    version = as_number(request.POST.get("version"))
+    if version is None:
         return _render_item(request, message, status=400)
     try:
-        channels.incoming_dismiss(message=message, actor=request.user, expected_version=int(version))
+        channels.incoming_dismiss(message=message, actor=request.user, expected_version=version)
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("complaints:intake_detail", pk=message.pk)
