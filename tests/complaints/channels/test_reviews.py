@@ -164,6 +164,14 @@ def test_a_second_public_reply_does_not_overwrite_the_first(source, clerk):
     assert (review.public_reply, review.public_reply_by) == ("Dear Bob, thank you.", clerk)
 
 
+@pytest.mark.parametrize("posted", ["0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00", "1900-01-01"])
+def test_a_review_dated_outside_the_calendar_is_an_error_row_not_a_crash(source, posted):
+    data = f"Review ID,Score,Reviewer,Headline,Comments,Date\nr-9,1,Zed,Bad,Awful stay,{posted}\n".encode()
+    rows = channels.reviews_read(source=source, data=data, filename="e.csv")
+    assert rows[0].error
+    assert channels.reviews_import(source=source, rows=rows) == (0, 0)
+
+
 def test_the_mapping_is_saved_per_source(source):
     channels.review_source_save_mapping(
         source=source, mapping={"external_id": "ID", "text": "Body", "bogus": "x"}
