@@ -22,6 +22,7 @@ from complaints.channels import content
 from complaints.channels.intake import IncomingInput, IntakeError, incoming_receive
 from complaints.models import Channel, EventKind, ImportedReview, ReviewSource
 from hotel_crm.date_window import date_window_check
+from hotel_crm.errors import StaleRecord
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
@@ -266,9 +267,19 @@ def review_public_reply(
 
 
 @transaction.atomic
-def review_source_save_mapping(*, source: ReviewSource, mapping: dict[str, str]) -> ReviewSource:
-    """Keep the column mapping for the next export of this site."""
+def review_source_save_mapping(
+    *, source: ReviewSource, mapping: dict[str, str], expected_version: int | None = None
+) -> ReviewSource:
+    """Keep the column mapping for the next export of this site; refuse if it changed since
+    `expected_version` (two managers with the form open: the second would undo the first's fix)."""
     clean = {k: content.clean_line(str(v), 100) for k, v in mapping.items() if k in ReviewSource.FIELDS and v}
-    source.mapping = clean
-    source.save(update_fields=["mapping"])
-    return source
+    locked = ReviewSource.objects.select_for_update().get(pk=source.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleRecord(
+            _("Someone else changed the column mapping of %(site)s a moment ago: check it and save again.")
+            % {"site": locked.name}
+        )
+    locked.mapping = clean
+    locked.version += 1
+    locked.save(update_fields=["mapping", "version"])
+    return locked

@@ -317,7 +317,7 @@ def review_import(request):
             source = upload.cleaned_data["source"]
             file = upload.cleaned_data["file"]
             context["mapping_form"] = channel_forms.ReviewMappingForm(
-                prop=prop, initial={"source": source.pk, **source.mapping}
+                prop=prop, initial={"source": source.pk, "version": source.version, **source.mapping}
             )
             try:
                 rows = channels.reviews_read(source=source, data=file.read(), filename=file.name)
@@ -338,11 +338,17 @@ def review_import(request):
         form = channel_forms.ReviewMappingForm(request.POST, prop=prop)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            source = data.pop("source")
-            channels.review_source_save_mapping(source=source, mapping=data)
-            messages.success(request, _("Column mapping saved for %(site)s.") % {"site": source.name})
-            return redirect("complaints:reviews")
-        context["mapping_form"], status = form, 400
+            source, version = data.pop("source"), data.pop("version")
+            try:
+                channels.review_source_save_mapping(source=source, mapping=data, expected_version=version)
+            except DomainError as error:
+                messages.error(request, str(error))  # the form below keeps what they typed
+                context["mapping_form"], status = form, 409
+            else:
+                messages.success(request, _("Column mapping saved for %(site)s.") % {"site": source.name})
+                return redirect("complaints:reviews")
+        else:
+            context["mapping_form"], status = form, 400
     elif request.method == "POST" and action == "import":
         import_form = channel_forms.ReviewImportForm(request.POST, prop=prop)
         if import_form.is_valid():
@@ -368,7 +374,7 @@ def review_import(request):
     if context["mapping_form"] is None and sources:
         first = sources[0]
         context["mapping_form"] = channel_forms.ReviewMappingForm(
-            prop=prop, initial={"source": first.pk, **first.mapping}
+            prop=prop, initial={"source": first.pk, "version": first.version, **first.mapping}
         )
     return render(request, "complaints/channels/review_import.html", context, status=status)
 
