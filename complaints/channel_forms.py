@@ -102,7 +102,7 @@ class ReviewUploadForm(forms.Form):
         return file
 
 
-class ReviewMappingForm(forms.Form):
+class ReviewMappingForm(VersionedForm):
     """Which column of the site's export holds each of our fields; saved on the source."""
 
     source = forms.ModelChoiceField(widget=forms.HiddenInput, queryset=ReviewSource.objects.none())

@@ -25,6 +25,7 @@ from complaints.models import (
 )
 from complaints.workflow import Status, Verdict
 from hotel_crm.date_window import WindowedDateField, WindowedDateTimeField
+from hotel_crm.inputs import MAX_ID
 from hotel_crm.models import Property
 from hotel_crm.widgets import CountedTextarea, FastSelect
 from rooms.models import Room
@@ -62,7 +63,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 
 class VersionedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
 
 class ComplaintLogForm(forms.Form):
@@ -303,7 +304,7 @@ class ApprovalDecisionForm(forms.Form):
 
 
 class OfferAnswerForm(VersionedForm):
-    offer = forms.IntegerField(widget=forms.HiddenInput)
+    offer = forms.IntegerField(widget=forms.HiddenInput, max_value=MAX_ID)
     answer = forms.ChoiceField(
         widget=FastSelect, choices=[("accept", _("Accepted")), ("decline", _("Declined"))]
     )
@@ -327,7 +328,7 @@ class ActionForm(VersionedForm):
 
 
 class ActionDoneForm(VersionedForm):
-    action = forms.IntegerField(widget=forms.HiddenInput)
+    action = forms.IntegerField(widget=forms.HiddenInput, max_value=MAX_ID)
     note = forms.CharField(label=_("How it was done"), max_length=300, required=False)
 
 
@@ -408,8 +409,8 @@ class ListFilterForm(forms.Form):
     reported_to = WindowedDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    category = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-    room = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    category = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    room = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     floor = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=-10, max_value=300)
     verdict = forms.ChoiceField(
         widget=FastSelect,
@@ -436,7 +437,7 @@ class ListFilterForm(forms.Form):
     channel = forms.ChoiceField(
         required=False, widget=forms.HiddenInput, choices=[("", ""), *Channel.choices]
     )
-    assignee = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    assignee = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     sort = forms.ChoiceField(
         widget=FastSelect,
         label=_("Sort"),

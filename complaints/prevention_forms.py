@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.forms import DATETIME, StaffChoiceField, VersionedForm
 from hotel_crm.date_window import WindowedDateTimeField
+from hotel_crm.inputs import MAX_ID
 from hotel_crm.widgets import CountedTextarea, FastSelect
 
 
@@ -79,7 +80,7 @@ class ComplimentForm(forms.Form):
     words = forms.CharField(
         label=_("What the guest said"), max_length=500, widget=CountedTextarea(attrs={"rows": 3})
     )
-    stay = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    stay = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, staff: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import LogCategory
 from hotel_crm.date_window import WindowedDateField
+from hotel_crm.inputs import MAX_ID
 from hotel_crm.models import Property
 from hotel_crm.widgets import CountedTextarea, FastSelect
 
@@ -24,7 +25,7 @@ class LogEntryForm(forms.Form):
     room = forms.CharField(label=_("Room"), max_length=10, required=False)
     stay = forms.CharField(label=_("Confirmation number"), max_length=30, required=False)
     is_sensitive = forms.BooleanField(label=_("Sensitive (guest relations managers only)"), required=False)
-    corrects = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    corrects = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
 
 
 class LogFilterForm(forms.Form):
@@ -67,4 +68,4 @@ class HandoverForm(forms.Form):
 
 
 class AcknowledgeForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)

@@ -10,6 +10,7 @@ from guests.models import Guest, PreferenceCategory
 from guests.phones import InvalidPhone, normalise_phone
 from guests.services import GuestData
 from hotel_crm.date_window import WindowedDateField, stay_length_check
+from hotel_crm.inputs import MAX_ID
 from hotel_crm.models import Property
 from hotel_crm.widgets import CountedTextarea, FastSelect
 from rooms.models import Room, RoomStatus
@@ -59,7 +60,7 @@ class GuestForm(forms.ModelForm):
         widget=CountedTextarea(attrs={"rows": 2}),
         help_text=_("One per line, any format; numbers without a country code are read as Chinese numbers."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, max_value=MAX_ID)
     confirm_not_duplicate = forms.BooleanField(
         label=_("This is a different person: create the profile anyway"), required=False
     )

@@ -417,9 +417,17 @@ def stay_amend(
     departure: dt.date,
     adults: int,
     notes: str,
+    expected_version: int | None = None,
 ) -> Stay:
-    """Change a reservation (guest, room, dates); once in house only the departure, adults and notes."""
+    """Change a reservation (guest, room, dates); once in house only the departure, adults and notes.
+
+    With `expected_version`, refuse (StaleGuest) if the stay changed since that version was read."""
     stay = _locked_stay(stay)
+    if expected_version is not None and stay.version != expected_version:
+        raise StaleGuest(
+            _("Stay %(number)s changed since version %(version)s (now %(now)s): read it again and resend.")
+            % {"number": stay.confirmation_number, "version": expected_version, "now": stay.version}
+        )
     if departure <= arrival:
         raise GuestError(_("The departure date must be after the arrival date."))
     if room.property_id != stay.property_id:

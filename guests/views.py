@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from guests import list_filters, selectors, services
 from guests.forms import EraseForm, GuestForm, StayForm
 from guests.models import Guest, GuestEvent, Stay
+from hotel_crm.inputs import as_id
 from hotel_crm.pagination import PAGE_SIZES, page_size_for
 from hotel_crm.permissions import property_permission_required
 
@@ -201,9 +202,8 @@ def guest_merge(request, pk: int):
     """Merge another profile (the duplicate) into this one."""
     target = _guest_or_404(pk)
     other = None
-    other_id = request.POST.get("source") or request.GET.get("source")
-    if other_id and str(other_id).isdigit():
-        other = selectors.guest_for_profile(pk=int(other_id))
+    if other_id := as_id(request.POST.get("source") or request.GET.get("source")):
+        other = selectors.guest_for_profile(pk=other_id)
     if request.method == "POST":
         if other is None:
             messages.error(request, _("Choose the duplicate profile first."))

@@ -13,9 +13,11 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from hotel_crm import dates
 
 # Clocks of phones and terminals drift: "now" on another device may be a few minutes ahead of ours.
 FUTURE_SKEW = dt.timedelta(minutes=10)
@@ -32,8 +34,8 @@ def date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 
 def window_message(first: dt.date, last: dt.date) -> str:
     return _("Enter a date between %(first)s and %(last)s.") % {
-        "first": formats.date_format(first, "SHORT_DATE_FORMAT"),
-        "last": formats.date_format(last, "SHORT_DATE_FORMAT"),
+        "first": dates.format_day(first),
+        "last": dates.format_day(last),
     }
 
 

@@ -82,7 +82,8 @@ def totp_provisioning_svg(*, secret: str, username: str) -> str:
 
 
 def _matching_step(secret: str, code: str, *, after_step: int) -> int | None:
-    code = "".join(ch for ch in code if ch.isdigit())
+    # ASCII digits only: "١٢٣٤٥٦" is digits to isdigit(), and compare_digest refuses non-ASCII text.
+    code = "".join(ch for ch in code if ch.isascii() and ch.isdigit())
     if len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)

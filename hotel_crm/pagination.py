@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.formats import number_format
 
+from hotel_crm.inputs import MAX_ID, as_number
+
 COUNT_CAP = 10_000
 
 
@@ -56,7 +58,10 @@ class CappedPaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             number = 1
-        return max(number, 1)
+        number = max(number, 1)
+        if (number - 1) * self.per_page > MAX_ID:  # an OFFSET past what the database can count to
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
 
     def page(self, number) -> CappedPage:
         number = self.validate_number(number)
@@ -86,9 +91,9 @@ DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
 
 def page_size_for(request: HttpRequest, default: int = DEFAULT_PAGE_SIZE) -> int:
     """Rows per page: a valid `?per_page=`, else the staff member's choice, else `default`."""
-    asked = request.GET.get("per_page", "")
-    if asked.isdigit() and int(asked) in PAGE_SIZES:
-        return int(asked)
+    asked = as_number(request.GET.get("per_page"))
+    if asked in PAGE_SIZES:
+        return asked
     access = getattr(request, "property_access", None)
     profile = access.profile if access is not None else None
     if profile is not None and profile.page_size in PAGE_SIZES and profile.page_size != DEFAULT_PAGE_SIZE:

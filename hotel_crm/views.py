@@ -14,6 +14,7 @@ from django.views.i18n import set_language as django_set_language
 
 from hotel_crm import health
 from hotel_crm.api.errors import api_server_error
+from hotel_crm.inputs import as_number
 from hotel_crm.middleware import SESSION_KEY
 from hotel_crm.pagination import PAGE_SIZES
 from hotel_crm.request_ids import request_id_of
@@ -108,9 +109,9 @@ def server_error(request):
 @require_POST
 def set_page_size(request):
     """Remember how many rows a list page shows for this staff member (25, 50 or 100), then go back."""
-    value = request.POST.get("page_size", "")
-    if value.isdigit() and int(value) in PAGE_SIZES:
-        staff_set_page_size(user=request.user, page_size=int(value))
+    value = as_number(request.POST.get("page_size"))
+    if value is not None and value in PAGE_SIZES:
+        staff_set_page_size(user=request.user, page_size=value)
     target = request.POST.get("next", "")
     if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from hotel_crm.inputs import MAX_ID
 from rooms.models import FloorZone, RoomStatus, RoomType
 
 
@@ -32,7 +33,7 @@ class RoomStatusForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (required when out of order)"), max_length=200, required=False, strip=True
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -114,8 +114,11 @@ def room_mark_checked_in(*, room: Room, actor: User) -> None:
 
 
 def room_mark_checked_out(*, room: Room, actor: User) -> None:
-    """The guest left: the room needs housekeeping. Call while holding the room's lock."""
-    Room.objects.filter(pk=room.pk).update(
+    """The guest left: the room needs housekeeping. Call while holding the room's lock.
+
+    A room put out of order while the guest was in it (a leak reported by engineering) stays out of
+    order: marking it vacant would make it sellable again and lose the reason."""
+    Room.objects.filter(pk=room.pk).exclude(status=RoomStatus.OUT_OF_ORDER).update(
         status=RoomStatus.VACANT_DIRTY,
         status_changed_at=timezone.now(),
         status_changed_by=actor,

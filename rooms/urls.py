@@ -5,6 +5,6 @@ from rooms import views
 app_name = "rooms"
 urlpatterns = [
     path("", views.room_board, name="board"),
-    path("<int:pk>/", views.room_detail, name="detail"),
-    path("<int:pk>/status/", views.room_change_status, name="change_status"),
+    path("<id:pk>/", views.room_detail, name="detail"),
+    path("<id:pk>/status/", views.room_change_status, name="change_status"),
 ]

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 _CONVERTERS = {
     "int": "1",
+    "id": "1",  # hotel_crm.inputs.IdConverter
     "str": "x",
     "slug": "x",
     "path": "x",

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -20,6 +21,8 @@ from complaints.case_primitives import case_event
 from complaints.channels import content
 from complaints.channels.intake import IncomingInput, IntakeError, incoming_receive
 from complaints.models import Channel, EventKind, ImportedReview, ReviewSource
+from hotel_crm.date_window import date_window_check
+from hotel_crm.errors import StaleRecord
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
@@ -92,7 +95,14 @@ def _posted(value: str) -> dt.datetime | None:
     except ValueError:
         return None
     if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        try:
+            moment = timezone.make_aware(moment)
+        except (OverflowError, ValueError):  # year 1 or 9999 shifted out of the calendar
+            return None
+    try:
+        date_window_check(moment)  # a date the database and every page can hold (ADR 0015)
+    except ValidationError:
+        return None
     return moment
 
 
@@ -257,9 +267,19 @@ def review_public_reply(
 
 
 @transaction.atomic
-def review_source_save_mapping(*, source: ReviewSource, mapping: dict[str, str]) -> ReviewSource:
-    """Keep the column mapping for the next export of this site."""
+def review_source_save_mapping(
+    *, source: ReviewSource, mapping: dict[str, str], expected_version: int | None = None
+) -> ReviewSource:
+    """Keep the column mapping for the next export of this site; refuse if it changed since
+    `expected_version` (two managers with the form open: the second would undo the first's fix)."""
     clean = {k: content.clean_line(str(v), 100) for k, v in mapping.items() if k in ReviewSource.FIELDS and v}
-    source.mapping = clean
-    source.save(update_fields=["mapping"])
-    return source
+    locked = ReviewSource.objects.select_for_update().get(pk=source.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleRecord(
+            _("Someone else changed the column mapping of %(site)s a moment ago: check it and save again.")
+            % {"site": locked.name}
+        )
+    locked.mapping = clean
+    locked.version += 1
+    locked.save(update_fields=["mapping", "version"])
+    return locked

@@ -36,6 +36,7 @@ from complaints.channels import content
 from complaints.channels.intake import Attachment, IncomingInput, incoming_receive
 from complaints.models import Channel, IncomingMessage, WeChatAccount
 from hotel_crm.auth_context import CACHE_ERRORS
+from hotel_crm.inputs import as_number
 
 MAX_CALLBACK_BYTES = 64 * 1024
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -155,7 +156,8 @@ def callback_open(
     """Check a POSTed callback (both modes) and return its plaintext; WeChatError to refuse it."""
     now = now or timezone.now()
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_CLOCK_SKEW.total_seconds():
+    sent = as_number(timestamp)
+    if sent is None or abs(now.timestamp() - sent) > MAX_CLOCK_SKEW.total_seconds():
         raise WeChatError("stale or missing timestamp")
     if len(body) > MAX_CALLBACK_BYTES:
         raise WeChatError("too large")
@@ -185,7 +187,8 @@ def url_check(*, account: WeChatAccount, query: dict[str, str], now: dt.datetime
     """The server-address check (GET): echo `echostr` when the signature is right."""
     now = now or timezone.now()
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_CLOCK_SKEW.total_seconds():
+    sent = as_number(timestamp)
+    if sent is None or abs(now.timestamp() - sent) > MAX_CLOCK_SKEW.total_seconds():
         raise WeChatError("stale or missing timestamp")
     if not signature_valid(query.get("signature", ""), account.token, timestamp, nonce):
         raise WeChatError("bad signature")
@@ -303,9 +306,17 @@ def wechat_message_process(
             sender=fields.get("FromUserName", ""),
             body=body,
             raw=xml,
-            received_at=dt.datetime.fromtimestamp(int(sent), dt.UTC) if sent.isdigit() else None,
+            received_at=_sent_at(sent),
             attachments=attachments,
         ),
         now=now,
     )
     return message
+
+
+def _sent_at(value: str) -> dt.datetime | None:
+    """The message's CreateTime (Unix seconds); None if it is not a plausible one."""
+    seconds = as_number(value)
+    if seconds is None or seconds > 2**34:  # past the year 2514: not a real time
+        return None
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)

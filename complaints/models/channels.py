@@ -266,6 +266,8 @@ class ReviewSource(models.Model):
         default=3,
         help_text=_("A review rated this or lower becomes an intake item."),
     )
+    # Moves on with every mapping save: a mapping form opened before another manager saved is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PropertyScopedQuerySet.as_manager()
 

@@ -14,7 +14,6 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from complaints import reminders, selectors
@@ -33,7 +32,7 @@ from complaints.models import (
 )
 from complaints.services.notifications import notify
 from complaints.workflow import Status
-from hotel_crm import roles, system_text
+from hotel_crm import dates, roles, system_text
 from hotel_crm.errors import StaleRecord
 
 DECIDE_PERMISSION = "complaints.decide_problem"
@@ -410,7 +409,7 @@ def problem_plan_action(
         "action_done_at",
         "verification_ends_at",
     )
-    when = date_format(timezone.localtime(due_at, problem.property.tzinfo), "SHORT_DATETIME_FORMAT")
+    when = _property_moment(problem, due_at)
     _event(
         problem,
         ProblemEventKind.ACTION,
@@ -468,12 +467,7 @@ def problem_close(
     if now < problem.verification_ends_at:
         raise ProblemError(
             _("The verification period runs until %(when)s; close the problem if nothing recurs by then.")
-            % {
-                "when": date_format(
-                    timezone.localtime(problem.verification_ends_at, problem.property.tzinfo),
-                    "SHORT_DATETIME_FORMAT",
-                )
-            }
+            % {"when": _property_moment(problem, problem.verification_ends_at)}
         )
     problem.state = ProblemState.CLOSED
     problem.closed_at = now
@@ -481,3 +475,9 @@ def problem_close(
     _event(problem, ProblemEventKind.CLOSED, actor)
     reminders.reschedule_problem(problem, now)
     return problem
+
+
+def _property_moment(problem: Problem, value: dt.datetime) -> str:
+    """A date and time as the hotel reads it (ADR 0018), in the problem's hotel's zone."""
+    with timezone.override(problem.property.tzinfo):
+        return dates.format_moment(value, zone=False)

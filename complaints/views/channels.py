@@ -24,6 +24,7 @@ from complaints.models import Channel, ImportedReview, IncomingAttachment, Incom
 from complaints.selectors import channels as channel_selectors
 from complaints.views.case import case_or_404
 from hotel_crm.errors import DomainError
+from hotel_crm.inputs import as_number
 from hotel_crm.permissions import property_permission_required
 
 log = logging.getLogger(__name__)
@@ -162,11 +163,11 @@ def intake_attach(request, pk: int):
 @property_permission_required(INTAKE_PERMISSION)
 def intake_dismiss(request, pk: int):
     message = _message_or_404(request, pk)
-    version = request.POST.get("version", "")
-    if not version.isdigit():
+    version = as_number(request.POST.get("version"))
+    if version is None:
         return _render_item(request, message, status=400)
     try:
-        channels.incoming_dismiss(message=message, actor=request.user, expected_version=int(version))
+        channels.incoming_dismiss(message=message, actor=request.user, expected_version=version)
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("complaints:intake_detail", pk=message.pk)
@@ -316,7 +317,7 @@ def review_import(request):
             source = upload.cleaned_data["source"]
             file = upload.cleaned_data["file"]
             context["mapping_form"] = channel_forms.ReviewMappingForm(
-                prop=prop, initial={"source": source.pk, **source.mapping}
+                prop=prop, initial={"source": source.pk, "version": source.version, **source.mapping}
             )
             try:
                 rows = channels.reviews_read(source=source, data=file.read(), filename=file.name)
@@ -337,11 +338,17 @@ def review_import(request):
         form = channel_forms.ReviewMappingForm(request.POST, prop=prop)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            source = data.pop("source")
-            channels.review_source_save_mapping(source=source, mapping=data)
-            messages.success(request, _("Column mapping saved for %(site)s.") % {"site": source.name})
-            return redirect("complaints:reviews")
-        context["mapping_form"], status = form, 400
+            source, version = data.pop("source"), data.pop("version")
+            try:
+                channels.review_source_save_mapping(source=source, mapping=data, expected_version=version)
+            except DomainError as error:
+                messages.error(request, str(error))  # the form below keeps what they typed
+                context["mapping_form"], status = form, 409
+            else:
+                messages.success(request, _("Column mapping saved for %(site)s.") % {"site": source.name})
+                return redirect("complaints:reviews")
+        else:
+            context["mapping_form"], status = form, 400
     elif request.method == "POST" and action == "import":
         import_form = channel_forms.ReviewImportForm(request.POST, prop=prop)
         if import_form.is_valid():
@@ -367,7 +374,7 @@ def review_import(request):
     if context["mapping_form"] is None and sources:
         first = sources[0]
         context["mapping_form"] = channel_forms.ReviewMappingForm(
-            prop=prop, initial={"source": first.pk, **first.mapping}
+            prop=prop, initial={"source": first.pk, "version": first.version, **first.mapping}
         )
     return render(request, "complaints/channels/review_import.html", context, status=status)
 

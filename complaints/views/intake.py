@@ -17,6 +17,7 @@ from complaints import (
 from complaints.models import Complaint, CourtesyCheck, CourtesyOutcome
 from guests import selectors as guest_selectors
 from guests.models import Guest, Stay
+from hotel_crm.inputs import as_id
 from hotel_crm.permissions import property_permission_required
 
 
@@ -29,20 +30,20 @@ def _prefill(request):
     prop = request.property
     source = request.POST if request.method == "POST" else request.GET
     stay = guest = check = None
-    if (value := source.get("courtesy", "")).isdigit():
+    if value := as_id(source.get("courtesy")):
         check = (
             CourtesyCheck.objects.for_property(prop)
             .select_related("stay__guest", "stay__room")
-            .filter(pk=int(value))
+            .filter(pk=value)
             .first()
         )
         stay = check.stay if check else None
-    if stay is None and (value := source.get("stay", "")).isdigit():
-        stay = Stay.objects.for_property(prop).select_related("guest", "room").filter(pk=int(value)).first()
+    if stay is None and (value := as_id(source.get("stay"))):
+        stay = Stay.objects.for_property(prop).select_related("guest", "room").filter(pk=value).first()
     if stay is not None:
         guest = stay.guest
-    elif (value := source.get("guest", "")).isdigit():
-        guest = Guest.objects.active().filter(pk=int(value), erased_at__isnull=True).first()
+    elif value := as_id(source.get("guest")):
+        guest = Guest.objects.active().filter(pk=value, erased_at__isnull=True).first()
         if guest and request.method != "POST":
             stay = guest_selectors.stay_in_house(prop=prop, guest=guest)
     return guest, stay, check

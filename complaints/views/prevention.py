@@ -12,13 +12,14 @@ from complaints.views.review import period_from
 from guests.models import Stay
 from hotel_crm.audit import Action as AuditAction
 from hotel_crm.audit import audit_record
+from hotel_crm.inputs import as_id
 from hotel_crm.permissions import property_permission_required
 
 
 @property_permission_required("complaints.view_courtesycheck")
 def courtesy_column(request):
     """Per stay of the in-house page: asked or not, when, by whom, what they heard (out-of-band cells)."""
-    ids = [int(v) for v in request.GET.getlist("stay") if v.isdigit()][:200]
+    ids = [pk for v in request.GET.getlist("stay")[:200] if (pk := as_id(v))]
     checks = selectors.latest_checks(prop=request.property, stay_ids=ids)
     return render(
         request, "complaints/includes/courtesy_column.html", {"rows": [(pk, checks.get(pk)) for pk in ids]}
@@ -45,9 +46,8 @@ def action_move(request, pk: int, move: str):
         )
     except services.ComplaintError as error:
         messages.error(request, str(error))
-        department = request.POST.get("department", "")
-        if department.isdigit():
-            return redirect("complaints:department_queue", pk=int(department))
+        if department := as_id(request.POST.get("department")):
+            return redirect("complaints:department_queue", pk=department)
         return redirect("complaints:departments")
     messages.success(
         request, _("%(what)s: %(state)s.") % {"what": action.description, "state": action.get_state_display()}
@@ -60,9 +60,8 @@ def compliment_create(request):
     prop = request.property
     staff = selectors.staff_of_property(prop=prop)
     stay = None
-    stay_pk = request.GET.get("stay") or request.POST.get("stay") or ""
-    if stay_pk.isdigit():
-        stay = Stay.objects.for_property(prop).select_related("guest", "room").filter(pk=int(stay_pk)).first()
+    if stay_pk := as_id(request.GET.get("stay") or request.POST.get("stay")):
+        stay = Stay.objects.for_property(prop).select_related("guest", "room").filter(pk=stay_pk).first()
     form = prevention_forms.ComplimentForm(
         request.POST or None, staff=staff, initial={"stay": stay.pk if stay else None}
     )

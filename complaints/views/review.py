@@ -16,6 +16,7 @@ from complaints import (
 from complaints.views.case import case_or_404
 from hotel_crm.audit import Action as AuditAction
 from hotel_crm.audit import audit_record
+from hotel_crm.inputs import as_id
 from hotel_crm.permissions import property_permission_required
 
 
@@ -95,10 +96,10 @@ def review_dashboard(request):
 @property_permission_required("complaints.view_all_complaints")
 def review_queue(request):
     if request.method == "POST":
-        pk = request.POST.get("complaint", "")
-        if not pk.isdigit():
+        pk = as_id(request.POST.get("complaint"))
+        if pk is None:
             raise Http404(_("No such case in this hotel."))
-        complaint = case_or_404(request, int(pk))
+        complaint = case_or_404(request, pk)
         services.complaint_review(
             complaint=complaint, reviewer=request.user, comment=request.POST.get("comment", "")
         )

@@ -13,6 +13,7 @@ from complaints import selectors, services, shift_forms
 from complaints.models import Handover
 from guests.models import Guest, Stay
 from hotel_crm.errors import DomainError
+from hotel_crm.inputs import as_id
 from hotel_crm.pagination import CappedPaginator
 from hotel_crm.permissions import property_permission_required
 from rooms import selectors as room_selectors
@@ -73,9 +74,7 @@ def duty_log(request):
     prop = request.property
     entry_form = shift_forms.LogEntryForm(
         request.POST if request.method == "POST" else None,
-        initial={"corrects": request.GET.get("corrects")}
-        if request.GET.get("corrects", "").isdigit()
-        else None,
+        initial={"corrects": corrects} if (corrects := as_id(request.GET.get("corrects"))) else None,
     )
     if request.method == "POST":
         if not request.user.has_perm("complaints.add_dutylogentry"):

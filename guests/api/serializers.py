@@ -147,6 +147,15 @@ class StayUpsertSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=StayStatus.choices, default=StayStatus.RESERVED)
     adults = serializers.IntegerField(min_value=1, max_value=20, default=1)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text=_(
+            "Optional: the stay's version as you last read it. If the stay changed since, the push is "
+            "refused (409 version_conflict) instead of overwriting that change."
+        ),
+    )
 
     def validate(self, attrs):
         problem = stay_length_check(attrs["arrival_date"], attrs["departure_date"])

@@ -26,6 +26,8 @@ class StayPush:
     status: str
     adults: int = 1
     notes: str = ""
+    # The stay's version as the PMS last read it: given, a push based on an older read is refused.
+    version: int | None = None
 
 
 # From the stay's status now, what to do to reach the pushed one.
@@ -87,6 +89,7 @@ def stay_push(*, prop: Property, actor: User, push: StayPush) -> tuple[Stay, boo
             departure=push.departure,
             adults=push.adults,
             notes=push.notes,
+            expected_version=push.version,
         )
     if stay.status != push.status:
         stay = _stay_move_to(stay, push.status, actor=actor)

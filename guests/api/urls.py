@@ -8,7 +8,7 @@ from hotel_crm.api.views import api_endpoint
 urlpatterns = [
     path("guests/", api_endpoint(views.GuestList), name="guests"),
     path("guests/search/", api_endpoint(views.GuestSearch), name="guest_search"),
-    path("guests/<int:pk>/", api_endpoint(views.GuestDetail), name="guest"),
+    path("guests/<id:pk>/", api_endpoint(views.GuestDetail), name="guest"),
     path("stays/", api_endpoint(views.StayList), name="stays"),
     path("stays/<str:confirmation_number>/", api_endpoint(views.StayDetail), name="stay"),
 ]

@@ -188,6 +188,7 @@ class StayDetail(ApiView):
                 status=d["status"],
                 adults=d["adults"],
                 notes=d["notes"],
+                version=d.get("version"),
             ),
         )
         return Response(s.StaySerializer(stay).data, status=status.HTTP_201_CREATED if created else 200)

@@ -189,6 +189,23 @@ def test_pushed_changes_and_cancellation(api, sha, room, stay_today):
     assert Stay.objects.count() == 1
 
 
+def test_a_push_based_on_an_older_read_is_refused_not_applied(api, sha, room, stay_today):
+    """Agent A extends the stay, agent B adds a note; A's retried push (read before B's) must not take
+    B's note away. With the version it read, the older push is refused; without, it applies as before."""
+    guest = factories.make_guest()
+    dates = {"arrival": stay_today, "departure": stay_today + dt.timedelta(days=2)}
+    read = _push(api, "R5", guest, room, **dates).json()["version"]
+    noted = _push(api, "R5", guest, room, notes="nut allergy", version=read, **dates)
+    assert noted.status_code == 200 and noted.json()["version"] == read + 1
+    longer = {**dates, "departure": stay_today + dt.timedelta(days=4)}
+    stale = _push(api, "R5", guest, room, version=read, **longer)
+    assert stale.status_code == 409 and stale.json()["code"] == "version_conflict", stale.content
+    stay = Stay.objects.get(confirmation_number="R5")
+    assert (stay.notes, stay.departure_date) == ("nut allergy", dates["departure"])
+    fresh = _push(api, "R5", guest, room, notes="nut allergy", version=stay.version, **longer)
+    assert fresh.status_code == 200 and fresh.json()["departure_date"] == str(longer["departure"])
+
+
 def test_stay_push_bad_input(api, room, stay_today):
     guest = factories.make_guest()
     backwards = _push(api, "R3", guest, room, arrival=stay_today, departure=stay_today)

@@ -631,6 +631,21 @@ def test_check_out_leaves_the_room_vacant_dirty(sha, clerk):
     assert room.status == RoomStatus.VACANT_DIRTY
 
 
+def test_a_room_put_out_of_order_during_the_stay_stays_out_of_order_after_check_out(sha, clerk):
+    """Engineering closes the room for a leak while the guest is still in; the check-out must not make
+    it vacant (sellable) again nor lose the reason."""
+    from rooms.services import room_set_status
+
+    room = factories.make_room(sha, "2101")
+    stay = services.stay_check_in(
+        stay=book(sha, factories.make_guest("张", "三"), room, clerk), actor=clerk, now=NOW
+    )
+    room_set_status(room=room, actor=clerk, status=RoomStatus.OUT_OF_ORDER, reason="ceiling leak")
+    services.stay_check_out(stay=stay, actor=clerk, now=NOW + 2 * DAY)
+    room.refresh_from_db()
+    assert (room.status, room.out_of_order_reason) == (RoomStatus.OUT_OF_ORDER, "ceiling leak")
+
+
 def test_only_an_in_house_stay_can_check_out(sha, clerk):
     # Given a stay still reserved
     room = factories.make_room(sha, "2101")

@@ -91,3 +91,42 @@ def test_property_date_style_is_iso_on_every_page(sha, login, clerk):
     sha.save()
     page = login(clerk).get("/guests/").content.decode()
     assert sha.today().isoformat() in page
+
+
+def test_no_page_or_message_uses_the_locales_short_numeric_formats():
+    """Django's SHORT_DATE(TIME)_FORMAT is 12/07/2026 in English: 7 Dec to some readers, 12 Jul to
+    others. Every date staff read goes through hotel_crm.dates (the `day`/`moment` filters)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    files = [p for p in (root / "templates").rglob("*") if p.suffix in (".html", ".txt")]
+    for app in ("rooms", "guests", "complaints", "hotel_crm"):
+        files += [p for p in (root / app).rglob("*") if p.suffix in (".py", ".html", ".txt")]
+    ambiguous = re.compile(r"SHORT_DATE(TIME)?_FORMAT|\|date:\"[nmj]/")
+    offenders = [str(p.relative_to(root)) for p in files if ambiguous.search(p.read_text(encoding="utf-8"))]
+    assert len(files) > 100 and not offenders, offenders
+
+
+@pytest.mark.django_db
+def test_the_case_messages_panel_shows_day_first_times(sha, clerk, login):
+    from complaints import channels
+    from complaints.models import Channel
+
+    case = factories.log_case(sha, clerk)
+    message, _created = channels.incoming_receive(
+        prop=sha,
+        data=channels.IncomingInput(
+            channel=Channel.EMAIL,
+            external_id="<d@x>",
+            sender="g@x.example",
+            raw=b"",
+            body="Noise",
+            received_at=INSTANT,
+        ),
+    )
+    channels.incoming_attach(message=message, complaint=case, actor=clerk)
+    page = login(clerk).get(f"/complaints/intake/cases/{case.pk}/messages/").content.decode()
+    assert "2 Dec 2026 14:05" in page and "12/02/2026" not in page

@@ -164,12 +164,49 @@ def test_a_second_public_reply_does_not_overwrite_the_first(source, clerk):
     assert (review.public_reply, review.public_reply_by) == ("Dear Bob, thank you.", clerk)
 
 
+@pytest.mark.parametrize("posted", ["0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00", "1900-01-01"])
+def test_a_review_dated_outside_the_calendar_is_an_error_row_not_a_crash(source, posted):
+    data = f"Review ID,Score,Reviewer,Headline,Comments,Date\nr-9,1,Zed,Bad,Awful stay,{posted}\n".encode()
+    rows = channels.reviews_read(source=source, data=data, filename="e.csv")
+    assert rows[0].error
+    assert channels.reviews_import(source=source, rows=rows) == (0, 0)
+
+
 def test_the_mapping_is_saved_per_source(source):
     channels.review_source_save_mapping(
         source=source, mapping={"external_id": "ID", "text": "Body", "bogus": "x"}
     )
     source.refresh_from_db()
     assert source.mapping == {"external_id": "ID", "text": "Body"}
+
+
+def test_a_mapping_form_opened_before_another_managers_save_is_refused_and_kept(source, login):
+    """Manager B fixes the rating column; manager A, whose form still shows the old mapping, saves a
+    change of the title column: A is refused (B's fix stays) and A's form keeps what they typed."""
+    grm_a = factories.make_staff("grm-a", roles_at={source.property: roles.GUEST_RELATIONS_MANAGER})
+    grm_b = factories.make_staff("grm-b", roles_at={source.property: roles.GUEST_RELATIONS_MANAGER})
+    a, b = login(grm_a), login(grm_b)
+    form_a = a.get("/complaints/intake/reviews/").context["mapping_form"]
+    form_b = b.get("/complaints/intake/reviews/").context["mapping_form"]
+
+    def post(client, form, **changes):
+        data = {name: form[name].value() or "" for name in form.fields} | changes
+        return client.post("/complaints/intake/reviews/", {"action": "mapping", **data})
+
+    assert post(b, form_b, rating="Stars").status_code == 302
+    refused = post(a, form_a, title="Subject")
+    assert refused.status_code == 409
+    assert "changed the column mapping" in refused.content.decode()
+    assert refused.context["mapping_form"]["title"].value() == "Subject"
+    source.refresh_from_db()
+    assert source.mapping["rating"] == "Stars" and source.mapping["title"] == "Headline"
+    # reloaded, A's next save goes through on top of B's
+    assert (
+        post(a, a.get("/complaints/intake/reviews/").context["mapping_form"], title="Subject").status_code
+        == 302
+    )
+    source.refresh_from_db()
+    assert (source.mapping["rating"], source.mapping["title"]) == ("Stars", "Subject")
 
 
 @pytest.mark.parametrize("rating", ["NaN", "sNaN", "-nan", "Infinity"])
