@@ -27,7 +27,7 @@ from complaints.workflow import Status, Verdict
 from hotel_crm.date_window import WindowedDateField, WindowedDateTimeField
 from hotel_crm.inputs import MAX_ID
 from hotel_crm.models import Property
-from hotel_crm.widgets import CountedTextarea, FastSelect
+from hotel_crm.widgets import CountedTextarea, CountedTextInput, FastSelect
 from rooms.models import Room
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -85,11 +85,15 @@ class ComplaintLogForm(forms.Form):
     room = forms.ModelChoiceField(
         widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
     )
-    location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
+    location_detail = forms.CharField(
+        label=_("Place, in detail"), max_length=200, required=False, widget=CountedTextInput
+    )
     occurred_at = WindowedDateTimeField(
         label=_("Happened at"), required=False, widget=DATETIME, past_only=True
     )
-    people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
+    people_involved = forms.CharField(
+        label=_("People involved"), max_length=300, required=False, widget=CountedTextInput
+    )
     mood = forms.ChoiceField(
         widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
     )
@@ -161,11 +165,15 @@ class DetailsForm(VersionedForm):
     room = forms.ModelChoiceField(
         widget=FastSelect, label=_("Room"), queryset=Room.objects.none(), required=False
     )
-    location_detail = forms.CharField(label=_("Place, in detail"), max_length=200, required=False)
+    location_detail = forms.CharField(
+        label=_("Place, in detail"), max_length=200, required=False, widget=CountedTextInput
+    )
     occurred_at = WindowedDateTimeField(
         label=_("Happened at"), required=False, widget=DATETIME, past_only=True
     )
-    people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
+    people_involved = forms.CharField(
+        label=_("People involved"), max_length=300, required=False, widget=CountedTextInput
+    )
     mood = forms.ChoiceField(
         widget=FastSelect, label=_("Guest's mood"), choices=[("", "—"), *Mood.choices], required=False
     )
@@ -208,12 +216,16 @@ class RestateForm(VersionedForm):
             "required": _("First restate the problem to the guest and tick that they confirmed it.")
         },
     )
-    note = forms.CharField(label=_("How I restated it (optional)"), max_length=1000, required=False)
+    note = forms.CharField(
+        label=_("How I restated it (optional)"), max_length=1000, required=False, widget=CountedTextInput
+    )
 
 
 class ApologyForm(VersionedForm):
     method = forms.ChoiceField(widget=FastSelect, label=_("How"), choices=ApologyMethod.choices)
-    note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False)
+    note = forms.CharField(
+        label=_("Note (optional)"), max_length=1000, required=False, widget=CountedTextInput
+    )
 
 
 class RemedySelect(forms.Select):
@@ -257,10 +269,13 @@ class OfferForm(VersionedForm):
     remedy_type = forms.ChoiceField(
         widget=forms.HiddenInput, label=_("Kind of remedy"), choices=RemedyType.choices, required=False
     )
-    description = forms.CharField(label=_("What exactly"), max_length=300)
+    description = forms.CharField(label=_("What exactly"), max_length=300, widget=CountedTextInput)
     value = forms.DecimalField(label=_("Value"), min_value=0, max_value=1000000, decimal_places=2, initial=0)
     reason = forms.CharField(
-        label=_("Why (if it needs a manager's approval)"), max_length=300, required=False
+        label=_("Why (if it needs a manager's approval)"),
+        max_length=300,
+        required=False,
+        widget=CountedTextInput,
     )
 
     def __init__(self, *args: Any, prop: Property | None = None, **kwargs: Any) -> None:
@@ -300,7 +315,7 @@ class ApprovalDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         widget=FastSelect, choices=[("approve", _("Approve")), ("decline", _("Decline"))]
     )
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False, widget=CountedTextInput)
 
 
 class OfferAnswerForm(VersionedForm):
@@ -308,11 +323,13 @@ class OfferAnswerForm(VersionedForm):
     answer = forms.ChoiceField(
         widget=FastSelect, choices=[("accept", _("Accepted")), ("decline", _("Declined"))]
     )
-    response = forms.CharField(label=_("What the guest said"), max_length=300, required=False)
+    response = forms.CharField(
+        label=_("What the guest said"), max_length=300, required=False, widget=CountedTextInput
+    )
 
 
 class ActionForm(VersionedForm):
-    description = forms.CharField(label=_("What must happen"), max_length=300)
+    description = forms.CharField(label=_("What must happen"), max_length=300, widget=CountedTextInput)
     department = forms.ModelChoiceField(
         widget=FastSelect, label=_("Department"), queryset=Department.objects.none(), required=False
     )
@@ -329,14 +346,18 @@ class ActionForm(VersionedForm):
 
 class ActionDoneForm(VersionedForm):
     action = forms.IntegerField(widget=forms.HiddenInput, max_value=MAX_ID)
-    note = forms.CharField(label=_("How it was done"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("How it was done"), max_length=300, required=False, widget=CountedTextInput
+    )
 
 
 class VerifyForm(VersionedForm):
     verdict = forms.ChoiceField(
         label=_("The guest is now"), choices=Verdict.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(label=_("What the guest said"), max_length=1000, required=False)
+    note = forms.CharField(
+        label=_("What the guest said"), max_length=1000, required=False, widget=CountedTextInput
+    )
     root_cause = forms.CharField(
         label=_("Root cause"), max_length=2000, required=False, widget=CountedTextarea(attrs={"rows": 2})
     )
@@ -349,7 +370,7 @@ class VerifyForm(VersionedForm):
 
 
 class ReasonForm(VersionedForm):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=CountedTextInput)
 
 
 class AssignForm(VersionedForm):
@@ -384,7 +405,9 @@ class GuestAnswerForm(forms.Form):
 
 class CourtesyForm(forms.Form):
     outcome = forms.ChoiceField(widget=FastSelect, label=_("Outcome"), choices=CourtesyOutcome.choices)
-    note = forms.CharField(label=_("What the guest said"), max_length=500, required=False)
+    note = forms.CharField(
+        label=_("What the guest said"), max_length=500, required=False, widget=CountedTextInput
+    )
 
 
 class ListFilterForm(forms.Form):

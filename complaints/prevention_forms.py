@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.forms import DATETIME, StaffChoiceField, VersionedForm
 from hotel_crm.date_window import WindowedDateTimeField
 from hotel_crm.inputs import MAX_ID
-from hotel_crm.widgets import CountedTextarea, FastSelect
+from hotel_crm.widgets import CountedTextarea, CountedTextInput, FastSelect
 
 
 class _WithStaff(VersionedForm):
@@ -43,8 +43,11 @@ class DecisionRequestForm(forms.Form):
         help_text=_(
             "Something beyond your power, e.g. run the cooling two weeks longer, replace the boiler."
         ),
+        widget=CountedTextInput,
     )
-    reason = forms.CharField(label=_("Why it is needed"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Why it is needed"), max_length=300, required=False, widget=CountedTextInput
+    )
 
 
 class CorrectiveActionForm(_WithStaff):
@@ -62,7 +65,7 @@ class CorrectiveActionForm(_WithStaff):
 
 
 class ActionDoneNoteForm(VersionedForm):
-    note = forms.CharField(label=_("What was done"), max_length=500, required=False)
+    note = forms.CharField(label=_("What was done"), max_length=500, required=False, widget=CountedTextInput)
 
 
 class CloseForm(VersionedForm):
@@ -70,7 +73,9 @@ class CloseForm(VersionedForm):
 
 
 class HandBackForm(forms.Form):
-    reason = forms.CharField(label=_("Why it is handed back"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Why it is handed back"), max_length=300, required=False, widget=CountedTextInput
+    )
 
 
 class ComplimentForm(forms.Form):

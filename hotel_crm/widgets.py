@@ -57,8 +57,8 @@ class FastSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)
 
 
-class CountedTextarea(forms.Textarea):
-    """A long text field with a length counter (static/js/app.js) instead of the browser's maxlength.
+class _Counted:
+    """A length counter (static/js/app.js) instead of the browser's maxlength.
 
     A `maxlength` attribute makes the browser cut a pasted text at the limit without a word (a guest's
     words lost at 4,000 characters); here the counter warns near the limit, says how much is too long,
@@ -66,12 +66,21 @@ class CountedTextarea(forms.Textarea):
     """
 
     def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
+        context = super().get_context(name, value, attrs)  # type: ignore[misc]
         widget_attrs = context["widget"]["attrs"]
         limit = widget_attrs.pop("maxlength", None)
         if limit:
             widget_attrs.update(counter_attrs(int(limit)))
         return context
+
+
+class CountedTextarea(_Counted, forms.Textarea):
+    """A long text field with a length counter."""
+
+
+class CountedTextInput(_Counted, forms.TextInput):
+    """A one-line free text (a note, a reason, a description) with a length counter: a pasted
+    sentence longer than the limit is refused with a message, not cut."""
 
 
 def counter_attrs(limit: int) -> dict[str, str]:

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hotel_crm.inputs import MAX_ID
+from hotel_crm.widgets import CountedTextInput
 from rooms.models import FloorZone, RoomStatus, RoomType
 
 
@@ -31,7 +32,11 @@ class RoomBoardFilterForm(forms.Form):
 class RoomStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=RoomStatus.choices)
     reason = forms.CharField(
-        label=_("Reason (required when out of order)"), max_length=200, required=False, strip=True
+        label=_("Reason (required when out of order)"),
+        max_length=200,
+        required=False,
+        strip=True,
+        widget=CountedTextInput,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 

@@ -79,18 +79,28 @@ def _render_case(request, complaint, *, failed_action=None, failed_form=None, st
     page = selectors.case_page(complaint=complaint, user=request.user)
     # The step forms come from this one answer, the same the services' guard gives (case_permissions).
     transitions = case_permissions.case_actions(user=request.user, complaint=complaint, facts=page.facts)
+    offered = {t.action.value for t, reason in transitions}
+    allowed = {t.action.value for t, reason in transitions if reason is None}
+    # Each message shows once. The summary above the step forms carries what no field shows (the
+    # step's refusal, the hidden version); a field's own error shows beside the field when the failed
+    # step's form is drawn again (the restatement's whenever offered, the others when allowed, as in
+    # the template), else in the summary too.
+    drawn = failed_action in (offered if failed_action == Action.CONFIRM_RESTATEMENT.value else allowed)
     action_errors = []
     if failed_form is not None and failed_form.errors:
         for name, errors in failed_form.errors.items():
-            label = failed_form.fields[name].label if name in failed_form.fields else ""
+            field = failed_form.fields.get(name)
+            if drawn and field is not None and not field.widget.is_hidden:
+                continue
+            label = field.label if field is not None and not field.widget.is_hidden else ""
             action_errors += [f"{label}: {e}" if label else e for e in errors]
     context = {
         "action_errors": action_errors,
         "complaint": complaint,
         "page": page,
         "transitions": transitions,
-        "offered": {t.action.value for t, reason in transitions},
-        "allowed": {t.action.value for t, reason in transitions if reason is None},
+        "offered": offered,
+        "allowed": allowed,
         "may_change": case_permissions.case_may(user=request.user, complaint=complaint),
         "action_forms": _action_forms(request, page, failed_form, failed_action),
         "assign_form": forms.AssignForm(

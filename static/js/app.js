@@ -26,8 +26,8 @@
     });
   }
 
-  /* Length counters: "123 / 4000" under a long text field, a warning near the limit and a clear
-     message past it. The field has no maxlength attribute on purpose: the browser would cut a
+  /* Length counters: "123 / 4000" under a long text field (a one-line field shows nothing until
+     it nears its limit), a warning near the limit and a clear message past it. The field has no maxlength attribute on purpose: the browser would cut a
      pasted text silently; the server refuses it with the same message instead. */
   function setUpCounters() {
     document.querySelectorAll("[data-max-length]:not([data-counted])").forEach(function (field) {
@@ -51,9 +51,12 @@
         } else if (used >= limit * 0.9) {
           counter.textContent = format(text(field, "data-near-text", "%(left)s characters left"), values);
           counter.classList.add("near");
-        } else {
+        } else if (field.tagName === "TEXTAREA") {
           counter.textContent = format(text(field, "data-count-text", "%(used)s / %(limit)s"), values);
+        } else {
+          counter.textContent = "";  // a one-line field speaks up only near its limit
         }
+        counter.hidden = counter.textContent === "";
       }
       field.addEventListener("input", update);
       update();

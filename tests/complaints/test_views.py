@@ -218,6 +218,17 @@ def test_an_illegal_action_is_refused_with_a_message_not_a_500(sha, clerk, login
     assert case.status == Status.LISTENING
 
 
+def test_a_refused_step_says_why_once(sha, clerk, login, depts, in_house):
+    """The refusal beside the tick box, not again in the summary above the step forms."""
+    client = login(clerk)
+    case = _log(client, depts, in_house)
+    page = _act(client, case, "confirm_restatement").content.decode()  # not ticked
+    assert page.count("First restate the problem to the guest and tick that they confirmed it.") == 1
+    # a step refused by the rule (not a field) is named once too, in the summary
+    page = _act(client, case, "verify", verdict="very_satisfied").content.decode()
+    assert page.count("not possible while the case is at") == 1
+
+
 def test_unknown_action_is_404_and_get_is_405(sha, clerk, login, depts, in_house):
     client = login(clerk)
     case = _log(client, depts, in_house)

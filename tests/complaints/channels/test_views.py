@@ -249,15 +249,16 @@ def test_a_reply_from_a_form_without_its_key_is_refused_kept_and_can_be_sent_aga
 
 
 def test_every_long_text_field_counts_instead_of_cutting_pasted_text():
-    """A textarea's maxlength makes the browser cut a pasted text at the limit without a word; every form
-    in the apps uses the counted textarea, which warns and lets the form refuse it with a message."""
+    """A maxlength makes the browser cut a pasted text at the limit without a word; every textarea, and
+    every one-line free text of 200 characters or more, in the apps' forms uses a counted widget, which
+    warns and lets the form refuse it with a message."""
     import importlib
     import inspect
     import pkgutil
 
     from django import forms
 
-    from hotel_crm.widgets import CountedTextarea
+    from hotel_crm.widgets import CountedTextarea, CountedTextInput
 
     checked = []
     for app in ("rooms", "guests", "complaints", "hotel_crm"):
@@ -270,13 +271,25 @@ def test_every_long_text_field_counts_instead_of_cutting_pasted_text():
                 if not issubclass(cls, forms.BaseForm) or cls.__module__ != info.name:
                     continue
                 for name, field in getattr(cls, "base_fields", {}).items():
-                    if isinstance(field.widget, forms.Textarea):
+                    long_line = (
+                        type(field.widget) in (forms.TextInput, CountedTextInput)
+                        and (getattr(field, "max_length", None) or 0) >= 200
+                    )
+                    if isinstance(field.widget, forms.Textarea) or long_line:
                         checked.append(f"{cls.__name__}.{name}")
-                        assert isinstance(field.widget, CountedTextarea), f"{cls.__name__}.{name}"
-                        assert "maxlength" not in field.widget.render(name, "", attrs={"id": name})
-    assert {"ReplyForm.body", "PublicReplyForm.text", "LogEntryForm.text", "HandoverForm.notes"} <= set(
-        checked
-    )
+                        assert isinstance(field.widget, (CountedTextarea, CountedTextInput)), (
+                            f"{cls.__name__}.{name}"
+                        )
+                        assert "maxlength" not in field.widget.render(name, "", attrs={"id": name}), name
+    assert {
+        "ReplyForm.body",
+        "PublicReplyForm.text",
+        "LogEntryForm.text",
+        "HandoverForm.notes",
+        "VerifyForm.note",
+        "OfferAnswerForm.response",
+        "CourtesyForm.note",
+    } <= set(checked)
 
 
 def test_the_review_import_page_previews_then_imports(sha, login):

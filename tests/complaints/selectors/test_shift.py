@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from complaints import selectors, services
 from complaints.models import ApprovalRequest, AuthorityLimit, Complaint, CourtesyCheck
+from complaints.selectors.shift import SHIFT_CAP
 from complaints.workflow import Status, Verdict
 from guests import services as guest_services
 from guests.models import LoyaltyTier, Stay, StayStatus
@@ -160,6 +161,21 @@ def test_my_shift_for_the_front_desk_puts_my_own_first(sha, clerk, grm):
     assert page.arrivals[0].recovered_last_time
     assert w["leaving"] in page.not_asked and w["asked"] not in page.not_asked
     assert page.approvals == []  # the front desk has no approvals to give
+
+
+def test_my_own_due_case_is_listed_even_when_the_team_has_more_due_before_it(sha, clerk):
+    """Mine first is decided before the list is cut to its 25: with 26 of the team's due earlier,
+    the clerk's own case must still be on the page, at the top."""
+    other = factories.front_desk_at(sha)
+    now = timezone.now()
+    end = selectors.shift_now(sha, now).current.end
+    theirs = [factories.log_case(sha, other) for _ in range(SHIFT_CAP + 1)]
+    Complaint.objects.filter(pk__in=[c.pk for c in theirs]).update(step_due_at=now + MINUTE)
+    mine = factories.log_case(sha, clerk)
+    Complaint.objects.filter(pk=mine.pk).update(step_due_at=end - MINUTE)
+    page = selectors.my_shift(user=clerk, prop=sha)
+    assert page.due_cases[0] == mine and len(page.due_cases) == SHIFT_CAP
+    assert "due" in page.more
 
 
 def test_my_shift_shows_a_manager_the_approvals_within_their_limit(sha, clerk, grm, duty):
