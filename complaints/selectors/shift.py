@@ -365,7 +365,9 @@ def handover_summary(
         Q(status=StayStatus.RESERVED, arrival_date__gte=first_day, arrival_date__lte=last_day)
         | Q(status=StayStatus.IN_HOUSE, departure_date__gte=first_day, departure_date__lte=last_day)
     )
-    # Flagged stays: a VIP, or a guest with a case at this hotel (the briefing's flags).
+    # Stays that may be flagged: a VIP, or a guest with any case at this hotel. The summary is one for
+    # every reader, so it names sensitive cases' guests too; handover_view keeps only the stays whose
+    # briefing is flagged for the reader (the cases they may see).
     flagged = stays.filter(
         Q(guest__vip_level__gt=VipLevel.NONE) | Q(guest__complaints__property=prop)
     ).distinct()
@@ -429,6 +431,7 @@ def handover_view(*, handover: Handover, user: User | AnonymousUser) -> Handover
         .order_by("room__number", "pk")
     )
     briefings = briefings_for(user=user, prop=prop, stays=stays)
+    flagged = [stay for stay in stays if briefings[stay.pk].flagged]
     entries = list(
         log_entries_visible_to(user=user, prop=prop)
         .filter(pk__in=s.get("entries", []))
@@ -447,8 +450,8 @@ def handover_view(*, handover: Handover, user: User | AnonymousUser) -> Handover
         steps_due=pick("steps_due"),
         actions_due=actions,
         approvals=approvals,
-        arrivals=[briefings[x.pk] for x in stays if x.status == StayStatus.RESERVED],
-        departures=[briefings[x.pk] for x in stays if x.status != StayStatus.RESERVED],
+        arrivals=[briefings[x.pk] for x in flagged if x.status == StayStatus.RESERVED],
+        departures=[briefings[x.pk] for x in flagged if x.status != StayStatus.RESERVED],
         entries=entries,
     )
 

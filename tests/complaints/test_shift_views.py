@@ -206,6 +206,26 @@ def test_handing_over_and_acknowledging_from_the_pages(sha, clerk, duty, login):
     assert "Handover waiting for you" not in night_client.get("/complaints/shift/").text
 
 
+def test_a_guest_flagged_only_by_a_sensitive_case_is_on_the_handover_page_only_for_who_sees_it(
+    sha, clerk, grm, login
+):
+    # given a guest arriving today whose only case here is in a sensitive category, and a handover
+    security = factories.make_department(sha, "security", categories=["Harassment"])
+    security.categories.update(is_sensitive=True)
+    guest = factories.make_guest("黄", "蕾")
+    past_case(sha, grm, guest, category=security.categories.get(), words="Followed by a man")
+    arrival(sha, clerk, guest)
+    handover = services.handover_create(prop=sha, actor=factories.front_desk_at(sha))
+    url = f"/complaints/shift/handovers/{handover.pk}/"
+    # when the guest relations manager and a front-desk clerk read it
+    for_grm = login(grm).get(url).text
+    for_clerk = login(clerk).get(url).text
+    # then only the manager is told the guest arrives with a briefing
+    assert f'data-guest="{guest.pk}"' in for_grm and "Followed by a man" in for_grm
+    assert f'data-guest="{guest.pk}"' not in for_clerk and "黄" not in for_clerk
+    assert "No flagged guests arrive or leave." in for_clerk
+
+
 def test_another_hotels_handover_is_not_found(sha, hgh, clerk, login):
     other = services.handover_create(prop=hgh, actor=factories.front_desk_at(hgh))
     assert login(clerk).get(f"/complaints/shift/handovers/{other.pk}/").status_code == 404

@@ -188,6 +188,25 @@ def test_the_handover_names_what_happened_and_what_falls_due_next(sha, clerk, ni
     assert not handover.is_acknowledged()
 
 
+def test_a_guest_flagged_only_by_a_sensitive_case_is_in_the_handover_only_for_who_sees_it(
+    sha, clerk, night, grm
+):
+    # given a guest arriving today whose only case here is in a sensitive category
+    security = factories.make_department(sha, "security", categories=["Harassment"])
+    security.categories.update(is_sensitive=True)
+    guest = factories.make_guest("黄", "蕾")
+    past_case(sha, grm, guest, category=security.categories.get(), words="Followed by a man")
+    stay = arrival(sha, clerk, guest)
+    # when the clerk hands over
+    handover = services.handover_create(prop=sha, actor=clerk, to_user=night)
+    # then the frozen summary names the stay, but only a reader who sees the case is told of it
+    assert stay.pk in handover.summary["stays"]
+    for_grm = selectors.handover_view(handover=handover, user=grm)
+    assert [b.stay for b in for_grm.arrivals] == [stay]
+    assert for_grm.arrivals[0].returning_complainant
+    assert selectors.handover_view(handover=handover, user=night).arrivals == []
+
+
 def test_handing_over_twice_in_one_shift_is_refused(sha, clerk):
     services.handover_create(prop=sha, actor=clerk)
     with pytest.raises(DomainError, match="already handed over"):
