@@ -30,7 +30,7 @@ from complaints.models import (
     Shift,
 )
 from complaints.selectors.access import SENSITIVE_PERMISSION, complaints_visible_to, has_perm_at
-from complaints.selectors.approvals import pending_approvals
+from complaints.selectors.approvals import pending_approvals, requests_visible_to
 from complaints.selectors.courtesy import stays_not_yet_asked
 from complaints.workflow import Verdict
 from guests.models import Guest, GuestPreference, LoyaltyTier, Stay, StayStatus, VipLevel
@@ -418,10 +418,11 @@ def handover_view(*, handover: Handover, user: User | AnonymousUser) -> Handover
         .select_related("complaint__guest", "assignee", "department")
         .order_by("due_at", "pk")
     )
+    # Offers on cases the reader sees, decisions on problems if they see problems (as on the approvals page).
     approvals = list(
-        ApprovalRequest.objects.for_property(prop)
-        .filter(pk__in=s.get("approvals", []), offer__complaint__in=visible.values("pk"))
-        .select_related("offer__complaint__guest", "requested_by")
+        requests_visible_to(prop=prop, user=user)
+        .filter(pk__in=s.get("approvals", []))
+        .select_related("offer__complaint__guest", "problem", "requested_by")
         .order_by("requested_at")
     )
     stays = list(

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints import services
-from complaints.models import Complaint, DutyLogEntry, Handover
+from complaints.models import Complaint, DutyLogEntry, Handover, Problem, ProblemScope
 from complaints.selectors.shift import SHIFT_CAP
 from complaints.workflow import Verdict
 from hotel_crm import roles
@@ -224,6 +224,27 @@ def test_a_guest_flagged_only_by_a_sensitive_case_is_on_the_handover_page_only_f
     assert f'data-guest="{guest.pk}"' in for_grm and "Followed by a man" in for_grm
     assert f'data-guest="{guest.pk}"' not in for_clerk and "黄" not in for_clerk
     assert "No flagged guests arrive or leave." in for_clerk
+
+
+def test_the_handover_page_shows_a_decision_waiting_on_a_problem(sha, clerk, grm, login):
+    # given a decision asked about a problem, waiting when the shift is handed over
+    now = timezone.now()
+    problem = Problem.objects.create(
+        property=sha,
+        scope=ProblemScope.ROOMS,
+        department=factories.make_department(sha, "engineering", categories=["Air conditioning"]),
+        title="Air conditioning fails",
+        raised_at=now,
+        last_case_at=now,
+    )
+    services.problem_request_decision(problem=problem, actor=grm, question="Replace the chiller")
+    handover = services.handover_create(prop=sha, actor=clerk)
+    url = f"/complaints/shift/handovers/{handover.pk}/"
+    # when the guest relations manager reads the handover, the problem and the question are there
+    page = login(grm).get(url).text
+    assert problem.reference() in page and "Replace the chiller" in page
+    # and a front-desk clerk, who does not see problems, is not shown it
+    assert "Replace the chiller" not in login(factories.front_desk_at(sha)).get(url).text
 
 
 def test_another_hotels_handover_is_not_found(sha, hgh, clerk, login):
