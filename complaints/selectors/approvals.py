@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
@@ -18,7 +18,7 @@ from complaints.selectors.access import complaints_visible_to, has_perm_at, staf
 from hotel_crm.models import Property
 
 
-def requests_visible_to(*, prop: Property, user: User) -> QuerySet[ApprovalRequest]:
+def requests_visible_to(*, prop: Property, user: User | AnonymousUser) -> QuerySet[ApprovalRequest]:
     """Requests `user` may see: offers on cases they may see, decisions on problems if they see problems.
 
     The case rule is checked per request (EXISTS on the offer's case), not as `IN (every visible case)`:

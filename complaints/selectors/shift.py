@@ -30,7 +30,7 @@ from complaints.models import (
     Shift,
 )
 from complaints.selectors.access import SENSITIVE_PERMISSION, complaints_visible_to, has_perm_at
-from complaints.selectors.approvals import pending_approvals
+from complaints.selectors.approvals import pending_approvals, requests_visible_to
 from complaints.selectors.courtesy import stays_not_yet_asked
 from complaints.workflow import Verdict
 from guests.models import Guest, GuestPreference, LoyaltyTier, Stay, StayStatus, VipLevel
@@ -365,7 +365,9 @@ def handover_summary(
         Q(status=StayStatus.RESERVED, arrival_date__gte=first_day, arrival_date__lte=last_day)
         | Q(status=StayStatus.IN_HOUSE, departure_date__gte=first_day, departure_date__lte=last_day)
     )
-    # Flagged stays: a VIP, or a guest with a case at this hotel (the briefing's flags).
+    # Stays that may be flagged: a VIP, or a guest with any case at this hotel. The summary is one for
+    # every reader, so it names sensitive cases' guests too; handover_view keeps only the stays whose
+    # briefing is flagged for the reader (the cases they may see).
     flagged = stays.filter(
         Q(guest__vip_level__gt=VipLevel.NONE) | Q(guest__complaints__property=prop)
     ).distinct()
@@ -416,10 +418,11 @@ def handover_view(*, handover: Handover, user: User | AnonymousUser) -> Handover
         .select_related("complaint__guest", "assignee", "department")
         .order_by("due_at", "pk")
     )
+    # Offers on cases the reader sees, decisions on problems if they see problems (as on the approvals page).
     approvals = list(
-        ApprovalRequest.objects.for_property(prop)
-        .filter(pk__in=s.get("approvals", []), offer__complaint__in=visible.values("pk"))
-        .select_related("offer__complaint__guest", "requested_by")
+        requests_visible_to(prop=prop, user=user)
+        .filter(pk__in=s.get("approvals", []))
+        .select_related("offer__complaint__guest", "problem", "requested_by")
         .order_by("requested_at")
     )
     stays = list(
@@ -429,6 +432,7 @@ def handover_view(*, handover: Handover, user: User | AnonymousUser) -> Handover
         .order_by("room__number", "pk")
     )
     briefings = briefings_for(user=user, prop=prop, stays=stays)
+    flagged = [stay for stay in stays if briefings[stay.pk].flagged]
     entries = list(
         log_entries_visible_to(user=user, prop=prop)
         .filter(pk__in=s.get("entries", []))
@@ -447,8 +451,8 @@ def handover_view(*, handover: Handover, user: User | AnonymousUser) -> Handover
         steps_due=pick("steps_due"),
         actions_due=actions,
         approvals=approvals,
-        arrivals=[briefings[x.pk] for x in stays if x.status == StayStatus.RESERVED],
-        departures=[briefings[x.pk] for x in stays if x.status != StayStatus.RESERVED],
+        arrivals=[briefings[x.pk] for x in flagged if x.status == StayStatus.RESERVED],
+        departures=[briefings[x.pk] for x in flagged if x.status != StayStatus.RESERVED],
         entries=entries,
     )
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints import services
-from complaints.models import Complaint, DutyLogEntry, Handover
+from complaints.models import Complaint, DutyLogEntry, Handover, Problem, ProblemScope
 from complaints.selectors.shift import SHIFT_CAP
 from complaints.workflow import Verdict
 from hotel_crm import roles
@@ -204,6 +204,47 @@ def test_handing_over_and_acknowledging_from_the_pages(sha, clerk, duty, login):
     handover.refresh_from_db()
     assert handover.acknowledged_by == night
     assert "Handover waiting for you" not in night_client.get("/complaints/shift/").text
+
+
+def test_a_guest_flagged_only_by_a_sensitive_case_is_on_the_handover_page_only_for_who_sees_it(
+    sha, clerk, grm, login
+):
+    # given a guest arriving today whose only case here is in a sensitive category, and a handover
+    security = factories.make_department(sha, "security", categories=["Harassment"])
+    security.categories.update(is_sensitive=True)
+    guest = factories.make_guest("黄", "蕾")
+    past_case(sha, grm, guest, category=security.categories.get(), words="Followed by a man")
+    arrival(sha, clerk, guest)
+    handover = services.handover_create(prop=sha, actor=factories.front_desk_at(sha))
+    url = f"/complaints/shift/handovers/{handover.pk}/"
+    # when the guest relations manager and a front-desk clerk read it
+    for_grm = login(grm).get(url).text
+    for_clerk = login(clerk).get(url).text
+    # then only the manager is told the guest arrives with a briefing
+    assert f'data-guest="{guest.pk}"' in for_grm and "Followed by a man" in for_grm
+    assert f'data-guest="{guest.pk}"' not in for_clerk and "黄" not in for_clerk
+    assert "No flagged guests arrive or leave." in for_clerk
+
+
+def test_the_handover_page_shows_a_decision_waiting_on_a_problem(sha, clerk, grm, login):
+    # given a decision asked about a problem, waiting when the shift is handed over
+    now = timezone.now()
+    problem = Problem.objects.create(
+        property=sha,
+        scope=ProblemScope.ROOMS,
+        department=factories.make_department(sha, "engineering", categories=["Air conditioning"]),
+        title="Air conditioning fails",
+        raised_at=now,
+        last_case_at=now,
+    )
+    services.problem_request_decision(problem=problem, actor=grm, question="Replace the chiller")
+    handover = services.handover_create(prop=sha, actor=clerk)
+    url = f"/complaints/shift/handovers/{handover.pk}/"
+    # when the guest relations manager reads the handover, the problem and the question are there
+    page = login(grm).get(url).text
+    assert problem.reference() in page and "Replace the chiller" in page
+    # and a front-desk clerk, who does not see problems, is not shown it
+    assert "Replace the chiller" not in login(factories.front_desk_at(sha)).get(url).text
 
 
 def test_another_hotels_handover_is_not_found(sha, hgh, clerk, login):

@@ -1,18 +1,24 @@
 """The duty log, the handover and its reminder, and the check-in alert for flagged guests."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from complaints import reminders, selectors, services
 from complaints.models import (
+    ApprovalRequest,
+    AuthorityLimit,
     Complaint,
     ComplaintEvent,
     DutyLogEntry,
     Handover,
     LogCategory,
     Notification,
+    Problem,
+    ProblemScope,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -128,7 +134,7 @@ def test_an_entry_about_a_sensitive_case_is_sensitive_and_hidden_like_the_case(s
 # --- handovers -------------------------------------------------------------------------------
 
 
-def test_the_handover_names_what_happened_and_what_falls_due_next(sha, clerk, night, dept):
+def test_the_handover_names_what_happened_and_what_falls_due_next(sha, clerk, night, grm, dept):
     # given the shift being handed over now, and an instant inside it and one before it
     now = timezone.now()
     window, incoming = selectors.shift_to_hand_over(sha, now)
@@ -153,6 +159,32 @@ def test_the_handover_names_what_happened_and_what_falls_due_next(sha, clerk, ni
     later = act(
         services.action_add, opened, clerk, description="Check again next week", due_at=incoming.end + MINUTE
     )
+    # an offer beyond the clerk's authority waits for approval, and a decision waits on a problem
+    AuthorityLimit.objects.create(
+        property=sha, role=Group.objects.get(name=roles.FRONT_DESK), per_case=100, per_day=500
+    )
+    refund = factories.log_case(sha, clerk)
+    walk(refund, clerk, Status.RESOLVING)
+    act(
+        services.offer_make,
+        refund,
+        clerk,
+        remedy_type="refund",
+        description="Refund one night",
+        value=Decimal("900"),
+        reason="Noise all night",
+    )
+    problem = Problem.objects.create(
+        property=sha,
+        scope=ProblemScope.ROOMS,
+        department=dept,
+        title="Air conditioning fails",
+        raised_at=before,
+        last_case_at=before,
+    )
+    services.problem_request_decision(problem=problem, actor=grm, question="Replace the chiller")
+    offer_request = ApprovalRequest.objects.get(offer__complaint=refund)
+    decision_request = ApprovalRequest.objects.get(problem=problem)
     Complaint.objects.filter(pk=opened.pk).update(created_at=inside)
     Complaint.objects.exclude(pk=opened.pk).update(created_at=before)
     Complaint.objects.filter(pk=closed.pk).update(closed_at=inside)
@@ -186,6 +218,31 @@ def test_the_handover_names_what_happened_and_what_falls_due_next(sha, clerk, ni
     assert view.entries == [entry]
     assert [c.pk for c in view.opened] == [opened.pk]
     assert not handover.is_acknowledged()
+    # the approvals waiting are read as on the approvals page: the offer and the problem's decision
+    # for the guest relations manager, the offer only for the clerk (who does not see problems)
+    assert set(summary["approvals"]) == {offer_request.pk, decision_request.pk}
+    by_grm = selectors.handover_view(handover=handover, user=grm)
+    assert {r.pk for r in by_grm.approvals} == {offer_request.pk, decision_request.pk}
+    assert [r.pk for r in view.approvals] == [offer_request.pk]
+
+
+def test_a_guest_flagged_only_by_a_sensitive_case_is_in_the_handover_only_for_who_sees_it(
+    sha, clerk, night, grm
+):
+    # given a guest arriving today whose only case here is in a sensitive category
+    security = factories.make_department(sha, "security", categories=["Harassment"])
+    security.categories.update(is_sensitive=True)
+    guest = factories.make_guest("黄", "蕾")
+    past_case(sha, grm, guest, category=security.categories.get(), words="Followed by a man")
+    stay = arrival(sha, clerk, guest)
+    # when the clerk hands over
+    handover = services.handover_create(prop=sha, actor=clerk, to_user=night)
+    # then the frozen summary names the stay, but only a reader who sees the case is told of it
+    assert stay.pk in handover.summary["stays"]
+    for_grm = selectors.handover_view(handover=handover, user=grm)
+    assert [b.stay for b in for_grm.arrivals] == [stay]
+    assert for_grm.arrivals[0].returning_complainant
+    assert selectors.handover_view(handover=handover, user=night).arrivals == []
 
 
 def test_handing_over_twice_in_one_shift_is_refused(sha, clerk):
