@@ -319,37 +319,28 @@ PROBLEM_ESCALATE = dt.timedelta(days=1)
 PROBLEM_ESCALATE_AGAIN = dt.timedelta(days=3)
 
 
+def _problem_wanted(problem: Problem) -> list[tuple[str, dt.datetime, User | None]]:
+    """(subject, due time, owner or None) for what the problem is waiting on now."""
+    if problem.state == ProblemState.RAISED and not problem.root_cause:
+        due = problem.raised_at + dt.timedelta(days=PROBLEM_ROOT_CAUSE_DAYS)
+        return [("problem_root_cause", due, problem.owner)]
+    if problem.state == ProblemState.ACTING and problem.action_due_at is not None:
+        return [("problem_action", problem.action_due_at, problem.action_owner or problem.owner)]
+    return []
+
+
 def reschedule_problem(problem: Problem, now: dt.datetime | None = None) -> None:
     """Bring a problem's reminders in line with its state: the root cause, then the corrective action.
 
-    Call inside the transaction that changed the problem, holding its row lock.
+    Rows are compared on (subject, recipient, due time, kind), so a new owner, action owner or due
+    time replaces the rows it changes and leaves the others alone; a row already sent is never
+    planned again. Call inside the transaction that changed the problem, holding its row lock.
     """
     now = now or timezone.now()
-    wanted: list[tuple[str, dt.datetime, User | None]] = []
-    if problem.state == ProblemState.RAISED and not problem.root_cause:
-        wanted.append(
-            (
-                "problem_root_cause",
-                problem.raised_at + dt.timedelta(days=PROBLEM_ROOT_CAUSE_DAYS),
-                problem.owner,
-            )
-        )
-    if problem.state == ProblemState.ACTING and problem.action_due_at is not None:
-        wanted.append(("problem_action", problem.action_due_at, problem.action_owner or problem.owner))
-    subjects = {subject for subject, _due, _who in wanted}
-    live = Reminder.objects.filter(
-        problem=problem, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
-    )
-    live.exclude(subject__in=subjects).update(status=ReminderStatus.CANCELLED)
-    existing = set(live.values_list("subject", flat=True))
-    rows = []
-    stamp = now.strftime("%Y%m%d%H%M%S%f")
-    chain: tuple[list[User], list[User]] | None = None
-    for subject, due, who in wanted:
-        if subject in existing:
-            continue
-        chain = chain or _escalation_chain(problem.property)
-        managers, second = chain
+    wanted: dict[tuple[str, int, dt.datetime, str], User] = {}
+    steps = _problem_wanted(problem)
+    managers, second = _escalation_chain(problem.property) if steps else ([], [])
+    for subject, due, who in steps:
         plan: list[tuple[str, dt.datetime, list[User]]] = [
             (ReminderKind.DUE, due, [who] if who is not None else []),
             (ReminderKind.ESCALATION, due + PROBLEM_ESCALATE, managers),
@@ -357,18 +348,45 @@ def reschedule_problem(problem: Problem, now: dt.datetime | None = None) -> None
         ]
         for kind, at, people in plan:
             for person in people:
-                rows.append(
-                    Reminder(
-                        property=problem.property,
-                        problem=problem,
-                        kind=kind,
-                        subject=subject,
-                        recipient=person,
-                        due_at=at,
-                        idempotency_key=f"p{problem.pk}:{subject}:{kind}:{person.pk}:{stamp}",
-                    )
-                )
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+                wanted[(subject, person.pk, at, kind)] = person
+    rows = list(
+        Reminder.objects.filter(problem=problem)
+        .exclude(status=ReminderStatus.CANCELLED)
+        .values_list("pk", "status", "subject", "recipient", "due_at", "kind")
+    )
+    # Sent rows first: a pending row that repeats one already sent would remind twice.
+    rows.sort(key=lambda row: row[1] != ReminderStatus.SENT)
+    kept: set[tuple[str, int, dt.datetime, str]] = set()
+    stale = []
+    for pk, status, subject, recipient, due_at, kind in rows:
+        key = (subject, recipient, due_at, kind)
+        if status == ReminderStatus.SENT or (key in wanted and key not in kept):
+            kept.add(key)
+        else:
+            stale.append(pk)
+    # The status again: a worker may have sent one of them since it was read.
+    Reminder.objects.filter(pk__in=stale, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]).update(
+        status=ReminderStatus.CANCELLED
+    )
+    stamp = now.strftime("%Y%m%d%H%M%S%f")
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                property=problem.property,
+                problem=problem,
+                kind=kind,
+                subject=subject,
+                recipient=person,
+                due_at=at,
+                # The due time too: a row cancelled and planned again for another time in the same
+                # instant must not be dropped as a conflict with the cancelled one.
+                idempotency_key=f"p{problem.pk}:{subject}:{kind}:{person.pk}:{at:%Y%m%d%H%M%S%f}:{stamp}",
+            )
+            for (subject, _recipient, at, kind), person in wanted.items()
+            if (subject, person.pk, at, kind) not in kept
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _problem_text(reminder: Reminder) -> str:

@@ -287,3 +287,82 @@ def test_sensitive_cases_are_not_pooled_into_problems(sha, clerk, trigger):
     for room in _rooms(sha, "2101", "2205", "2310"):
         _case(sha, clerk, security, harassment, room)
     assert not Problem.objects.exists()
+
+
+def _pending(problem):
+    return Reminder.objects.filter(problem=problem, status=ReminderStatus.PENDING)
+
+
+def test_an_owner_named_after_raising_gets_the_root_cause_reminder(grm, duty, clerk, problem):
+    # Given a problem raised with no owner: only the managers' escalations are planned
+    due = problem.raised_at + reminders.PROBLEM_ROOT_CAUSE_DAYS * DAY
+    escalations = set(_pending(problem).values_list("pk", flat=True))
+    assert escalations and not _pending(problem).filter(kind=ReminderKind.DUE).exists()
+    # When an owner is named
+    services.problem_set_owner(problem=problem, actor=grm, expected_version=problem.version, owner=clerk)
+    # Then the owner is reminded when the root cause is due, and the escalations are left as they were
+    owner_rows = _pending(problem).filter(kind=ReminderKind.DUE)
+    assert list(owner_rows.values_list("subject", "recipient", "due_at")) == [
+        ("problem_root_cause", clerk.pk, due)
+    ]
+    assert set(_pending(problem).exclude(kind=ReminderKind.DUE).values_list("pk", flat=True)) == escalations
+    escalated = _pending(problem).filter(kind=ReminderKind.ESCALATION)
+    assert set(escalated.values_list("recipient", "due_at")) == {
+        (grm.pk, due + reminders.PROBLEM_ESCALATE),
+        (duty.pk, due + reminders.PROBLEM_ESCALATE),
+    }
+
+
+def test_replanning_the_corrective_action_moves_its_reminders_to_the_new_owner_and_time(
+    grm, duty, clerk, problem
+):
+    # Given a corrective action planned for the clerk, due tomorrow
+    services.problem_record_root_cause(
+        problem=problem, actor=grm, expected_version=problem.version, root_cause="x"
+    )
+    problem.refresh_from_db()
+    first_due = timezone.now() + DAY
+    services.problem_plan_action(
+        problem=problem,
+        actor=grm,
+        expected_version=problem.version,
+        corrective_action="Reset",
+        action_owner=clerk,
+        due_at=first_due,
+    )
+    first = set(_pending(problem).values_list("pk", flat=True))
+    # When it is planned again for the manager, due in three days
+    problem.refresh_from_db()
+    second_due = timezone.now() + 3 * DAY
+    services.problem_plan_action(
+        problem=problem,
+        actor=grm,
+        expected_version=problem.version,
+        corrective_action="Replace the chiller valve",
+        action_owner=grm,
+        due_at=second_due,
+    )
+    # Then the clerk's reminder and the escalations of the old time are cancelled
+    assert not _pending(problem).filter(recipient=clerk).exists()
+    assert not Reminder.objects.filter(pk__in=first).exclude(status=ReminderStatus.CANCELLED).exists()
+    # And the new owner is reminded at the new time, the managers a day later
+    planned = set(_pending(problem).values_list("kind", "recipient", "due_at"))
+    assert (ReminderKind.DUE, grm.pk, second_due) in planned
+    assert (ReminderKind.ESCALATION, duty.pk, second_due + reminders.PROBLEM_ESCALATE) in planned
+    assert all(due_at >= second_due for _kind, _who, due_at in planned)
+
+
+def test_rescheduling_a_problem_again_changes_nothing_and_never_resends(grm, duty, clerk, problem):
+    # Given a problem with an owner, whose root-cause reminder has gone out
+    services.problem_set_owner(problem=problem, actor=grm, expected_version=problem.version, owner=clerk)
+    problem.refresh_from_db()
+    owner_row = _pending(problem).get(kind=ReminderKind.DUE, recipient=clerk)
+    assert reminders.deliver(reminder_id=owner_row.pk)
+    before = list(Reminder.objects.filter(problem=problem).values_list("pk", "status").order_by("pk"))
+    # When its reminders are brought in line twice more
+    reminders.reschedule_problem(problem)
+    reminders.reschedule_problem(problem)
+    # Then nothing is added or cancelled, and the sent reminder is not planned again
+    after = list(Reminder.objects.filter(problem=problem).values_list("pk", "status").order_by("pk"))
+    assert after == before
+    assert (owner_row.pk, ReminderStatus.SENT) in after
