@@ -174,30 +174,37 @@ def _unacknowledged(complaint: Complaint) -> list[tuple[str, dt.datetime, Follow
     ]
 
 
+# A step whose clock starts when the case reaches it (the others count from the report or carry their own
+# due time), and the part of the allowance it gets.
+_STEP_CLOCK = {"resolve": "first_offer", "follow_up": "action", "verify": "verify"}
+
+
 def _wanted(
-    complaint: Complaint, now: dt.datetime, allowance: Allowance
+    complaint: Complaint, now: dt.datetime, allowance: Allowance, since: dict[str, dt.datetime] | None = None
 ) -> list[tuple[str, dt.datetime, FollowUpAction | None]]:
     """(subject, due time, follow-up action or None) for what the case is waiting on now."""
-    return _step_wanted(complaint, now, allowance) + _unacknowledged(complaint)
+    return _step_wanted(complaint, now, allowance, since) + _unacknowledged(complaint)
 
 
 def _step_wanted(
-    complaint: Complaint, now: dt.datetime, allowance: Allowance
+    complaint: Complaint, now: dt.datetime, allowance: Allowance, since: dict[str, dt.datetime] | None = None
 ) -> list[tuple[str, dt.datetime, FollowUpAction | None]]:
+    """`since`: when a step's clock started, if not now (a step re-timed after a severity change)."""
+    started = since or {}
     status = complaint.status
     if status in (Status.LISTENING, Status.APOLOGISING):
         return [("apologise", complaint.reported_at + allowance.apologise, None)]
     if status == Status.RESOLVING:
         if complaint.offers.filter(status__in=["proposed", "awaiting_approval"]).exists():
             return []
-        return [("resolve", now + allowance.first_offer, None)]
+        return [("resolve", started.get("resolve", now) + allowance.first_offer, None)]
     if status == Status.FOLLOWING_UP:
         actions = list(complaint.actions.filter(done_at__isnull=True))
         if not actions:
-            return [("follow_up", now + allowance.action, None)]
+            return [("follow_up", started.get("follow_up", now) + allowance.action, None)]
         return [(f"action:{a.pk}", a.due_at, a) for a in actions]
     if status == Status.VERIFYING:
-        return [("verify", now + allowance.verify, None)]
+        return [("verify", started.get("verify", now) + allowance.verify, None)]
     return []
 
 
@@ -210,7 +217,13 @@ class Schedule:
     step_due: dt.datetime | None
 
 
-def _schedule(complaint: Complaint, now: dt.datetime, *, just_logged: bool = False) -> Schedule:
+def _schedule(
+    complaint: Complaint,
+    now: dt.datetime,
+    *,
+    just_logged: bool = False,
+    since: dict[str, dt.datetime] | None = None,
+) -> Schedule:
     """The case's schedule; `just_logged`: inserted in this transaction, so it has no follow-up actions."""
     allowance = allowance_for(complaint)
     if complaint.status not in OPEN:
@@ -218,7 +231,7 @@ def _schedule(complaint: Complaint, now: dt.datetime, *, just_logged: bool = Fal
     elif just_logged:
         wanted = _step_wanted(complaint, now, allowance)
     else:
-        wanted = _wanted(complaint, now, allowance)
+        wanted = _wanted(complaint, now, allowance, since)
     step_due = None
     planned = []
     for subject, due, action in wanted:
@@ -276,7 +289,9 @@ def _write(complaint: Complaint, schedule: Schedule, existing: set[str], now: dt
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
+def reschedule(
+    complaint: Complaint, now: dt.datetime | None = None, *, since: dict[str, dt.datetime] | None = None
+) -> None:
     """Bring the case's reminders in line with its step: cancel what is no longer due, add what is.
 
     Call inside the transaction that changed the case, while holding its row lock.
@@ -285,7 +300,7 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
     complaint = Complaint.objects.select_related("property", "guest", "stay", "assignee", "category").get(
         pk=complaint.pk
     )
-    schedule = _schedule(complaint, now)
+    schedule = _schedule(complaint, now, since=since)
     subjects = {subject for subject, _due, _action in schedule.wanted}
     Reminder.objects.filter(
         complaint=complaint, status__in=[ReminderStatus.PENDING, ReminderStatus.CLAIMED]
@@ -297,6 +312,27 @@ def reschedule(complaint: Complaint, now: dt.datetime | None = None) -> None:
     )
     _write(complaint, schedule, existing, now)
     Complaint.objects.filter(pk=complaint.pk).update(step_due_at=schedule.step_due)
+
+
+def retime(complaint: Complaint, *, before: Allowance, now: dt.datetime | None = None) -> None:
+    """The case's allowance changed (its severity, or a guest's VIP standing): move the current step's
+    reminders to the new allowance, counted from when the step's clock started (a case raised to
+    critical is due sooner, one lowered later). Only a step not yet due moves: once its reminder has
+    gone out the step is late, and its escalations keep their times (nothing is sent twice).
+
+    Call inside the transaction that changed the case, while holding its row lock; `before` is
+    `allowance_for(complaint)` as it was before the change.
+    """
+    pending = Reminder.objects.filter(complaint=complaint, status=ReminderStatus.PENDING)
+    not_yet_due = dict(pending.filter(kind=ReminderKind.DUE).values_list("subject", "due_at"))
+    since = {
+        subject: due - getattr(before, _STEP_CLOCK[subject])
+        for subject, due in not_yet_due.items()
+        if subject in _STEP_CLOCK
+    }
+    moving = [subject for subject in not_yet_due if subject in _STEP_CLOCK or subject == "apologise"]
+    pending.filter(subject__in=moving).update(status=ReminderStatus.CANCELLED)
+    reschedule(complaint, now, since=since)
 
 
 def schedule_logged(complaint: Complaint, now: dt.datetime) -> dt.datetime | None:

@@ -147,6 +147,8 @@ def complaint_update_details(
         raise ComplaintError(_("That belongs to another hotel."))
     if category and category.department_id != department.pk:
         raise ComplaintError(_("That category belongs to another department."))
+    severity_changes = changes.get("severity", complaint.severity) != complaint.severity
+    allowance_before = reminders.allowance_for(complaint) if severity_changes else None
     occurred = changes.get("occurred_at") or complaint.occurred_at
     if occurred > complaint.reported_at + FUTURE_SKEW:
         raise ComplaintError(_("It cannot have been reported before it happened."))
@@ -168,7 +170,9 @@ def complaint_update_details(
         note="; ".join(f"{k}: {a} → {b}" for k, (a, b) in diff.items()),
         data={k: list(v) for k, v in diff.items()},
     )
-    if {"severity", "department"} & diff.keys():
+    if allowance_before is not None:
+        reminders.retime(complaint, before=allowance_before)  # critical is due sooner, minor later
+    elif "department" in diff:
         reminders.reschedule(complaint)
     return complaint
 

@@ -546,3 +546,49 @@ def test_the_digest_lists_overdue_cases_departures_to_verify_and_yesterdays_verd
     assert reminders.deliver(reminder_id=digest.pk) is False
     assert Notification.objects.filter(recipient=grm).count() == 1
     assert len(mail.outbox) == 1
+
+
+# --- a severity change moves the step's times ---------------------------------------------------
+
+
+def _raise_severity(case, actor, severity):
+    case.refresh_from_db()
+    services.complaint_update_details(
+        complaint=case, actor=actor, expected_version=case.version, changes={"severity": severity}
+    )
+    case.refresh_from_db()
+
+
+def test_a_case_raised_to_critical_is_due_sooner_counted_from_the_report(sha, clerk, grm, dept):
+    case = factories.log_case(sha, clerk, severity="medium")
+    assert only(case, K.DUE).due_at == case.reported_at + 30 * MIN
+    _raise_severity(case, clerk, "critical")
+    due = only(case, K.DUE)
+    assert due.due_at == case.reported_at + 5 * MIN  # critical: apologise within 5 minutes
+    assert {r.due_at for r in rows(case, kind=K.ESCALATION)} == {due.due_at + 10 * MIN}
+    assert case.step_due_at == due.due_at
+    assert len(rows(case, kind=K.DUE, status=R.CANCELLED)) == 1  # the medium one
+
+
+def test_a_later_step_keeps_its_start_and_takes_the_new_allowance(sha, clerk, dept):
+    from tests.complaints.services.cases import walk
+
+    case = factories.log_case(sha, clerk, severity="medium")
+    walk(case, clerk, Status.RESOLVING)
+    started = only(case, K.DUE, "resolve").due_at - 120 * MIN  # medium: an offer within 2 hours
+    _raise_severity(case, clerk, "critical")
+    assert only(case, K.DUE, "resolve").due_at == started + 30 * MIN  # critical: within 30 minutes
+    _raise_severity(case, clerk, "low")
+    assert only(case, K.DUE, "resolve").due_at == started + 240 * MIN
+    assert case.step_due_at == started + 240 * MIN
+
+
+def test_a_step_already_late_keeps_its_escalations_and_nothing_is_sent_twice(sha, clerk, grm, dept):
+    case = factories.log_case(sha, clerk, severity="medium")
+    due = only(case, K.DUE)
+    claim_and_deliver(now=due.due_at + MIN)
+    assert [r.pk for r in rows(case, kind=K.DUE, status=R.SENT)] == [due.pk]
+    escalations = {r.pk for r in rows(case, kind=K.ESCALATION)}
+    _raise_severity(case, clerk, "critical")
+    assert rows(case, kind=K.DUE) == []  # not planned again: it went out
+    assert {r.pk for r in rows(case, kind=K.ESCALATION)} == escalations
