@@ -164,3 +164,22 @@ def test_the_demo_has_a_shift_in_progress_a_handover_waiting_and_two_returning_c
     assert sorted(b.recovered_last_time for b in returning) == [False, True]
     load_demo()
     assert Handover.objects.filter(property=sha).count() == 1
+
+
+def test_the_demo_shows_prevention_and_care_an_open_problem_unacknowledged_work_and_partial_coverage():
+    """Issue #20's demo: a problem raised by five rooms' air conditioning, with its decision waiting;
+    engineering work not yet acknowledged; some in-house guests asked how their stay is going, not all."""
+    from complaints.action_workflow import ActionState
+    from complaints.models import ApprovalRequest, CourtesyCheck, FollowUpAction, ProblemState
+
+    load_demo()
+    sha = Property.objects.get(code="SHA")
+    problem = sha.problems.get()
+    assert problem.state != ProblemState.CLOSED and problem.cases.count() >= 5
+    assert problem.root_cause and ApprovalRequest.objects.filter(problem=problem, state="pending").exists()
+    assert FollowUpAction.objects.filter(
+        complaint__property=sha, department__code="engineering", state=ActionState.SENT
+    ).exists()
+    in_house = Stay.objects.filter(property=sha, status=StayStatus.IN_HOUSE)
+    asked = in_house.filter(pk__in=CourtesyCheck.objects.values("stay_id")).count()
+    assert 0 < asked < in_house.count()
