@@ -46,7 +46,8 @@ def moment(value: dt.datetime, zone: str) -> dict[str, str]:
     return {"moment": value.isoformat(), "zone": zone}
 
 
-def _moment(value: dict[str, str]) -> str:
+def moment_text(value: dict[str, str]) -> str:
+    """A stored moment as the reader reads it; what was stored if it cannot be read."""
     try:
         when = dt.datetime.fromisoformat(value["moment"])
         zone = zoneinfo.ZoneInfo(value.get("zone") or "UTC")
@@ -61,7 +62,7 @@ def _param(value: Any) -> Any:
         if "key" in value:
             return render(value)
         if "moment" in value:
-            return _moment(value)
+            return moment_text(value)
         if "en" in value:
             chinese = (translation.get_language() or "").startswith("zh")
             return (value.get("zh") if chinese else "") or value.get("en", "")
