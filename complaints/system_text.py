@@ -67,6 +67,9 @@ DECIDED = "complaints.decided"
 DECIDED_YES = "complaints.decided_yes"
 DECIDED_NO = "complaints.decided_no"
 CORRECTIVE_ACTION = "complaints.corrective_action"
+# The problem's own timeline (its page names the problem, so the lines do not).
+PROBLEM_DECIDED_LINE = "complaints.problem_decided_line"
+PROBLEM_ACTION_LINE = "complaints.problem_action_line"
 
 system_text.register(NEW_WORK, _("New work for %(department)s on %(ref)s: %(what)s"))
 system_text.register(HANDED_BACK, _("%(department)s handed back on %(ref)s: %(what)s — %(why)s"))
@@ -83,6 +86,8 @@ system_text.register(DECIDED, _("%(verdict)s on problem %(ref)s: %(question)s"))
 system_text.register(DECIDED_YES, _("Decided yes"))
 system_text.register(DECIDED_NO, _("Decided no"))
 system_text.register(CORRECTIVE_ACTION, _("Corrective action for problem %(ref)s, due %(when)s: %(what)s"))
+system_text.register(PROBLEM_DECIDED_LINE, _("%(verdict)s: %(question)s"))
+system_text.register(PROBLEM_ACTION_LINE, _("By %(who)s, due %(when)s"))
 system_text.register(CHECKIN_FLAGGED, _("Flagged guest checked in: %(guest)s, room %(room)s — %(flags)s."))
 system_text.register(
     NOTIFICATION_ERASED, _("About a guest whose data was erased: this notification's text was removed.")

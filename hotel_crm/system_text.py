@@ -6,13 +6,18 @@ active language's catalogue when it is displayed (ADR 0018). Apps register their
 gettext_lazy msgid with %(name)s placeholders) when their module is imported.
 
 A parameter may be plain data (a number, a room number, a description someone typed), a nested
-message {"key": ..., "params": ...}, or a name in both languages {"en": ..., "zh": ...}.
+message {"key": ..., "params": ...}, a name in both languages {"en": ..., "zh": ...}, or a moment
+{"moment": ..., "zone": ...} shown in the hotel's zone and the reader's date style.
 """
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
+
+from hotel_crm import dates
 
 Message = dict[str, Any]
 
@@ -36,10 +41,28 @@ def bilingual(en: str, zh: str = "") -> dict[str, str]:
     return {"en": en, "zh": zh}
 
 
+def moment(value: dt.datetime, zone: str) -> dict[str, str]:
+    """An aware date and time, shown in `zone` (the hotel's) in the reader's language and date style."""
+    return {"moment": value.isoformat(), "zone": zone}
+
+
+def moment_text(value: dict[str, str]) -> str:
+    """A stored moment as the reader reads it; what was stored if it cannot be read."""
+    try:
+        when = dt.datetime.fromisoformat(value["moment"])
+        zone = zoneinfo.ZoneInfo(value.get("zone") or "UTC")
+    except (KeyError, TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return str(value.get("moment", ""))
+    with timezone.override(zone):
+        return dates.format_moment(when)
+
+
 def _param(value: Any) -> Any:
     if isinstance(value, dict):
         if "key" in value:
             return render(value)
+        if "moment" in value:
+            return moment_text(value)
         if "en" in value:
             chinese = (translation.get_language() or "").startswith("zh")
             return (value.get("zh") if chinese else "") or value.get("en", "")

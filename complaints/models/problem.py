@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models.case import Complaint
 from complaints.models.setup import Category, Department
+from hotel_crm import system_text
 from hotel_crm.choice_labels import ChoiceLabels
 from hotel_crm.models import Property
 from hotel_crm.scoping import PropertyScopedQuerySet
@@ -187,6 +188,9 @@ class ProblemEvent(ChoiceLabels, models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
+    # The system's own wording as system text (hotel_crm.system_text), {"text": message}; `note` keeps
+    # what a person typed. Rows written before this hold their wording, in the writer's language, in `note`.
+    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("problem event")
@@ -196,3 +200,9 @@ class ProblemEvent(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.kind}"
+
+    @property
+    def text(self) -> str:
+        """What the entry says: the system's wording in the reader's language, then what a person typed."""
+        wording = system_text.render(self.data.get("text")) if self.data.get("text") else ""
+        return "\n".join(part for part in (wording, self.note) if part)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from complaints import detail_changes
 from complaints.models.case import Complaint
 from complaints.workflow import Status
 from guests.models import Guest, Stay
@@ -73,7 +74,11 @@ class ComplaintEvent(ChoiceLabels, models.Model):
     @property
     def text(self) -> str:
         """What the entry says: system text in the reader's language, else the note someone wrote."""
-        return system_text.render(self.data.get("text")) if self.data.get("text") else self.note
+        if self.data.get("text"):
+            return system_text.render(self.data["text"])
+        if self.kind == EventKind.UPDATED and self.data.get("changes"):
+            return detail_changes.changes_text(Complaint, self.data["changes"])
+        return self.note
 
 
 class CourtesyOutcome(models.TextChoices):

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from complaints import reminders, selectors
+from complaints import detail_changes, reminders, selectors
 from complaints.case_primitives import (
     FUTURE_SKEW,
     ComplaintError,
@@ -152,27 +152,23 @@ def complaint_update_details(
     occurred = changes.get("occurred_at") or complaint.occurred_at
     if occurred > complaint.reported_at + FUTURE_SKEW:
         raise ComplaintError(_("It cannot have been reported before it happened."))
-    diff = {}
+    diff = []
     for name, value in changes.items():
         old = getattr(complaint, name)
         if name == "occurred_at" and value is None:
             continue
         if old != value:
-            diff[name] = (str(old) if old is not None else "", str(value) if value is not None else "")
+            diff.append(detail_changes.change(complaint, name, old, value))
             setattr(complaint, name, value)
     if not diff:
         return complaint
-    case_save(complaint, *diff.keys())
-    case_event(
-        complaint,
-        EventKind.UPDATED,
-        actor,
-        note="; ".join(f"{k}: {a} → {b}" for k, (a, b) in diff.items()),
-        data={k: list(v) for k, v in diff.items()},
-    )
+    changed = {item["field"] for item in diff}
+    case_save(complaint, *changed)
+    # Stored as fields and values, not text: each reader sees the labels in their own language.
+    case_event(complaint, EventKind.UPDATED, actor, data={"changes": diff})
     if allowance_before is not None:
         reminders.retime(complaint, before=allowance_before)  # critical is due sooner, minor later
-    elif "department" in diff:
+    elif "department" in changed:
         reminders.reschedule(complaint)
     return complaint
 

@@ -91,9 +91,24 @@ def _places(trigger: ProblemTrigger, cases: QuerySet[Complaint]) -> int:
 
 
 def _event(
-    problem: Problem, kind: str, actor: User | None, *, note: str = "", complaint: Complaint | None = None
+    problem: Problem,
+    kind: str,
+    actor: User | None,
+    *,
+    note: str = "",
+    text: system_text.Message | None = None,
+    complaint: Complaint | None = None,
 ) -> None:
-    ProblemEvent.objects.create(problem=problem, kind=kind, actor=actor, note=note, complaint=complaint)
+    """One row of the problem's timeline: `text` the system's wording (shown in the reader's language),
+    `note` what a person typed."""
+    ProblemEvent.objects.create(
+        problem=problem,
+        kind=kind,
+        actor=actor,
+        note=note,
+        data={"text": text} if text else {},
+        complaint=complaint,
+    )
 
 
 def _managers(problem: Problem) -> list[User]:
@@ -115,16 +130,11 @@ def _reopen(problem: Problem, complaint: Complaint, actor: User | None) -> None:
     problem.action_done_at = None
     problem.closed_at = None
     problem.reopened_count += 1
-    note = (
-        _("%(ref)s happened after the problem was closed.")
-        if was_closed
-        else _("%(ref)s happened during the verification period.")
-    ) % {"ref": complaint.reference}
-    _event(problem, ProblemEventKind.REOPENED, actor, note=note, complaint=complaint)
-    people = [p for p in (problem.owner, problem.action_owner) if p is not None] or _managers(problem)
     why = system_text.message(
         keys.REPEAT_AFTER_CLOSE if was_closed else keys.REPEAT_DURING_VERIFICATION, ref=complaint.reference
     )
+    _event(problem, ProblemEventKind.REOPENED, actor, text=why, complaint=complaint)
+    people = [p for p in (problem.owner, problem.action_owner) if p is not None] or _managers(problem)
     notify(
         {p.pk: p for p in people}.values(),
         prop=problem.property,
@@ -196,14 +206,7 @@ def problems_detect(
             verification_days=trigger.verification_days,
         )
         problem.cases.add(*cases)
-        what = _("%(count)d %(unit)s within %(days)d days (threshold %(n)d).") % {
-            "count": count,
-            "unit": _("cases") if trigger.scope == ProblemScope.PROPERTY else _("rooms"),
-            "days": trigger.window_days,
-            "n": trigger.threshold,
-        }
-        _event(problem, ProblemEventKind.RAISED, None, note=what, complaint=complaint)
-        what_message = system_text.message(
+        what = system_text.message(
             keys.PROBLEM_RAISED_WHAT,
             count=count,
             unit=system_text.message(
@@ -212,11 +215,12 @@ def problems_detect(
             days=trigger.window_days,
             n=trigger.threshold,
         )
+        _event(problem, ProblemEventKind.RAISED, None, text=what, complaint=complaint)
         notify(
             _managers(problem),
             prop=problem.property,
             url=problem.get_absolute_url(),
-            text=system_text.message(keys.NEW_PROBLEM, ref=problem.reference(), what=what_message),
+            text=system_text.message(keys.NEW_PROBLEM, ref=problem.reference(), what=what),
         )
         reminders.reschedule_problem(problem, now)
         touched.append(problem)
@@ -353,13 +357,13 @@ def problem_decide(
         note.strip()[:300],
     )
     approval.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-    verdict = _("Decided yes") if approve else _("Decided no")
+    verdict = system_text.message(keys.DECIDED_YES if approve else keys.DECIDED_NO)
     _event(
         problem,
         ProblemEventKind.DECIDED,
         approver,
-        note=f"{verdict}: {approval.question}"
-        + (f" — {approval.decision_note}" if approval.decision_note else ""),
+        text=system_text.message(keys.PROBLEM_DECIDED_LINE, verdict=verdict, question=approval.question),
+        note=approval.decision_note,
     )
     problem.version += 1
     problem.save(update_fields=["version"])
@@ -369,7 +373,7 @@ def problem_decide(
         url=problem.get_absolute_url(),
         text=system_text.message(
             keys.DECIDED,
-            verdict=system_text.message(keys.DECIDED_YES if approve else keys.DECIDED_NO),
+            verdict=verdict,
             ref=problem.reference(),
             question=approval.question,
         ),
@@ -409,12 +413,13 @@ def problem_plan_action(
         "action_done_at",
         "verification_ends_at",
     )
-    when = _property_moment(problem, due_at)
+    when = system_text.moment(due_at, problem.property.time_zone)
     _event(
         problem,
         ProblemEventKind.ACTION,
         actor,
-        note=f"{problem.corrective_action} · {_name(action_owner)} · {when}",
+        text=system_text.message(keys.PROBLEM_ACTION_LINE, who=_name(action_owner), when=when),
+        note=problem.corrective_action,
     )
     if action_owner.pk != actor.pk:
         notify(

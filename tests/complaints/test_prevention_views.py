@@ -3,9 +3,10 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import (
@@ -129,6 +130,31 @@ def test_problem_steps_through_the_page_with_bad_input_and_a_stale_form(
     assert login(clerk).post(f"{url}/close/", {"version": problem.version}).status_code == 403
     problem.refresh_from_db()
     assert problem.state == ProblemState.RAISED
+
+
+def test_the_problem_timeline_is_in_the_readers_language(sha, clerk, grm, login, engineering, trigger):
+    # Given a problem raised by the repeat rule and a decision on it, both written in English
+    _problems(sha, clerk, engineering, [21])
+    problem = Problem.objects.get()
+    client = login(grm)
+    url = f"/complaints/problems/{problem.pk}/"
+    assert client.post(f"{url}decision/", {"question": "Replace the chiller"}).status_code == 302
+    duty = factories.make_staff("duty_mgr", roles_at={sha: roles.DUTY_MANAGER})
+    request = problem.decision_requests.get()
+    decided = login(duty).post(f"/complaints/approvals/{request.pk}/decide/", {"decision": "approve"})
+    assert decided.status_code == 302
+    # When a manager who reads Chinese opens the problem
+    with translation.override(settings.LANGUAGE_CODE):
+        english = client.get(url).content.decode()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        chinese = client.get(url).content.decode()
+    # Then the trigger's line and the decision are in Chinese, not in the writer's English
+    assert "30 天内 2 房间（阈值 2）。" in chinese and "决定：同意（Replace the chiller）" in chinese
+    assert "within 30 days" not in chinese and "Decided yes" not in chinese
+    # and an English reader still reads English
+    assert (
+        "2 rooms within 30 days (threshold 2)." in english and "Decided yes: Replace the chiller" in english
+    )
 
 
 def test_department_queue_query_count_does_not_grow_and_shows_unacknowledged_first(

@@ -4,10 +4,12 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from complaints import services
 from complaints.demo import load_departments
 from complaints.models import Complaint, ComplaintEvent, CourtesyCheck, Department
 from complaints.workflow import Status
@@ -540,7 +542,7 @@ def test_correcting_the_details_is_recorded_and_guarded(sha, clerk, grm, login, 
     case.refresh_from_db()
     assert (case.room, case.severity) == (other_room, "high")
     event = case.events.get(kind="updated")
-    assert "severity: medium → high" in event.note and "2606 → 2607" in event.note
+    assert "Severity: Medium → High" in event.text and "Room: 2606 → 2607" in event.text
     # a stale form is refused, naming who changed it
     stale = dict(data, severity="low")
     assert login(grm).post(f"/complaints/{case.pk}/details/", stale).status_code == 409
@@ -553,6 +555,30 @@ def test_correcting_the_details_is_recorded_and_guarded(sha, clerk, grm, login, 
     assert response.status_code == 400 and "another department" in response.content.decode()
     case.refresh_from_db()
     assert case.severity == "high" and case.category_id is None
+
+
+def test_changed_details_are_shown_with_the_readers_labels(sha, clerk, grm, login, depts, in_house):
+    # Given a case whose severity and department were changed by a clerk working in English
+    client = login(clerk)
+    case = _log(client, depts, in_house)
+    case.refresh_from_db()
+    services.complaint_update_details(
+        complaint=case,
+        actor=clerk,
+        expected_version=case.version,
+        changes={"severity": "high", "department": depts["housekeeping"], "category": None},
+    )
+    # When the case page is read in English and in Chinese
+    reader = login(grm)
+    with translation.override(settings.LANGUAGE_CODE):
+        english = reader.get(f"/complaints/{case.pk}/").content.decode()
+        reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        chinese = reader.get(f"/complaints/{case.pk}/").content.decode()
+    # Then each reads the field names and the choices' labels in their own language, not raw values
+    assert "Severity: Medium → High" in english and "Department: Engineering → Housekeeping" in english
+    assert "severity: medium → high" not in english
+    assert "严重程度：中 → 高" in chinese and "部门：工程 → 客房" in chinese
+    assert "Severity: Medium" not in chinese and "Engineering → Housekeeping" not in chinese
 
 
 # --- Logging: what it costs ------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """System text stored as a key plus parameters, rendered in the reader's language (ADR 0018)."""
 
+import datetime as dt
+
 import pytest
 from django.utils import translation
 
@@ -44,3 +46,19 @@ def test_unknown_or_empty_stored_text_never_breaks_a_page():
     assert system_text.render({"key": "gone.key", "params": {}}) == "gone.key"
     with pytest.raises(KeyError):
         system_text.message("never.registered")
+
+
+def test_a_moment_is_shown_in_the_hotels_zone_and_the_readers_date_style():
+    # Given a due time stored as a moment of a hotel in Shanghai (UTC+8)
+    due = dt.datetime(2026, 12, 7, 10, 30, tzinfo=dt.UTC)
+    stored = system_text.message(
+        keys.PROBLEM_ACTION_LINE, who="Li Wei", when=system_text.moment(due, "Asia/Shanghai")
+    )
+    # Then each reader sees it in the hotel's local time, in their own language
+    with translation.override("en"):
+        assert system_text.render(stored) == "By Li Wei, due 7 Dec 2026 18:30"
+    with translation.override("zh-hans"):
+        assert system_text.render(stored) == "由 Li Wei 负责，截止 2026年12月7日 18:30"
+    # and a moment that cannot be read shows what was stored instead of breaking the page
+    broken = system_text.message(keys.PROBLEM_ACTION_LINE, who="Li Wei", when={"moment": "soon", "zone": "X"})
+    assert system_text.render(broken) == "By Li Wei, due soon"

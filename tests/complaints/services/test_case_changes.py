@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import (
@@ -90,6 +91,45 @@ def test_a_case_can_be_handed_to_a_colleague_at_this_hotel(sha, clerk, grm, dept
     assert case.assignee == grm and case.owner == clerk
     event = case.events.get(kind=K.REASSIGNED)
     assert event.data == {"from": clerk.pk, "to": grm.pk} and event.to_status == ""
+
+
+def test_changed_details_are_kept_as_fields_and_values_and_read_in_each_language(sha, clerk, dept):
+    # Given a case logged with no mood, reported at 12:00 in Shanghai
+    reported = dt.datetime(2026, 12, 7, 4, 0, tzinfo=dt.UTC)
+    case = factories.log_case(sha, clerk, department=dept, reported_at=reported, now=reported)
+    # When a clerk working in Chinese corrects the mood and when it happened (02:15 UTC, 10:15 there)
+    with translation.override("zh-hans"):
+        happened = dt.datetime(2026, 12, 7, 2, 15, tzinfo=dt.UTC)
+        act(
+            services.complaint_update_details, case, clerk, changes={"mood": "angry", "occurred_at": happened}
+        )
+    # Then the entry holds the fields and their values, not text in the clerk's language
+    event = case.events.get(kind=K.UPDATED)
+    assert event.note == ""
+    mood, occurred = event.data["changes"]
+    assert mood == {"field": "mood", "old": "", "new": "angry"}
+    assert occurred["field"] == "occurred_at"
+    assert occurred["new"] == {"moment": happened.isoformat(), "zone": "Asia/Shanghai"}
+    # And each reader sees the labels in their language and the time as the hotel tells it
+    with translation.override("en"), timezone.override(dt.UTC):
+        lines = event.text.splitlines()
+        assert lines[0] == "Guest's mood: — → Angry"
+        assert lines[1].startswith("Happened at: ") and lines[1].endswith("→ 7 Dec 2026 10:15")
+    with translation.override("zh-hans"):
+        lines = event.text.splitlines()
+        assert lines[0] == "客人情绪：— → 生气"
+        assert lines[1].startswith("发生时间：") and lines[1].endswith("→ 2026年12月7日 10:15")
+
+
+def test_a_details_change_written_before_keeps_its_text(sha, clerk, dept):
+    # Given a "Details changed" row from before, with its English text and the values as strings
+    case = factories.log_case(sha, clerk, department=dept)
+    event = case.events.create(
+        kind=K.UPDATED, actor=clerk, note="severity: low → high", data={"severity": ["low", "high"]}
+    )
+    # Then it reads as it was written
+    with translation.override("zh-hans"):
+        assert event.text == "severity: low → high"
 
 
 @pytest.mark.parametrize("who", ["other_hotel", "no_role", "deactivated"])

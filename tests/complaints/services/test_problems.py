@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import reminders, services
 from complaints.models import (
@@ -366,3 +366,46 @@ def test_rescheduling_a_problem_again_changes_nothing_and_never_resends(grm, dut
     after = list(Reminder.objects.filter(problem=problem).values_list("pk", "status").order_by("pk"))
     assert after == before
     assert (owner_row.pk, ReminderStatus.SENT) in after
+
+
+def test_the_timeline_keeps_the_systems_wording_as_keys_and_peoples_words_as_notes(
+    sha, clerk, grm, duty, engineering, aircon, trigger
+):
+    # Given a problem raised, decided, planned and reopened by staff working in Chinese
+    with translation.override("zh-hans"):
+        for room in _rooms(sha, "2101", "2205", "2310"):
+            _case(sha, clerk, engineering, aircon, room)
+        problem = Problem.objects.get()
+        request = services.problem_request_decision(problem=problem, actor=grm, question="更换冷水机")
+        services.approval_decide(approval=request, approver=duty, approve=True, note="同意，本周内")
+        problem.refresh_from_db()
+        problem = _to_verifying(problem, grm, clerk)
+        _case(sha, clerk, engineering, aircon, factories.make_room(sha, "2501"))
+    events = {event.kind: event for event in problem.events.all()}
+    # Then the system's wording is stored as a key, what people typed as plain text
+    raised, decided = events[ProblemEventKind.RAISED], events[ProblemEventKind.DECIDED]
+    action, reopened = events[ProblemEventKind.ACTION], events[ProblemEventKind.REOPENED]
+    assert raised.data["text"]["key"] == "complaints.problem_raised_what" and raised.note == ""
+    assert decided.data["text"]["key"] == "complaints.problem_decided_line" and decided.note == "同意，本周内"
+    assert action.note == "Reset the chiller to 7 °C"
+    assert reopened.data["text"]["key"] == "complaints.problem_repeat_verifying"
+    # And an English reader reads English, a Chinese reader Chinese
+    with translation.override("en"):
+        assert raised.text == "3 rooms within 14 days (threshold 3)."
+        assert decided.text == "Decided yes: 更换冷水机\n同意，本周内"
+        assert action.text.startswith("By ") and ", due " in action.text
+        assert action.text.endswith("\nReset the chiller to 7 °C")
+        assert "happened during the verification period" in reopened.text
+    with translation.override("zh-hans"):
+        assert raised.text == "14 天内 3 房间（阈值 3）。"
+        assert decided.text.startswith("决定：同意（更换冷水机）")
+        assert action.text.startswith("由 ") and "年" in action.text
+        assert "发生在验证期内" in reopened.text
+
+
+def test_a_timeline_row_written_before_keys_shows_its_stored_note(problem):
+    # Given a row from before the system's wording was stored as a key
+    event = problem.events.create(kind=ProblemEventKind.REOPENED, note="P-1 happened again.")
+    # Then it reads as it was written, in every language
+    with translation.override("zh-hans"):
+        assert event.text == "P-1 happened again."
