@@ -8,7 +8,7 @@ zone and date style. Rows written before this hold English text in their note, w
 """
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -18,18 +18,15 @@ from django.utils.translation import gettext as _
 from hotel_crm import system_text
 from hotel_crm.i18n import BilingualName, localized
 
-if TYPE_CHECKING:
-    from complaints.models import Complaint
-
 Change = dict[str, Any]
 
 
-def change(complaint: "Complaint", name: str, old: Any, new: Any) -> Change:
+def change(complaint: Any, name: str, old: Any, new: Any) -> Change:
     """What to store of one field's change of `complaint` (whose hotel's zone goes with a time)."""
     return {"field": name, "old": _stored(complaint, old), "new": _stored(complaint, new)}
 
 
-def _stored(complaint: "Complaint", value: Any) -> Any:
+def _stored(complaint: Any, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, BilingualName):
