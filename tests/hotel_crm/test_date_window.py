@@ -7,9 +7,7 @@ date field that does not use hotel_crm.date_window's fields fails the first test
 """
 
 import datetime as dt
-import importlib
 import inspect
-import pkgutil
 
 import pytest
 from django import forms
@@ -27,25 +25,13 @@ from hotel_crm.api.models import Scope
 from hotel_crm.api.services import api_token_issue
 from tests import factories
 from tests.api.conftest import ApiClient
-
-APPS = ("hotel_crm", "rooms", "guests", "complaints")
-SKIPPED_PACKAGES = (".migrations", ".management", ".devtools")
-
-
-def _modules():
-    for app in APPS:
-        package = importlib.import_module(app)
-        yield package
-        for info in pkgutil.walk_packages(package.__path__, prefix=app + "."):
-            if any(part in info.name for part in SKIPPED_PACKAGES):
-                continue
-            yield importlib.import_module(info.name)
+from tests.app_modules import app_modules
 
 
 def _date_fields() -> dict[str, object]:
     """Every date or date-time input field of every form and serializer, by 'module.Class.field'."""
     found = {}
-    for module in _modules():
+    for module in app_modules():
         for name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__:
                 continue

@@ -35,25 +35,15 @@ def test_as_id_takes_ascii_digits_within_a_bigint_only():
 
 def test_every_integer_field_of_every_form_is_bounded():
     """A form's number reaches a query: unbounded, a 20-digit value overflowed the database."""
-    import importlib
-    import inspect
-    import pkgutil
+    from tests.app_modules import form_classes
 
     unbounded, checked = [], 0
-    for app in ("rooms", "guests", "complaints", "hotel_crm"):
-        package = importlib.import_module(app)
-        for info in pkgutil.walk_packages(package.__path__, f"{app}."):
-            if ".migrations" in info.name or "devtools" in info.name or ".management" in info.name:
-                continue
-            module = importlib.import_module(info.name)
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if not issubclass(cls, forms.BaseForm) or cls.__module__ != info.name:
-                    continue
-                for name, field in cls.base_fields.items():
-                    if isinstance(field, forms.IntegerField):
-                        checked += 1
-                        if not _bounded(cls, name, field):
-                            unbounded.append(f"{cls.__name__}.{name}")
+    for cls in form_classes():
+        for name, field in cls.base_fields.items():
+            if isinstance(field, forms.IntegerField):
+                checked += 1
+                if not _bounded(cls, name, field):
+                    unbounded.append(f"{cls.__name__}.{name}")
     assert checked > 10 and not unbounded, unbounded
 
 

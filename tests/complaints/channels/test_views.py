@@ -252,35 +252,22 @@ def test_every_long_text_field_counts_instead_of_cutting_pasted_text():
     """A maxlength makes the browser cut a pasted text at the limit without a word; every textarea, and
     every one-line free text of 200 characters or more, in the apps' forms uses a counted widget, which
     warns and lets the form refuse it with a message."""
-    import importlib
-    import inspect
-    import pkgutil
-
     from django import forms
 
     from hotel_crm.widgets import CountedTextarea, CountedTextInput
+    from tests.app_modules import form_classes
 
     checked = []
-    for app in ("rooms", "guests", "complaints", "hotel_crm"):
-        package = importlib.import_module(app)
-        for info in pkgutil.walk_packages(package.__path__, f"{app}."):
-            if ".migrations" in info.name or ".management" in info.name or "devtools" in info.name:
-                continue
-            module = importlib.import_module(info.name)
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if not issubclass(cls, forms.BaseForm) or cls.__module__ != info.name:
-                    continue
-                for name, field in getattr(cls, "base_fields", {}).items():
-                    long_line = (
-                        type(field.widget) in (forms.TextInput, CountedTextInput)
-                        and (getattr(field, "max_length", None) or 0) >= 200
-                    )
-                    if isinstance(field.widget, forms.Textarea) or long_line:
-                        checked.append(f"{cls.__name__}.{name}")
-                        assert isinstance(field.widget, (CountedTextarea, CountedTextInput)), (
-                            f"{cls.__name__}.{name}"
-                        )
-                        assert "maxlength" not in field.widget.render(name, "", attrs={"id": name}), name
+    for cls in form_classes():
+        for name, field in cls.base_fields.items():
+            long_line = (
+                type(field.widget) in (forms.TextInput, CountedTextInput)
+                and (getattr(field, "max_length", None) or 0) >= 200
+            )
+            if isinstance(field.widget, forms.Textarea) or long_line:
+                checked.append(f"{cls.__name__}.{name}")
+                assert isinstance(field.widget, (CountedTextarea, CountedTextInput)), f"{cls.__name__}.{name}"
+                assert "maxlength" not in field.widget.render(name, "", attrs={"id": name}), name
     assert {
         "ReplyForm.body",
         "PublicReplyForm.text",
