@@ -110,6 +110,13 @@ bench: install ## Benchmark the main pages at 1M guests/cases under gunicorn (Po
 	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_pages --clients "$${BENCH_CLIENTS-1,2,4,8,16}" \
 	  --chart "$${BENCH_CHART:-var/bench/concurrency.svg}"
 
+.PHONY: bench-coverage
+bench-coverage: install ## Benchmark courtesy coverage in SQL over a million stays (PostgreSQL; rolled back after)
+	env -u DEBUG DATABASE_URL="$(BENCH_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
+	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py migrate --no-input -v0
+	env -u DEBUG DATABASE_URL="$(BENCH_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
+	  ALLOWED_HOSTS=127.0.0.1 $(PY) manage.py bench_coverage --stays $${STAYS:-1000000}
+
 .PHONY: bench-smoke
 bench-smoke: install ## The harness at 10k guests/cases for a few seconds; fails if a page's query count passes its budget (CI)
 	env -u DEBUG AUTH_CONTEXT_CACHE=$${AUTH_CONTEXT_CACHE:-1} DATABASE_URL="$(BENCH_SMOKE_DATABASE_URL)" SECRET_KEY=bench-only-not-served-$$RANDOM$$RANDOM$$RANDOM \
