@@ -26,6 +26,8 @@ class LogEntryForm(forms.Form):
     stay = forms.CharField(label=_("Confirmation number"), max_length=30, required=False)
     is_sensitive = forms.BooleanField(label=_("Sensitive (guest relations managers only)"), required=False)
     corrects = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
+    # The guest the entry is about, when written from their profile ("Write in the duty log").
+    guest = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
 
 
 class LogFilterForm(forms.Form):

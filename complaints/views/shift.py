@@ -29,8 +29,14 @@ def my_shift(request):
     return render(request, "complaints/my_shift.html", {"page": page, "now": now})
 
 
+def _about_guest(entry_form) -> Guest | None:
+    """The guest a new entry is about (written from their profile), to name above the form."""
+    pk = as_id(str(entry_form["guest"].value() or ""))
+    return Guest.objects.active().filter(pk=pk, erased_at__isnull=True).first() if pk else None
+
+
 def _entry_links(request, d: dict) -> dict:
-    """The case, room, stay and corrected entry an entry names; a form error for each not found here."""
+    """The case, guest, room, stay and corrected entry an entry names; a form error for each not found."""
     prop = request.property
     errors: dict[str, str] = {}
     links: dict[str, Any] = {}
@@ -59,6 +65,10 @@ def _entry_links(request, d: dict) -> dict:
         )
         if links["stay"] is None:
             errors["stay"] = _("No such stay in this hotel.")
+    if d.get("guest"):
+        links["guest"] = Guest.objects.active().filter(pk=d["guest"], erased_at__isnull=True).first()
+        if links["guest"] is None:
+            errors["guest"] = _("No such guest.")
     if d.get("corrects"):
         links["corrects"] = (
             selectors.log_entries_visible_to(user=request.user, prop=prop).filter(pk=d["corrects"]).first()
@@ -74,7 +84,10 @@ def duty_log(request):
     prop = request.property
     entry_form = shift_forms.LogEntryForm(
         request.POST if request.method == "POST" else None,
-        initial={"corrects": corrects} if (corrects := as_id(request.GET.get("corrects"))) else None,
+        initial={
+            "corrects": as_id(request.GET.get("corrects")),
+            "guest": as_id(request.GET.get("guest")),
+        },
     )
     if request.method == "POST":
         if not request.user.has_perm("complaints.add_dutylogentry"):
@@ -83,7 +96,7 @@ def duty_log(request):
             d = entry_form.cleaned_data
             found = _entry_links(request, d)
             for name, message in found["errors"].items():
-                entry_form.add_error(name if name != "corrects" else None, message)
+                entry_form.add_error(name if name not in ("corrects", "guest") else None, message)
             if not found["errors"]:
                 try:
                     services.duty_log_write(
@@ -120,6 +133,7 @@ def duty_log(request):
         {
             "page": page,
             "entry_form": entry_form,
+            "about_guest": _about_guest(entry_form),
             "filter_form": filter_form,
             "query": query.urlencode(),
             "shift": selectors.shift_now(prop),

@@ -131,6 +131,33 @@ def test_writing_a_log_entry_from_the_page(sha, clerk, login):
     assert "Promised" not in client.get("/complaints/shift/log/?q=towel").text
 
 
+def test_writing_in_the_duty_log_from_a_guests_profile_links_the_guest(sha, clerk, login):
+    """Issue #19: an entry links to a case, a guest, a room or a stay; the guest from their profile."""
+    from guests import services as guest_services
+
+    guest = factories.make_guest("王", "芳")
+    client = login(clerk)
+    profile = client.get(f"/guests/{guest.pk}/").text
+    assert f"/complaints/shift/log/?guest={guest.pk}#new-entry" in profile
+    form = client.get(f"/complaints/shift/log/?guest={guest.pk}").text
+    assert "About the guest:" in form and "王芳" in form
+    response = client.post(
+        "/complaints/shift/log/", {"category": "guest", "text": "Asked for a quiet room", "guest": guest.pk}
+    )
+    assert response.status_code == 302
+    assert DutyLogEntry.objects.get().guest == guest
+    # an erased or unknown guest is refused with a message, nothing saved
+    guest_services.guest_erase(
+        guest=guest,
+        actor=factories.make_staff("gm", roles_at={sha: roles.GUEST_RELATIONS_MANAGER}),
+        reason="PIPL",
+    )
+    for pk in (guest.pk, 999_999):
+        refused = client.post("/complaints/shift/log/", {"category": "guest", "text": "x", "guest": pk})
+        assert refused.status_code == 400 and "No such guest." in refused.text
+    assert DutyLogEntry.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
