@@ -154,7 +154,9 @@ def test_the_handover_names_what_happened_and_what_falls_due_next(sha, clerk, ni
         opened,
         clerk,
         description="Engineering fixes the AC",
-        due_at=incoming.start + MINUTE,
+        # early in the incoming shift; within HANDOVER_GRACE after a shift began, the incoming shift
+        # is the one in progress, whose start is already past (a due time must not be)
+        due_at=max(incoming.start, now) + MINUTE,
     )
     later = act(
         services.action_add, opened, clerk, description="Check again next week", due_at=incoming.end + MINUTE
